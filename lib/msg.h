@@ -1,0 +1,55 @@
+/*
+ * msg.h - a Heartbeat message: an ordered list of name=value fields.
+ *
+ * Field order is significant (the classic auth digest covers it).  String
+ * values are NUL-terminated and may not be empty; binary values (type 1,
+ * e.g. srcuuid) carry a length.  Names are unique within a message:
+ * hb_msg_set*() replaces a field in place when the name exists and appends
+ * it otherwise (Heartbeat's "modify" semantics).  Getters return borrowed
+ * pointers valid until the field is changed or the message freed.
+ */
+#ifndef HB_MSG_H
+#define HB_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#define HB_MSG_MAXFIELDS 256
+#define HB_FIELD_STRING 0
+#define HB_FIELD_BINARY 1
+
+typedef struct hb_field {
+	char *name;
+	int type;		/* HB_FIELD_STRING or HB_FIELD_BINARY */
+	char *value;		/* NUL-terminated even when binary */
+	size_t vlen;		/* length without the terminating NUL */
+} hb_field;
+
+typedef struct hb_msg {
+	GArray *fields;		/* hb_field, in order */
+} hb_msg;
+
+hb_msg *hb_msg_new(void);
+void hb_msg_free(hb_msg *m);		/* accepts NULL */
+hb_msg *hb_msg_copy(const hb_msg *m);
+
+/* Set a string field; printf form for convenience. */
+void hb_msg_set(hb_msg *m, const char *name, const char *value);
+void hb_msg_setf(hb_msg *m, const char *name, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+void hb_msg_set_bin(hb_msg *m, const char *name, const void *v, size_t len);
+void hb_msg_remove(hb_msg *m, const char *name);
+
+/* String field value, or NULL when absent or binary. */
+const char *hb_msg_get(const hb_msg *m, const char *name);
+/* Binary (or string) field value and length, or NULL when absent. */
+const void *hb_msg_get_bin(const hb_msg *m, const char *name, size_t *out_len);
+/* Parses a hex (%lx) field; returns FALSE when absent or not hex. */
+gboolean hb_msg_get_hex(const hb_msg *m, const char *name, uint64_t *out);
+guint hb_msg_nfields(const hb_msg *m);
+
+/* A one-line human rendering for logs (binary fields as <N bytes>). */
+char *hb_msg_describe(const hb_msg *m);	/* g_free */
+
+#endif
