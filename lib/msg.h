@@ -52,4 +52,6 @@ guint hb_msg_nfields(const hb_msg *m);
 /* A one-line human rendering for logs (binary fields as <N bytes>). */
 char *hb_msg_describe(const hb_msg *m);	/* g_free */
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(hb_msg, hb_msg_free)
+
 #endif

@@ -1,0 +1,134 @@
+/*
+ * cluster.h - membership: the node table, heartbeats, sequence numbers,
+ * liveness, and the Heartbeat 3.0.6 control messages (status, NS_ackmsg,
+ * NS_rexmit, NS_nak_rexmit, reqnodes, repnodes).
+ *
+ * Contract:
+ * - Every packet from a medium goes through hbd_cluster_input(): decoded
+ *   and authenticated by lib/wire, then checked for node, generation and
+ *   sequence before anything acts on it.  Rejected packets are counted per
+ *   reason and logged once per burst.
+ * - A node is alive while any medium delivers its status within its dead
+ *   time (the dt it advertises, else our deadtime; initdead before comm is
+ *   up).  Links are tracked per (node, medium).
+ * - Messages of other types that pass the checks are handed to the
+ *   message hook (the resource manager) exactly once, in sequence order
+ *   as received; our own sent messages are handed to it too (Heartbeat
+ *   processes its own messages).
+ * - Everything runs on the GLib main loop; nothing blocks.
+ */
+#ifndef HBD_CLUSTER_H
+#define HBD_CLUSTER_H
+
+#include <stdint.h>
+#include <glib.h>
+
+#include "authkeys.h"
+#include "hacf.h"
+#include "media.h"
+#include "msg.h"
+#include "state.h"
+
+#define HBD_HISTORY 500		/* sent messages kept for retransmission */
+#define HBD_MAXGAP 250		/* larger gaps reset sequence tracking */
+
+typedef enum hbd_nstatus {
+	HBD_NODE_INIT,
+	HBD_NODE_UP,
+	HBD_NODE_ACTIVE,
+	HBD_NODE_DEAD,
+	HBD_NODE_PING,
+} hbd_nstatus;
+
+typedef struct hbd_link {
+	char *name;		/* medium (device) name */
+	gint64 last_rx;		/* monotonic ms, 0 = never */
+	gboolean up;
+} hbd_link;
+
+typedef struct hbd_node {
+	char *name;
+	gboolean is_self;
+	gboolean is_ping;
+	guint8 uuid[HBD_UUID_LEN];
+	gboolean has_uuid;
+	hbd_nstatus status;
+	gboolean heard;		/* any packet since start */
+	gint64 last_status;	/* monotonic ms of the last status */
+	guint dead_ms;		/* advertised dt, or our deadtime */
+	uint64_t gen;		/* generation, 0 = unknown */
+	uint64_t last_seq;	/* highest accepted seq, 0 = none yet */
+	uint64_t last_status_seq;
+	GHashTable *gaps;	/* missing seq (uint64 as pointer key) */
+	guint ack_trigger;	/* 0..9 */
+	GPtrArray *links;	/* hbd_link * */
+	int ping_sock;		/* ping nodes: ICMP socket, -1 */
+	guint ping_watch;
+	guint16 ping_seq;
+	char *rsc_hold;		/* last announced holding (resource msgs) */
+} hbd_node;
+
+typedef struct hbd_counters {
+	guint64 rx, accepted, dup, bad_format, bad_auth, bad_node, replay,
+		too_old, own, tx, rexmit_sent, rexmit_req;
+} hbd_counters;
+
+typedef struct hbd_cluster hbd_cluster;
+
+/* A message of a type membership does not consume, from node n (n->is_self
+ * for our own messages). */
+typedef void (*hbd_msg_hook)(hbd_cluster *c, hbd_node *n, const hb_msg *m,
+			     void *ud);
+/* A node's status changed (old -> n->status). */
+typedef void (*hbd_status_hook)(hbd_cluster *c, hbd_node *n,
+				hbd_nstatus old, void *ud);
+
+struct hbd_cluster {
+	hb_config *cfg;
+	hb_authkeys *keys;
+	char *statedir;
+	hbd_node *self;
+	GPtrArray *nodes;	/* hbd_node *, normal then ping */
+	GPtrArray *media;	/* hbd_medium * */
+	uint64_t gen;
+	uint64_t seq;		/* last seq we used */
+	GQueue *history;	/* sent: struct with seq and encoded bytes */
+	gboolean comm_up;
+	gint64 start_ms;
+	gint64 last_status_sent;
+	guint send_timer, check_timer, rexmit_timer;
+	hbd_counters cnt;
+	gint64 replay_log_ms;	/* burst-limited logging */
+	gint64 badpkt_log_ms;
+	hbd_msg_hook msg_hook;
+	hbd_status_hook status_hook;
+	void *hook_ud;
+	gboolean shutting_down;
+	char *watchdog_path;
+	int watchdog_fd;
+};
+
+/* Builds the node table and opens the media.  Returns 0 or -errno with
+ * *out_err (g_free) naming what failed. */
+int hbd_cluster_new(hb_config *cfg, hb_authkeys *keys, const char *statedir,
+		    const char *nodename, hbd_cluster **out, char **out_err);
+void hbd_cluster_free(hbd_cluster *c);
+/* Starts heartbeats and timers. */
+void hbd_cluster_start(hbd_cluster *c);
+/* Swaps in a new authkeys (SIGHUP); takes ownership. */
+void hbd_cluster_set_keys(hbd_cluster *c, hb_authkeys *keys);
+
+/* Feeds one received packet (also used by tests and the fuzz harness). */
+void hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
+		       size_t len);
+/* Sends a cluster message: control fields are added, it is sequenced,
+ * kept for retransmission, sent on every medium, and handed to our own
+ * message hook.  dest (may be NULL) addresses one node. */
+void hbd_cluster_send(hbd_cluster *c, hb_msg *m);
+
+hbd_node *hbd_cluster_find(hbd_cluster *c, const char *name);
+hbd_node *hbd_cluster_peer(hbd_cluster *c);	/* first other normal node */
+const char *hbd_nstatus_name(hbd_nstatus s);
+gboolean hbd_node_alive(const hbd_node *n);	/* up or active or ping */
+
+#endif

@@ -1,0 +1,1076 @@
+/*
+ * rm.c - the v1 resource manager (see rm.h).
+ *
+ * Resource sets are Heartbeat's 2-bit rsc_hold: local (groups whose
+ * preferred node is us), foreign (the others), all, none.  A set received
+ * from the peer is in the peer's terms; rm_invert() translates.
+ *
+ * Each group has a wanted state; rm_group_kick() runs the start or stop
+ * chain towards it, one child at a time, and protocol steps that must wait
+ * for groups to settle register a batch (rm_when_settled).
+ * Logged at error or above: start and stop failures with script output.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hb_err.h"
+#include "log.h"
+#include "rm.h"
+#include "script.h"
+
+#define RS_NONE 0
+#define RS_LOCAL 1
+#define RS_FOREIGN 2
+#define RS_ALL 3
+
+#define RM_START_TIMEOUT_MS 60000
+#define RM_STATUS_TIMEOUT_MS 20000
+#define RM_STOP_RETRIES 10
+#define RM_RQSTDELAY_MS 10000
+#define RM_STANDBY_REPLY_MS 10000
+#define RM_SHUTDOWN_LINGER_MS 300
+
+typedef enum rm_state {
+	RM_WAIT,		/* comm not up yet */
+	RM_STARTING,		/* sent "starting", waiting for the peer */
+	RM_STABLE,
+	RM_TRANSITION,		/* standby in progress */
+	RM_SHUTDOWN,
+} rm_state;
+
+typedef enum sb_role { SB_NONE, SB_REQUESTER, SB_OTHER } sb_role;
+
+typedef struct rm_group {
+	hbd_rm *rm;
+	hb_rgroup *cfg;
+	gboolean local;
+	gboolean want;		/* wanted running */
+	gboolean running;	/* all resources started */
+	gboolean partial;	/* some resources may be running */
+	gboolean busy;
+	gboolean failed;	/* a start failed here: not retried on its own */
+	gboolean chain_start;
+	int idx;		/* resource being worked on */
+	int retries;
+} rm_group;
+
+typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
+typedef struct rm_batch {
+	rm_settled_fn fn;
+	void *ud;
+} rm_batch;
+
+struct hbd_rm {
+	hbd_cluster *c;
+	hb_haresources *rsc;
+	char *confdir;
+	GPtrArray *groups;	/* rm_group * */
+	rm_state state;
+	gboolean nice;		/* auto_failback on/off, not legacy */
+	int other_holds;	/* in the peer's terms */
+	gboolean other_stable;
+	sb_role sb;
+	int sb_set;		/* the requester's set, requester's terms */
+	guint sb_timer;
+	guint rqst_timer;
+	GList *batches;		/* rm_batch * */
+	GMainLoop *quit_loop;
+};
+
+static void rm_group_kick(rm_group *g);
+static void rm_check_batches(hbd_rm *rm);
+
+static const char *
+rm_set_name(int s)
+{
+	static const char *n[] = { "none", "local", "foreign", "all" };
+
+	return n[s & RS_ALL];
+}
+
+static int
+rm_set_parse(const char *s)
+{
+	if (s == NULL || strcmp(s, "none") == 0)
+		return RS_NONE;
+	if (strcmp(s, "local") == 0)
+		return RS_LOCAL;
+	if (strcmp(s, "foreign") == 0 || strcmp(s, "failback") == 0)
+		return RS_FOREIGN;
+	if (strcmp(s, "all") == 0)
+		return RS_ALL;
+	return -1;
+}
+
+static int
+rm_invert(int s)
+{
+	return ((s & RS_LOCAL) ? RS_FOREIGN : 0) |
+		((s & RS_FOREIGN) ? RS_LOCAL : 0);
+}
+
+static gboolean
+rm_in_set(const rm_group *g, int set)
+{
+	return (set & (g->local ? RS_LOCAL : RS_FOREIGN)) != 0;
+}
+
+/* What we hold (or are acquiring), in our terms. */
+static int
+rm_hold(hbd_rm *rm)
+{
+	int s = RS_NONE;
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->want || g->running || g->partial)
+			s |= g->local ? RS_LOCAL : RS_FOREIGN;
+	}
+	return s;
+}
+
+static gboolean
+rm_peer_alive(hbd_rm *rm)
+{
+	hbd_node *p = hbd_cluster_peer(rm->c);
+
+	return p != NULL && p->heard && p->status != HBD_NODE_DEAD;
+}
+
+/* ---- resource scripts ---- */
+
+static char *
+rm_script_path(hbd_rm *rm, const char *name)
+{
+	const char *dirs[3];
+	g_autofree char *confrd = g_build_filename(rm->confdir, "resource.d",
+						   NULL);
+	const char *env = g_getenv("HBD_RESOURCEDIR");
+	int i;
+
+	if (strchr(name, '/') != NULL)
+		return NULL;	/* a resource names a script, not a path */
+	dirs[0] = confrd;
+	dirs[1] = env != NULL ? env : RESOURCEDIR;
+	dirs[2] = "/etc/init.d";
+	for (i = 0; i < 3; i++) {
+		char *p = g_build_filename(dirs[i], name, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_REGULAR) &&
+		    access(p, X_OK) == 0)
+			return p;
+		g_free(p);
+	}
+	return NULL;
+}
+
+/* Heartbeat's rule: only status stdout counts. */
+static gboolean
+rm_output_running(const char *out)
+{
+	g_autofree char *low = g_ascii_strdown(out, -1);
+	const char *p;
+
+	for (p = strstr(low, "not"); p != NULL; p = strstr(p + 1, "not")) {
+		const char *q = p + 3;
+
+		while (*q == ' ')
+			q++;
+		if (g_str_has_prefix(q, "running"))
+			return FALSE;
+	}
+	return strstr(out, "running") != NULL || strstr(out, "Running") != NULL ||
+		strstr(out, "OK") != NULL;
+}
+
+static char **
+rm_script_env(hbd_rm *rm)
+{
+	GPtrArray *e = g_ptr_array_new();
+	hb_config *cfg = rm->c->cfg;
+
+	g_ptr_array_add(e, g_strdup_printf("HA_CURHOST=%s", rm->c->self->name));
+	g_ptr_array_add(e, g_strdup_printf("HA_NICEFAILBACK=%s",
+					   rm->nice ? "yes" : "no"));
+	if (!rm_peer_alive(rm))
+		g_ptr_array_add(e, g_strdup("HA_DONTASK=yes"));
+	g_ptr_array_add(e, g_strdup_printf("HA_debug=%d", cfg->debug));
+	g_ptr_array_add(e, g_strdup_printf("HA_LOGFILE=%s",
+					   cfg->logfile ? cfg->logfile : ""));
+	g_ptr_array_add(e, g_strdup_printf("HA_DEBUGLOG=%s",
+					   cfg->debugfile ? cfg->debugfile : ""));
+	g_ptr_array_add(e, g_strdup_printf("HA_RESOURCEDIR=%s/resource.d",
+					   rm->confdir));
+	g_ptr_array_add(e, g_strdup("HA_LOGD=no"));
+	g_ptr_array_add(e, NULL);
+	return (char **)g_ptr_array_free(e, FALSE);
+}
+
+typedef void (*rm_step_fn)(rm_group *g, int rc, const char *out);
+typedef struct rm_call {
+	rm_group *g;
+	rm_step_fn next;
+	char *what;
+} rm_call;
+
+static void
+rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
+{
+	rm_call *call = ud;
+
+	if (rc != 0 && !g_str_has_suffix(call->what, " status"))
+		hb_log(LOG_ERR, "%s failed (rc=%d%s): %s%s", call->what, rc,
+		       rc == -ETIMEDOUT ? ", timed out" : "",
+		       out, err);
+	else
+		hb_debug("%s rc=%d: %s", call->what, rc, out);
+	call->next(call->g, rc, out);
+	g_free(call->what);
+	g_free(call);
+}
+
+static void
+rm_run(rm_group *g, const char *action, rm_step_fn next)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+	g_autofree char *path = rm_script_path(g->rm, r->script);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_auto(GStrv) env = rm_script_env(g->rm);
+	rm_call *call;
+	guint i;
+	int rc;
+
+	if (path == NULL) {
+		hb_log(LOG_ERR, "Cannot locate resource script %s", r->script);
+		next(g, strcmp(action, "status") == 0 ? 3 : 5, "");
+		return;
+	}
+	g_ptr_array_add(argv, path);
+	for (i = 0; i < r->args->len; i++)
+		g_ptr_array_add(argv, g_ptr_array_index(r->args, i));
+	g_ptr_array_add(argv, (char *)action);
+	g_ptr_array_add(argv, NULL);
+	call = g_new0(rm_call, 1);
+	call->g = g;
+	call->next = next;
+	call->what = g_strdup_printf("%s %s", r->spec, action);
+	if (strcmp(action, "status") != 0)
+		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
+	rc = hbd_script_run((char **)argv->pdata, env,
+			    strcmp(action, "status") == 0 ?
+			    RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
+			    rm_call_done_cb, call);
+	if (rc != 0) {
+		hb_log(LOG_ERR, "cannot run %s: %s", call->what, hb_strerror(rc));
+		g_free(call->what);
+		g_free(call);
+		next(g, 5, "");
+	}
+}
+
+/* ---- group chains ---- */
+
+static void rm_start_step(rm_group *g);
+static void rm_stop_step(rm_group *g);
+
+static void
+rm_chain_end(rm_group *g)
+{
+	g->busy = FALSE;
+	rm_group_kick(g);
+	if (!g->busy)
+		rm_check_batches(g->rm);
+}
+
+static void rm_start_failed(rm_group *g);
+
+static void
+rm_start_rc(rm_group *g, int rc, const char *out)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+
+	if (rc != 0) {
+		hb_log(LOG_CRIT, "Giving up resources due to failure of %s",
+		       r->spec);
+		rm_start_failed(g);
+		return;
+	}
+	g->idx++;
+	rm_start_step(g);
+}
+
+static void
+rm_start_status_rc(rm_group *g, int rc, const char *out)
+{
+	if (rm_output_running(out)) {	/* already running: skip */
+		g->idx++;
+		rm_start_step(g);
+		return;
+	}
+	rm_run(g, "start", rm_start_rc);
+}
+
+static void
+rm_start_step(rm_group *g)
+{
+	if (!g->want) {		/* changed our mind: stop what started */
+		g->chain_start = FALSE;
+		g->idx = MIN(g->idx, (int)g->cfg->resources->len - 1);
+		rm_stop_step(g);
+		return;
+	}
+	if (g->idx >= (int)g->cfg->resources->len) {
+		g->running = TRUE;
+		g->partial = FALSE;
+		hb_log(LOG_INFO, "Resource group %s started", g->cfg->key);
+		rm_chain_end(g);
+		return;
+	}
+	g->partial = TRUE;
+	rm_run(g, "status", rm_start_status_rc);
+}
+
+static void
+rm_stop_status_rc(rm_group *g, int rc, const char *out)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+
+	if (rm_output_running(out))
+		hb_log(LOG_CRIT, "Resource %s failed to stop: still running "
+		       "after %d attempts", r->spec, RM_STOP_RETRIES);
+	else
+		hb_log(LOG_WARNING, "Resource script for %s probably not LSB-"
+		       "compliant: stop failed but status says stopped",
+		       r->spec);
+	g->idx--;
+	g->retries = 0;
+	rm_stop_step(g);
+}
+
+static void rm_stop_rc(rm_group *g, int rc, const char *out);
+
+static gboolean
+rm_stop_again_cb(gpointer data)
+{
+	rm_group *g = data;
+
+	rm_run(g, "stop", rm_stop_rc);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rm_stop_rc(rm_group *g, int rc, const char *out)
+{
+	if (rc != 0 && ++g->retries < RM_STOP_RETRIES) {
+		g_timeout_add(1000, rm_stop_again_cb, g);
+		return;
+	}
+	if (rc != 0) {
+		rm_run(g, "status", rm_stop_status_rc);
+		return;
+	}
+	g->retries = 0;
+	g->idx--;
+	rm_stop_step(g);
+}
+
+static void
+rm_stop_step(rm_group *g)
+{
+	if (g->idx < 0) {
+		g->running = FALSE;
+		g->partial = FALSE;
+		hb_log(LOG_INFO, "Resource group %s stopped", g->cfg->key);
+		if (g->chain_start) {	/* the stop after a failed start */
+			g->chain_start = FALSE;
+			g->busy = FALSE;
+			rm_check_batches(g->rm);
+			return;
+		}
+		rm_chain_end(g);
+		return;
+	}
+	rm_run(g, "stop", rm_stop_rc);
+}
+
+static void
+rm_group_kick(rm_group *g)
+{
+	if (g->busy)
+		return;
+	if (g->want && !g->running) {
+		g->busy = TRUE;
+		g->chain_start = TRUE;
+		g->idx = 0;
+		hb_log(LOG_INFO, "Acquiring resource group: %s %s", g->cfg->node,
+		       g->cfg->key);
+		rm_start_step(g);
+	} else if (!g->want && (g->running || g->partial)) {
+		g->busy = TRUE;
+		g->chain_start = FALSE;
+		g->idx = g->cfg->resources->len - 1;
+		g->retries = 0;
+		hb_log(LOG_INFO, "Releasing resource group: %s %s", g->cfg->node,
+		       g->cfg->key);
+		rm_stop_step(g);
+	}
+}
+
+static void
+rm_send_resource(hbd_rm *rm, const char *info, gboolean full)
+{
+	g_autoptr(hb_msg) m = NULL;
+
+	if (!rm->nice || rm->groups->len == 0)
+		return;
+	m = hb_msg_new();
+	hb_msg_set(m, "t", "resource");
+	hb_msg_set(m, "rsc_hold", rm_set_name(rm_hold(rm)));
+	if (full)
+		hb_msg_set(m, "rtype", "full");
+	hb_msg_set(m, "isstable", rm->state == RM_STABLE ? "1" : "0");
+	if (info != NULL)
+		hb_msg_set(m, "info", info);
+	hbd_cluster_send(rm->c, m);
+}
+
+static void
+rm_set_want(hbd_rm *rm, int set, gboolean want)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (!rm_in_set(g, set))
+			continue;
+		if (want && g->failed)
+			continue;
+		g->want = want;
+	}
+	/* stops right to left across groups, starts left to right */
+	if (want) {
+		for (i = 0; i < rm->groups->len; i++)
+			rm_group_kick(g_ptr_array_index(rm->groups, i));
+	} else {
+		for (i = rm->groups->len; i-- > 0;)
+			rm_group_kick(g_ptr_array_index(rm->groups, i));
+	}
+}
+
+static gboolean
+rm_settled(hbd_rm *rm)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->busy)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud)
+{
+	rm_batch *b = g_new0(rm_batch, 1);
+
+	b->fn = fn;
+	b->ud = ud;
+	rm->batches = g_list_append(rm->batches, b);
+	rm_check_batches(rm);
+}
+
+static void
+rm_check_batches(hbd_rm *rm)
+{
+	while (rm->batches != NULL && rm_settled(rm)) {
+		rm_batch *b = rm->batches->data;
+
+		rm->batches = g_list_delete_link(rm->batches, rm->batches);
+		b->fn(rm, b->ud);
+		g_free(b);
+	}
+}
+
+/* ---- protocol ---- */
+
+static void rm_standby_request(hbd_rm *rm, int set);
+
+static void
+rm_after_failure(hbd_rm *rm, void *ud)
+{
+	rm_group *g = ud;
+
+	if (rm->state == RM_SHUTDOWN)
+		return;
+	rm_send_resource(rm, NULL, TRUE);
+	if (rm->nice && rm_peer_alive(rm) && rm->state == RM_STABLE &&
+	    rm->other_stable)
+		rm_standby_request(rm, g->local ? RS_LOCAL : RS_FOREIGN);
+}
+
+static void
+rm_start_failed(rm_group *g)
+{
+	g->failed = TRUE;
+	g->want = FALSE;
+	/* stop the started part, the failed resource included */
+	rm_stop_step(g);
+	rm_when_settled(g->rm, rm_after_failure, g);
+}
+
+static void
+rm_take_local(hbd_rm *rm, const char *why)
+{
+	int peer_has_mine = (rm->other_holds & RS_FOREIGN) ? RS_LOCAL : 0;
+
+	if (peer_has_mine)
+		hb_log(LOG_INFO, "Local Resource acquisition completed. (none)");
+	else
+		rm_set_want(rm, RS_LOCAL, TRUE);
+	rm->state = RM_STABLE;
+	if (rm->rqst_timer) {
+		g_source_remove(rm->rqst_timer);
+		rm->rqst_timer = 0;
+	}
+	rm_send_resource(rm, why, TRUE);
+}
+
+static gboolean
+rm_rqstdelay_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+
+	rm->rqst_timer = 0;
+	if (rm->state == RM_STARTING) {
+		hb_log(LOG_INFO, "No stable answer from the peer in %d ms: "
+		       "taking unclaimed local resources", RM_RQSTDELAY_MS);
+		rm_take_local(rm, "req_our_resources()");
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rm_takeover_all(hbd_rm *rm, const char *why)
+{
+	hb_log(LOG_INFO, "Taking over resources (%s)", why);
+	rm->other_holds = RS_NONE;
+	rm->other_stable = FALSE;
+	if (rm->sb_timer) {
+		g_source_remove(rm->sb_timer);
+		rm->sb_timer = 0;
+	}
+	rm->sb = SB_NONE;
+	rm->state = RM_STABLE;
+	rm_set_want(rm, RS_ALL, TRUE);
+	if (rm->nice)
+		rm_send_resource(rm, "mach_down", FALSE);
+}
+
+static void
+rm_legacy_request(hbd_rm *rm)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+		g_autoptr(hb_msg) m = NULL;
+
+		if (!g->local)
+			continue;
+		m = hb_msg_new();
+		hb_msg_set(m, "t", "ip-request");
+		hb_msg_set(m, "ipaddr", g->cfg->key);
+		hbd_cluster_send(rm->c, m);
+	}
+}
+
+static void
+rm_comm_up(hbd_rm *rm)
+{
+	if (rm->groups->len == 0) {
+		rm->state = RM_STABLE;
+		return;
+	}
+	if (!rm_peer_alive(rm)) {
+		rm->state = RM_STABLE;
+		rm_set_want(rm, RS_ALL, TRUE);
+		rm_send_resource(rm, "mach_down", TRUE);
+		hb_log(LOG_INFO, "Initial resource acquisition complete "
+		       "(mach_down)");
+		return;
+	}
+	if (!rm->nice) {
+		rm->state = RM_STABLE;
+		rm_legacy_request(rm);
+		return;
+	}
+	rm->state = RM_STARTING;
+	{
+		g_autoptr(hb_msg) m = hb_msg_new();
+
+		hb_msg_set(m, "t", "starting");
+		hbd_cluster_send(rm->c, m);
+	}
+	rm->rqst_timer = g_timeout_add(RM_RQSTDELAY_MS, rm_rqstdelay_cb, rm);
+}
+
+static void
+rm_status_hook(hbd_cluster *c, hbd_node *n, hbd_nstatus old, void *ud)
+{
+	hbd_rm *rm = ud;
+
+	if (n->is_ping)
+		return;
+	if (n->is_self) {
+		if (n->status == HBD_NODE_ACTIVE && rm->state == RM_WAIT)
+			rm_comm_up(rm);
+		return;
+	}
+	if (rm->state == RM_WAIT || rm->state == RM_SHUTDOWN)
+		return;
+	if (n->status == HBD_NODE_DEAD) {
+		rm_takeover_all(rm, "mach_down");
+		return;
+	}
+	if (old == HBD_NODE_DEAD) {
+		/* back after a partition or a restart: tell it what we hold
+		 * so that a group held on both sides is resolved */
+		rm_send_resource(rm, NULL, TRUE);
+	}
+}
+
+static void
+rm_announce_cb(hbd_rm *rm, void *ud)
+{
+	rm_send_resource(rm, ud, TRUE);
+}
+
+/* Partition healing: the group's preferred node keeps it. */
+static void
+rm_resolve_conflicts(hbd_rm *rm)
+{
+	int mine = rm_hold(rm);
+
+	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL) &&
+	    rm->sb == SB_NONE) {
+		hb_log(LOG_WARNING, "Both nodes hold foreign resources: "
+		       "releasing them to their preferred node");
+		rm_set_want(rm, RS_FOREIGN, FALSE);
+		rm_when_settled(rm, rm_announce_cb, NULL);
+	}
+}
+
+static gboolean
+rm_standby_timeout_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+
+	rm->sb_timer = 0;
+	if (rm->sb == SB_REQUESTER)
+		hb_log(LOG_WARNING, "No reply to standby request. Standby "
+		       "request cancelled.");
+	else
+		hb_log(LOG_WARNING, "Standby transition timed out.");
+	rm->sb = SB_NONE;
+	rm->state = RM_STABLE;
+	rm_send_resource(rm, NULL, TRUE);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rm_send_ask(hbd_rm *rm, int set, const char *info)
+{
+	g_autoptr(hb_msg) m = hb_msg_new();
+
+	hb_msg_set(m, "t", "ask_resources");
+	hb_msg_set(m, "rsc_hold", rm_set_name(set));
+	hb_msg_set(m, "info", info);
+	hbd_cluster_send(rm->c, m);
+}
+
+static void
+rm_sb_timer(hbd_rm *rm, guint ms)
+{
+	if (rm->sb_timer)
+		g_source_remove(rm->sb_timer);
+	rm->sb_timer = g_timeout_add(ms, rm_standby_timeout_cb, rm);
+}
+
+static void
+rm_standby_request(hbd_rm *rm, int set)
+{
+	hb_log(LOG_INFO, "Giving up %s HA resources (standby).",
+	       rm_set_name(set));
+	rm->sb = SB_REQUESTER;
+	rm->sb_set = set;
+	rm->state = RM_TRANSITION;
+	rm_send_ask(rm, set, "me");
+	rm_sb_timer(rm, RM_STANDBY_REPLY_MS);
+}
+
+static void
+rm_standby_finish(hbd_rm *rm)
+{
+	if (rm->sb_timer) {
+		g_source_remove(rm->sb_timer);
+		rm->sb_timer = 0;
+	}
+	rm->sb = SB_NONE;
+	rm->state = RM_STABLE;
+	hb_log(LOG_INFO, "Standby resource acquisition done [%s].",
+	       rm_set_name(rm_hold(rm)));
+	rm_send_resource(rm, NULL, TRUE);
+}
+
+static void
+rm_requester_released_cb(hbd_rm *rm, void *ud)
+{
+	if (rm->sb != SB_REQUESTER)
+		return;
+	hb_log(LOG_INFO, "All HA resources relinquished (standby).");
+	rm_send_ask(rm, rm->sb_set, "done");
+}
+
+static void
+rm_other_acquired_cb(hbd_rm *rm, void *ud)
+{
+	if (rm->sb != SB_OTHER)
+		return;
+	rm_send_ask(rm, rm->sb_set, "done");
+	rm->other_holds &= ~rm->sb_set;
+	rm_standby_finish(rm);
+}
+
+static void
+rm_ask_resources(hbd_rm *rm, const hb_msg *m)
+{
+	const char *info = hb_msg_get(m, "info");
+	int set = rm_set_parse(hb_msg_get(m, "rsc_hold"));
+
+	if (info == NULL || set < 0)
+		return;
+	if (strcmp(info, "me") == 0) {		/* we are O */
+		if (rm->state != RM_STABLE || !rm->other_stable) {
+			hb_log(LOG_WARNING, "Standby request ignored. Other side "
+			       "is in flux.");
+			return;
+		}
+		rm->sb = SB_OTHER;
+		rm->sb_set = set;
+		rm->state = RM_TRANSITION;
+		rm_send_ask(rm, set, "other");
+		rm_sb_timer(rm, 3600 * 1000);
+	} else if (strcmp(info, "other") == 0) {	/* we are R */
+		if (rm->sb != SB_REQUESTER)
+			return;
+		rm_sb_timer(rm, 3600 * 1000);
+		rm_set_want(rm, rm->sb_set, FALSE);
+		rm_send_resource(rm, "standby", TRUE);
+		rm_when_settled(rm, rm_requester_released_cb, NULL);
+	} else if (strcmp(info, "done") == 0) {
+		if (rm->sb == SB_OTHER) {
+			/* R released its set: acquire the complement */
+			rm_set_want(rm, rm_invert(rm->sb_set), TRUE);
+			rm_when_settled(rm, rm_other_acquired_cb, NULL);
+		} else if (rm->sb == SB_REQUESTER) {
+			rm->other_holds |= rm->sb_set;
+			rm_standby_finish(rm);
+		}
+	}
+}
+
+static void
+rm_resource_msg(hbd_rm *rm, const hb_msg *m)
+{
+	int set = rm_set_parse(hb_msg_get(m, "rsc_hold"));
+	const char *rtype = hb_msg_get(m, "rtype");
+	const char *st = hb_msg_get(m, "isstable");
+	gboolean was_stable = rm->other_stable;
+
+	if (set < 0)
+		return;
+	if (rtype != NULL && strcmp(rtype, "full") == 0)
+		rm->other_holds = set;
+	else
+		rm->other_holds |= set;
+	if (st != NULL)
+		rm->other_stable = strcmp(st, "1") == 0;
+	rm_resolve_conflicts(rm);
+
+	if (rm->state == RM_STARTING) {
+		if (rm->other_stable) {
+			rm_take_local(rm, "req_our_resources()");
+		} else if (rm->other_holds == RS_NONE && rm_hold(rm) == RS_NONE) {
+			/* both starting: local sets are disjoint, so each
+			 * side may take its own at once */
+			rm_take_local(rm, "req_our_resources()");
+		}
+		return;
+	}
+	if (rm->state == RM_STABLE && rm->other_stable && !was_stable &&
+	    rm->c->cfg->auto_failback == HB_FAILBACK_ON &&
+	    (rm_hold(rm) & RS_FOREIGN) && rm->sb == SB_NONE) {
+		hb_log(LOG_INFO, "auto_failback: handing foreign resources back");
+		rm_standby_request(rm, RS_FOREIGN);
+	}
+}
+
+static void
+rm_iprequest_released_cb(hbd_rm *rm, void *ud)
+{
+	hb_msg *req = ud;
+	g_autoptr(hb_msg) r = hb_msg_new();
+
+	hb_msg_set(r, "t", "ip-request-resp");
+	hb_msg_set(r, "dest", hb_msg_get(req, "src"));
+	hb_msg_set(r, "ipaddr", hb_msg_get(req, "ipaddr"));
+	hb_msg_set(r, "weown", hb_msg_get(req, "weown"));
+	hb_msg_set(r, "ok", "OK");
+	hbd_cluster_send(rm->c, r);
+	hb_msg_free(req);
+}
+
+static rm_group *
+rm_find_group(hbd_rm *rm, const char *key)
+{
+	guint i;
+
+	for (i = 0; key != NULL && i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (strcmp(g->cfg->key, key) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+static void
+rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
+{
+	hbd_rm *rm = ud;
+	const char *t = hb_msg_get(m, "t");
+
+	if (n->is_self || rm->state == RM_SHUTDOWN || rm->groups->len == 0)
+		return;
+	if (strcmp(t, "starting") == 0) {
+		rm->other_stable = FALSE;
+		rm->other_holds = RS_NONE;
+		if (rm->sb != SB_NONE)
+			rm_standby_finish(rm);
+		rm_send_resource(rm, NULL, TRUE);
+	} else if (strcmp(t, "resource") == 0) {
+		rm_resource_msg(rm, m);
+	} else if (strcmp(t, "ask_resources") == 0) {
+		rm_ask_resources(rm, m);
+	} else if (strcmp(t, "hb_takeover") == 0) {
+		int set = rm_set_parse(hb_msg_get(m, "rsc_hold"));
+
+		if (set <= 0)
+			set = RS_ALL;
+		if (rm->nice && rm->state == RM_STABLE && rm->sb == SB_NONE)
+			rm_standby_request(rm, rm_invert(set) ? rm_invert(set)
+					   : RS_ALL);
+	} else if (strcmp(t, "ip-request") == 0) {
+		rm_group *g = rm_find_group(rm, hb_msg_get(m, "ipaddr"));
+		hb_msg *req = hb_msg_copy(m);
+
+		hb_msg_set(req, "weown", g && (g->want || g->running) ?
+			   "yes" : "no");
+		if (g != NULL) {
+			g->want = FALSE;
+			rm_group_kick(g);
+		}
+		rm_when_settled(rm, rm_iprequest_released_cb, req);
+	} else if (strcmp(t, "ip-request-resp") == 0) {
+		rm_group *g = rm_find_group(rm, hb_msg_get(m, "ipaddr"));
+		const char *ok = hb_msg_get(m, "ok");
+
+		if (g != NULL && ok != NULL && strcmp(ok, "OK") == 0 &&
+		    !g->failed) {
+			g->want = TRUE;
+			rm_group_kick(g);
+		}
+	}
+}
+
+/* ---- shutdown, control ---- */
+
+static gboolean
+rm_quit_cb(gpointer data)
+{
+	g_main_loop_quit(data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rm_shutdown_released_cb(hbd_rm *rm, void *ud)
+{
+	g_autoptr(hb_msg) m = hb_msg_new();
+
+	hb_log(LOG_INFO, "All HA resources relinquished.");
+	hb_msg_set(m, "t", "shutdone");
+	hb_msg_set(m, "st", "dead");
+	hbd_cluster_send(rm->c, m);
+	g_timeout_add(RM_SHUTDOWN_LINGER_MS, rm_quit_cb, rm->quit_loop);
+}
+
+static gboolean
+rm_shutdown_wait_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+
+	if (rm->state == RM_TRANSITION || rm->state == RM_STARTING)
+		return G_SOURCE_CONTINUE;
+	hbd_rm_shutdown(rm, rm->quit_loop);
+	return G_SOURCE_REMOVE;
+}
+
+void
+hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop)
+{
+	rm->quit_loop = loop;
+	if (rm->state == RM_TRANSITION || rm->state == RM_STARTING) {
+		hb_log(LOG_INFO, "Waiting for resource transition to end "
+		       "before shutdown");
+		g_timeout_add(100, rm_shutdown_wait_cb, rm);
+		return;
+	}
+	rm->state = RM_SHUTDOWN;
+	if (rm->rqst_timer) {
+		g_source_remove(rm->rqst_timer);
+		rm->rqst_timer = 0;
+	}
+	rm_set_want(rm, RS_ALL, FALSE);
+	if (rm->nice && rm->groups->len > 0) {
+		g_autoptr(hb_msg) m = hb_msg_new();
+
+		hb_msg_set(m, "t", "resource");
+		hb_msg_set(m, "rsc_hold", "none");
+		hb_msg_set(m, "rtype", "full");
+		hb_msg_set(m, "isstable", "0");
+		hb_msg_set(m, "info", "shutdown");
+		hbd_cluster_send(rm->c, m);
+	}
+	rm_when_settled(rm, rm_shutdown_released_cb, NULL);
+}
+
+int
+hbd_rm_control(char **argv, GString *out, void *ud)
+{
+	hbd_rm *rm = ud;
+	guint i;
+
+	if (strcmp(argv[0], "rscstatus") == 0) {
+		if (rm->state == RM_TRANSITION || rm->state == RM_STARTING ||
+		    !rm_settled(rm))
+			g_string_append(out, "transition\n");
+		else
+			g_string_append_printf(out, "%s\n",
+					       rm_set_name(rm_hold(rm)));
+		return 0;
+	}
+	if (strcmp(argv[0], "groups") == 0) {
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			g_string_append_printf(out, "%s\t%s\t%s%s\n", g->cfg->key,
+				g->local ? "local" : "foreign",
+				g->running ? "running" : g->busy ? "busy" :
+				g->partial ? "partial" : "stopped",
+				g->failed ? "\tfailed" : "");
+		}
+		return 0;
+	}
+	if (strcmp(argv[0], "standby") == 0 || strcmp(argv[0], "takeover") == 0) {
+		gboolean standby = strcmp(argv[0], "standby") == 0;
+		int set = rm_set_parse(argv[1] && *argv[1] ? argv[1] : "all");
+
+		if (set <= 0) {
+			g_string_append(out, "usage: [all|foreign|local|failback]\n");
+			return 11;
+		}
+		if (!rm->nice) {
+			g_string_append(out, "Standby mode only implemented when "
+					"nice_failback on\n");
+			return 1;
+		}
+		if (!rm_peer_alive(rm)) {
+			g_string_append(out, "no active peer\n");
+			return 1;
+		}
+		if (standby) {
+			if (rm->state != RM_STABLE || !rm->other_stable) {
+				g_string_append(out, "Standby request ignored: "
+						"resources in flux\n");
+				return 1;
+			}
+			rm_standby_request(rm, set);
+		} else {
+			g_autoptr(hb_msg) m = hb_msg_new();
+
+			/* the peer's failed groups may be retried on takeover */
+			for (i = 0; i < rm->groups->len; i++) {
+				rm_group *g = g_ptr_array_index(rm->groups, i);
+
+				if (rm_in_set(g, set))
+					g->failed = FALSE;
+			}
+			hb_msg_set(m, "t", "hb_takeover");
+			hb_msg_set(m, "rsc_hold", argv[1] && *argv[1] ?
+				   argv[1] : "all");
+			hbd_cluster_send(rm->c, m);
+		}
+		g_string_append(out, "requested\n");
+		return 0;
+	}
+	return -1;
+}
+
+hbd_rm *
+hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
+{
+	hbd_rm *rm = g_new0(hbd_rm, 1);
+	guint i;
+
+	rm->c = c;
+	rm->rsc = rsc;
+	rm->confdir = g_strdup(confdir);
+	rm->groups = g_ptr_array_new_with_free_func(g_free);
+	rm->nice = c->cfg->auto_failback != HB_FAILBACK_LEGACY;
+	for (i = 0; rsc != NULL && i < rsc->groups->len; i++) {
+		rm_group *g = g_new0(rm_group, 1);
+
+		g->rm = rm;
+		g->cfg = g_ptr_array_index(rsc->groups, i);
+		g->local = g_ascii_strcasecmp(g->cfg->node, c->self->name) == 0;
+		g_ptr_array_add(rm->groups, g);
+	}
+	c->msg_hook = rm_msg_hook;
+	c->status_hook = rm_status_hook;
+	c->hook_ud = rm;
+	return rm;
+}
+
+void
+hbd_rm_free(hbd_rm *rm)
+{
+	if (rm == NULL)
+		return;
+	if (rm->sb_timer)
+		g_source_remove(rm->sb_timer);
+	if (rm->rqst_timer)
+		g_source_remove(rm->rqst_timer);
+	g_list_free_full(rm->batches, g_free);
+	g_ptr_array_unref(rm->groups);
+	g_free(rm->confdir);
+	g_free(rm);
+}
