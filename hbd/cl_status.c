@@ -7,15 +7,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <glib.h>
+
+#include "ctlclient.h"
 
 #define RC_OK 0
 #define RC_FAIL 1
@@ -23,49 +21,6 @@
 #define RC_UNKNOWN 13
 
 static gboolean human;
-
-/* Sends one request; returns the daemon's rc and its data lines in *out,
- * or -1 when the daemon cannot be reached. */
-static int
-ask(const char *request, char **out)
-{
-	const char *path = g_getenv("HBD_CONTROL");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	GString *reply = g_string_new(NULL);
-	char buf[4096], *nl;
-	ssize_t n;
-	int fd, rc;
-
-	if (path == NULL)
-		path = HB_RUNDIR "/hbd.sock";
-	g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		g_string_free(reply, TRUE);
-		return -1;
-	}
-	g_autofree char *line = g_strdup_printf("%s\n", request);
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		close(fd);
-		g_string_free(reply, TRUE);
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		g_string_append_len(reply, buf, n);
-	close(fd);
-	nl = strchr(reply->str, '\n');
-	if (nl == NULL) {
-		g_string_free(reply, TRUE);
-		return -1;
-	}
-	*nl = '\0';
-	rc = atoi(reply->str);
-	*out = g_strdup(nl + 1);
-	g_string_free(reply, TRUE);
-	return rc;
-}
 
 static int
 stopped(void)
@@ -83,7 +38,7 @@ static int
 get_nodes(node_row **out_rows, char **out_buf)
 {
 	char *data = NULL;
-	int rc = ask("nodes", &data), count = 0;
+	int rc = hbd_ctl_ask("nodes", &data), count = 0;
 	char **lines, **l;
 	node_row *rows;
 
@@ -177,7 +132,7 @@ main(int argc, char **argv)
 	}
 
 	if (strcmp(cmd, "hbstatus") == 0) {
-		if (ask("status", &data) < 0)
+		if (hbd_ctl_ask("status", &data) < 0)
 			return stopped();
 		printf("Heartbeat is running on this machine.\n");
 		if (verbose && (count = get_nodes(&rows, &buf)) >= 0) {
@@ -191,7 +146,7 @@ main(int argc, char **argv)
 
 				printf("\n%s\t%s\t(nodetype: %s)\n", rows[i].name,
 				       rows[i].status, rows[i].type);
-				if (ask(q, &links) == 0) {
+				if (hbd_ctl_ask(q, &links) == 0) {
 					char **ls = g_strsplit(links, "\n", -1), **l;
 
 					for (l = ls; *l; l++)
@@ -265,7 +220,7 @@ main(int argc, char **argv)
 			return RC_PARAM;
 		}
 		q = g_strdup_printf("links %s", args[0]);
-		rc = ask(q, &data);
+		rc = hbd_ctl_ask(q, &data);
 		if (rc < 0)
 			return stopped();
 		if (rc != 0) {
@@ -305,14 +260,14 @@ main(int argc, char **argv)
 			usage();
 			return RC_PARAM;
 		}
-		if (ask("status", &data) < 0)
+		if (hbd_ctl_ask("status", &data) < 0)
 			return stopped();
 		/* hbd has no API clients; report them offline. */
 		printf("offline\n");
 		return RC_FAIL;
 	}
 	if (strcmp(cmd, "rscstatus") == 0) {
-		rc = ask("rscstatus", &data);
+		rc = hbd_ctl_ask("rscstatus", &data);
 		if (rc < 0)
 			return stopped();
 		g_strchomp(data);
@@ -334,7 +289,7 @@ main(int argc, char **argv)
 			return RC_PARAM;
 		}
 		q = g_strdup_printf("param %s", param);
-		rc = ask(q, &data);
+		rc = hbd_ctl_ask(q, &data);
 		if (rc < 0)
 			return stopped();
 		if (rc != 0)

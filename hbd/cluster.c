@@ -30,7 +30,7 @@
 #include "wire.h"
 
 #define BURST_MS 5000		/* rejected-packet log lines: one per burst */
-#define SEEN_WINDOW 64
+#define SEEN_WINDOW 32
 #define REXMIT_MAX_PER_REQ 50
 
 typedef struct hist_entry {
@@ -72,7 +72,6 @@ node_new(hbd_cluster *c, const char *name, gboolean ping)
 	n->gaps = g_hash_table_new(g_direct_hash, g_direct_equal);
 	n->ack_trigger = g_random_int_range(0, 10);
 	n->links = g_ptr_array_new();
-	n->ping_sock = -1;
 	for (i = 0; i < c->media->len; i++) {
 		hbd_medium *m = g_ptr_array_index(c->media, i);
 		guint j;
@@ -107,11 +106,6 @@ node_free(hbd_node *n)
 	}
 	g_ptr_array_unref(n->links);
 	g_hash_table_unref(n->gaps);
-	if (n->ping_watch)
-		g_source_remove(n->ping_watch);
-	if (n->ping_sock >= 0)
-		close(n->ping_sock);
-	g_free(n->rsc_hold);
 	g_free(n->name);
 	g_free(n);
 }
@@ -179,6 +173,7 @@ hbd_cluster_new(hb_config *cfg, hb_authkeys *keys, const char *statedir,
 	c->media = g_ptr_array_new_with_free_func((GDestroyNotify)hbd_medium_free);
 	c->history = g_queue_new();
 	c->watchdog_fd = -1;
+	c->peer_ping_score = -1;
 
 	for (i = 0; i < cfg->media->len; i++) {
 		hbd_medium *m;
@@ -356,6 +351,8 @@ cluster_send_status(hbd_cluster *c)
 	hb_msg_set(m, "st", hbd_nstatus_name(c->self->status));
 	hb_msg_setf(m, "dt", "%x", c->cfg->deadtime_ms);
 	hb_msg_set(m, "protocol", "1");
+	if (c->cfg->pings->len > 0)
+		hb_msg_setf(m, "pingscore", "%d", hbd_cluster_ping_score(c));
 	hbd_cluster_send(c, m);
 	c->last_status_sent = now_ms();
 	if (c->watchdog_fd >= 0 && write(c->watchdog_fd, "\0", 1) < 0)
@@ -523,6 +520,8 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 	n->last_status = now;
 	if (hb_msg_get_hex(m, "dt", &dt) && dt >= 10 && dt <= 3600000)
 		n->dead_ms = (guint)dt;
+	if (hb_msg_get(m, "pingscore") != NULL)
+		c->peer_ping_score = atoi(hb_msg_get(m, "pingscore"));
 	if (strcmp(st, "active") == 0)
 		ns = HBD_NODE_ACTIVE;
 	else if (strcmp(st, "up") == 0)
@@ -533,9 +532,10 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 		ns = HBD_NODE_DEAD;
 	else
 		return;
-	if (n->status == HBD_NODE_DEAD && ns != HBD_NODE_DEAD)
+	if (n->status == HBD_NODE_DEAD && ns != HBD_NODE_DEAD && !n->restarted)
 		hb_log(LOG_WARNING, "Cluster node %s returning after partition.",
 		       n->name);
+	n->restarted = FALSE;
 	if (n->status != ns)
 		hb_log(LOG_INFO, "Status update for node %s: status %s",
 		       n->name, st);
@@ -649,6 +649,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		if (n->gen != 0)
 			hb_log(LOG_INFO, "Heartbeat restart on node %s", n->name);
 		n->gen = hg;
+		n->restarted = TRUE;
 		n->last_seq = 0;
 		n->last_status_seq = 0;
 		g_hash_table_remove_all(n->gaps);
@@ -724,6 +725,37 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		c->msg_hook(c, n, m, c->hook_ud);
 }
 
+int
+hbd_cluster_ping_score(hbd_cluster *c)
+{
+	guint i;
+	int score = 0;
+
+	for (i = 0; i < c->nodes->len; i++) {
+		hbd_node *n = g_ptr_array_index(c->nodes, i);
+
+		if (n->is_ping && n->heard && n->status == HBD_NODE_PING)
+			score++;
+	}
+	return score;
+}
+
+void
+hbd_cluster_ping_reply(hbd_cluster *c, const char *name)
+{
+	hbd_node *n = hbd_cluster_find(c, name);
+
+	if (n == NULL || !n->is_ping)
+		return;
+	n->last_status = now_ms();
+	n->heard = TRUE;
+	if (n->status != HBD_NODE_PING) {
+		hb_log(LOG_INFO, "Status update for node %s: status ping",
+		       n->name);
+		node_set_status(c, n, HBD_NODE_PING);
+	}
+}
+
 static void
 cluster_comm_up(hbd_cluster *c)
 {
@@ -753,7 +785,7 @@ check_timer_cb(gpointer data)
 			timeout = n->dead_ms;
 		ref = n->last_status ? n->last_status : c->start_ms;
 		if (n->status != HBD_NODE_DEAD && now - ref > timeout &&
-		    (!n->is_ping || n->ping_sock >= 0)) {
+		    (!n->is_ping || c->pinging)) {
 			hb_log(LOG_WARNING, "node %s: is dead", n->name);
 			node_set_status(c, n, HBD_NODE_DEAD);
 		}

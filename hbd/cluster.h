@@ -62,10 +62,7 @@ typedef struct hbd_node {
 	GHashTable *gaps;	/* missing seq (uint64 as pointer key) */
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
-	int ping_sock;		/* ping nodes: ICMP socket, -1 */
-	guint ping_watch;
-	guint16 ping_seq;
-	char *rsc_hold;		/* last announced holding (resource msgs) */
+	gboolean restarted;	/* new generation seen, no status yet */
 } hbd_node;
 
 typedef struct hbd_counters {
@@ -104,6 +101,8 @@ struct hbd_cluster {
 	hbd_status_hook status_hook;
 	void *hook_ud;
 	gboolean shutting_down;
+	gboolean pinging;	/* ping nodes are being probed */
+	int peer_ping_score;	/* from the peer's status, -1 unknown */
 	char *watchdog_path;
 	int watchdog_fd;
 };
@@ -125,6 +124,12 @@ void hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
  * kept for retransmission, sent on every medium, and handed to our own
  * message hook.  dest (may be NULL) addresses one node. */
 void hbd_cluster_send(hbd_cluster *c, hb_msg *m);
+
+/* A ping node answered (ping.c). */
+void hbd_cluster_ping_reply(hbd_cluster *c, const char *name);
+/* Number of ping nodes we reach; sent as "pingscore" in our status
+ * messages (when ping nodes are configured) so the peer can compare. */
+int hbd_cluster_ping_score(hbd_cluster *c);
 
 hbd_node *hbd_cluster_find(hbd_cluster *c, const char *name);
 hbd_node *hbd_cluster_peer(hbd_cluster *c);	/* first other normal node */

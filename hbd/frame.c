@@ -15,14 +15,17 @@ int
 hb_frame_next(const guint8 *buf, size_t len, size_t *out_used,
 	      const guint8 **out_pkt, size_t *out_pktlen)
 {
-	size_t pos = 0;
+	size_t pos = 0, pending = len;
 
+	/* A candidate that needs more bytes is remembered but the scan goes
+	 * on: a complete frame behind it means the candidate was noise, so a
+	 * bogus length can never stall the line. */
 	for (;;) {
 		const guint8 *stx = memchr(buf + pos, STX, len - pos);
 		size_t i, plen = 0;
 
 		if (stx == NULL) {
-			*out_used = len;
+			*out_used = pending;
 			return 0;
 		}
 		pos = stx - buf;
@@ -31,21 +34,17 @@ hb_frame_next(const guint8 *buf, size_t len, size_t *out_used,
 				break;
 			plen = plen * 10 + (buf[i] - '0');
 		}
-		if (i == len) {		/* length not complete yet */
-			*out_used = pos;
-			return 0;
-		}
-		if (i == pos + 1 || buf[i] != ':' || plen == 0 ||
-		    plen > HB_FRAME_MAXPACKET) {
-			pos++;		/* not a frame start: resync */
+		if (i == len || (buf[i] == ':' && i > pos + 1 && plen > 0 &&
+				 plen <= HB_FRAME_MAXPACKET &&
+				 len - (i + 1) < plen + 1)) {
+			if (pending == len)
+				pending = pos;	/* incomplete: maybe later */
+			pos++;
 			continue;
 		}
-		if (len - (i + 1) < plen + 1) {
-			*out_used = pos;
-			return 0;
-		}
-		if (buf[i + 1 + plen] != ETX) {
-			pos++;
+		if (i == pos + 1 || buf[i] != ':' || plen == 0 ||
+		    plen > HB_FRAME_MAXPACKET || buf[i + 1 + plen] != ETX) {
+			pos++;		/* not a frame: resync */
 			continue;
 		}
 		*out_pkt = buf + i + 1;

@@ -17,7 +17,8 @@
 
 /* Looks for the next frame at the start of buf.  Returns:
  *   1: a frame: *out_pkt and *out_pktlen point into buf, consume *out_used;
- *   0: need more bytes: consume *out_used (garbage before a STX, maybe 0);
+ *   0: need more bytes: consume *out_used (garbage before a possible
+ *      frame start, maybe 0);
  * Never fails: bad bytes are skipped by *out_used. */
 int hb_frame_next(const guint8 *buf, size_t len, size_t *out_used,
 		  const guint8 **out_pkt, size_t *out_pktlen);

@@ -30,6 +30,7 @@
 #include "haresources.h"
 #include "hb_err.h"
 #include "log.h"
+#include "ping.h"
 #include "rm.h"
 
 #define EXIT_NOTCONFIGURED 6
@@ -248,6 +249,7 @@ main(int argc, char **argv)
 	hb_authkeys *keys = NULL;
 	hb_haresources *rsc = NULL;
 	hbd_control *ctl = NULL;
+	hbd_ping *ping = NULL;
 	char *err = NULL;
 	int ch, rc;
 
@@ -345,7 +347,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	hbd_cluster_start(cluster);
+	ping = hbd_ping_new(cluster);
 	g_main_loop_run(loop);
+	hbd_ping_free(ping);
 
 	hb_log(LOG_INFO, "hbd stopped.");
 	hbd_rm_free(rm);

@@ -78,6 +78,8 @@ struct hbd_rm {
 	guint rqst_timer;
 	GList *batches;		/* rm_batch * */
 	GMainLoop *quit_loop;
+	guint ipfail_timer;
+	int ipfail_count;
 };
 
 static void rm_group_kick(rm_group *g);
@@ -902,6 +904,32 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 	}
 }
 
+/* ipfail: the node that reaches fewer ping nodes than its peer hands its
+ * resources over (after three consecutive checks, to ride out noise). */
+static gboolean
+rm_ipfail_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+	int mine = hbd_cluster_ping_score(rm->c);
+	int peer = rm->c->peer_ping_score;
+	int hold = rm_hold(rm);
+
+	if (!rm->nice || rm->state != RM_STABLE || rm->sb != SB_NONE ||
+	    !rm_peer_alive(rm) || !rm->other_stable || peer < 0 ||
+	    mine >= peer || hold == RS_NONE) {
+		rm->ipfail_count = 0;
+		return G_SOURCE_CONTINUE;
+	}
+	if (++rm->ipfail_count < 3)
+		return G_SOURCE_CONTINUE;
+	rm->ipfail_count = 0;
+	hb_log(LOG_WARNING, "ipfail: we reach %d ping node(s), the peer %d: "
+	       "giving %s resources to the peer", mine, peer,
+	       rm_set_name(hold));
+	rm_standby_request(rm, hold);
+	return G_SOURCE_CONTINUE;
+}
+
 /* ---- shutdown, control ---- */
 
 static gboolean
@@ -1054,6 +1082,9 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 		g->local = g_ascii_strcasecmp(g->cfg->node, c->self->name) == 0;
 		g_ptr_array_add(rm->groups, g);
 	}
+	if (c->cfg->pings->len > 0 && rm->groups->len > 0)
+		rm->ipfail_timer = g_timeout_add(c->cfg->keepalive_ms,
+						 rm_ipfail_cb, rm);
 	c->msg_hook = rm_msg_hook;
 	c->status_hook = rm_status_hook;
 	c->hook_ud = rm;
@@ -1069,6 +1100,8 @@ hbd_rm_free(hbd_rm *rm)
 		g_source_remove(rm->sb_timer);
 	if (rm->rqst_timer)
 		g_source_remove(rm->rqst_timer);
+	if (rm->ipfail_timer)
+		g_source_remove(rm->ipfail_timer);
 	g_list_free_full(rm->batches, g_free);
 	g_ptr_array_unref(rm->groups);
 	g_free(rm->confdir);

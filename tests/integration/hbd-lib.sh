@@ -1,0 +1,43 @@
+# hbd-lib.sh - helpers for tests that run hbd nodes (source after lib.sh).
+#
+#   hb_conf NAME HACF_BODY [HARESOURCES]   write $NT_TMP/NAME/{ha.cf,authkeys,...}
+#   hb_start NAME [extra hbd args]         start hbd for NAME in its namespace
+#   hb_cl NAME cl_status-args...           cl_status against NAME's daemon
+#   hb_status NAME NODE                    print NODE's status as NAME sees it
+#   hb_wait_status NAME NODE STATUS SECS
+HBD=$HB_BUILD/hbd/hbd
+CL_STATUS=$HB_BUILD/hbd/cl_status
+HB_KEY="${HB_KEY:-sha1 hbdtestkey$$}"
+declare -A HB_PID
+
+hb_conf() {
+	local name=$1 body=$2 rsc=${3:-}
+	local d=$NT_TMP/$name
+	mkdir -p "$d/state" "$d/resource.d"
+	printf '%s\n' "$body" >"$d/ha.cf"
+	printf 'auth 1\n1 %s\n' "$HB_KEY" >"$d/authkeys"
+	chmod 600 "$d/authkeys"
+	printf '%s\n' "$rsc" >"$d/haresources"
+	echo "$name" >"$d/nodeinfo"
+}
+
+hb_start() {
+	local name=$1; shift
+	local d=$NT_TMP/$name
+	nt_bg "$name" "$d/hbd.out" "$HBD" -f -c "$d" -S "$d/state" \
+		-s "$d/hbd.sock" "$@"
+	HB_PID[$name]=$NT_LASTPID
+}
+
+hb_cl() {
+	local name=$1; shift
+	HBD_CONTROL=$NT_TMP/$name/hbd.sock "$CL_STATUS" "$@"
+}
+
+hb_status() { hb_cl "$1" nodestatus "$2" 2>/dev/null; }
+
+hb_is() { [ "$(hb_status "$1" "$2")" = "$3" ]; }
+
+hb_wait_status() {
+	nt_wait "$4" hb_is "$1" "$2" "$3"
+}
