@@ -41,3 +41,30 @@ hb_is() { [ "$(hb_status "$1" "$2")" = "$3" ]; }
 hb_wait_status() {
 	nt_wait "$4" hb_is "$1" "$2" "$3"
 }
+
+# --- resource tests ---
+# hb_rsc_node NAME: install the test fixtures in NAME's resource.d.
+hb_rsc_node() {
+	cp "$HB_TOP"/tests/integration/fixtures/* "$NT_TMP/$1/resource.d/"
+}
+# hb_holds NAME ADDR: does NAME have ADDR configured?
+hb_holds() { nt_exec "$1" ip -o -4 addr show | grep -q " $2/"; }
+# hb_ask ADDR PORT: which node answers the test service at ADDR:PORT
+hb_ask() { nt_exec client socat -T1 - TCP:$1:$2,connect-timeout=1 2>/dev/null </dev/null; }
+# hb_mac NAME: MAC of NAME's eth0
+hb_mac() { nt_exec "$1" cat /sys/class/net/eth0/address; }
+# hb_client_mac ADDR: the client's ARP entry for ADDR
+hb_client_mac() { nt_exec client ip neigh show "$1" | awk '{print $5}'; }
+# hb_sample_vip ADDR OUT: every 50 ms append "ms n1 n2" (1 = holds ADDR)
+# to OUT until killed; sets HB_SAMPLER
+hb_sample_vip() {
+	( while :; do
+		a=0; b=0
+		hb_holds node1 "$1" && a=1
+		hb_holds node2 "$1" && b=1
+		echo "$(nt_ms) $a $b"
+		sleep 0.05
+	done ) >"$2" 2>/dev/null &
+	HB_SAMPLER=$!
+	NT_PIDS+=($HB_SAMPLER)
+}
