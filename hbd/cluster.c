@@ -773,6 +773,19 @@ check_timer_cb(gpointer data)
 	gboolean all_known = TRUE;
 	guint i, j;
 
+	/* Not scheduled for a long time (SIGSTOP, swap storm): what the peer
+	 * sent meanwhile is still queued on our sockets.  Give it a
+	 * keepalive or two to be read before declaring anyone dead. */
+	if (c->last_check != 0 &&
+	    now - c->last_check > MAX(4 * (gint64)c->check_ms, 200)) {
+		hb_log(LOG_WARNING, "hbd was not scheduled for %" G_GINT64_FORMAT
+		       " ms: deferring dead-node checks", now - c->last_check);
+		c->grace_until = now + 2 * c->cfg->keepalive_ms;
+	}
+	c->last_check = now;
+	if (now < c->grace_until)
+		return G_SOURCE_CONTINUE;
+
 	for (i = 0; i < c->nodes->len; i++) {
 		hbd_node *n = g_ptr_array_index(c->nodes, i);
 		gint64 ref, timeout;
@@ -850,6 +863,8 @@ void
 hbd_cluster_start(hbd_cluster *c)
 {
 	guint check_ms = CLAMP(c->cfg->keepalive_ms / 4, 10, 100);
+
+	c->check_ms = check_ms;
 
 	c->start_ms = now_ms();
 	if (c->cfg->watchdog != NULL) {

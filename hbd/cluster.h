@@ -94,6 +94,8 @@ struct hbd_cluster {
 	gint64 start_ms;
 	gint64 last_status_sent;
 	guint send_timer, check_timer, rexmit_timer;
+	guint check_ms;
+	gint64 last_check, grace_until;	/* freeze detection */
 	hbd_counters cnt;
 	gint64 replay_log_ms;	/* burst-limited logging */
 	gint64 badpkt_log_ms;

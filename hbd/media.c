@@ -327,7 +327,7 @@ hbd_medium_open(const hb_media_cfg *cfg, hbd_media_rx_fn rx, void *ud,
 		hbd_medium_free(m);
 		return -EINVAL;
 	}
-	m->watch = g_unix_fd_add_full(HBD_PRIO_MEDIA, m->recv_fd, G_IO_IN,
+	m->watch = g_unix_fd_add_full(HBD_PRIO_MEDIA_RX, m->recv_fd, G_IO_IN,
 				      cfg->type == HB_MEDIA_SERIAL ?
 				      media_serial_readable_cb :
 				      media_udp_readable_cb, m, NULL);

@@ -16,7 +16,11 @@
 #include <glib.h>
 #include "hacf.h"
 
+/* Heartbeat timers run above everything else; reading the media runs
+ * above the timers, so a node resuming from a freeze reads what its peer
+ * sent before it checks for dead nodes. */
 #define HBD_PRIO_MEDIA (G_PRIORITY_HIGH - 10)
+#define HBD_PRIO_MEDIA_RX (HBD_PRIO_MEDIA - 5)
 
 typedef struct hbd_medium hbd_medium;
 typedef void (*hbd_media_rx_fn)(hbd_medium *m, const guint8 *pkt, size_t len,

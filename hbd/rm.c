@@ -53,6 +53,7 @@ typedef struct rm_group {
 	gboolean busy;
 	gboolean failed;	/* a start failed here: not retried on its own */
 	gboolean chain_start;
+	gboolean contested;	/* the peer held it too; we keep it */
 	int idx;		/* resource being worked on */
 	int retries;
 } rm_group;
@@ -80,6 +81,11 @@ struct hbd_rm {
 	GMainLoop *quit_loop;
 	guint ipfail_timer;
 	int ipfail_count;
+	/* hbd peers also list group keys in resource messages ("groups",
+	 * "failed"); with a real Heartbeat peer these stay NULL and the
+	 * 2-bit sets are all we know. */
+	GHashTable *peer_groups;
+	GHashTable *peer_failed;
 };
 
 static void rm_group_kick(rm_group *g);
@@ -438,7 +444,52 @@ rm_send_resource(hbd_rm *rm, const char *info, gboolean full)
 	hb_msg_set(m, "isstable", rm->state == RM_STABLE ? "1" : "0");
 	if (info != NULL)
 		hb_msg_set(m, "info", info);
+	{
+		g_autoptr(GString) held = g_string_new(NULL);
+		g_autoptr(GString) failed = g_string_new(NULL);
+		guint i;
+
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (g->want || g->running || g->partial)
+				g_string_append_printf(held, "%s ", g->cfg->key);
+			if (g->failed)
+				g_string_append_printf(failed, "%s ",
+						       g->cfg->key);
+		}
+		hb_msg_set(m, "groups", held->len ? held->str : " ");
+		hb_msg_set(m, "failed", failed->len ? failed->str : " ");
+	}
 	hbd_cluster_send(rm->c, m);
+}
+
+static GHashTable *
+rm_keyset(const char *list)
+{
+	GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      NULL);
+	g_auto(GStrv) keys = g_strsplit(list, " ", 0);
+	char **k;
+
+	for (k = keys; *k; k++)
+		if (**k)
+			g_hash_table_add(h, g_strdup(*k));
+	return h;
+}
+
+static gboolean
+rm_peer_has(hbd_rm *rm, const rm_group *g)
+{
+	return rm->peer_groups != NULL &&
+		g_hash_table_contains(rm->peer_groups, g->cfg->key);
+}
+
+static void
+rm_forget_peer(hbd_rm *rm)
+{
+	g_clear_pointer(&rm->peer_groups, g_hash_table_unref);
+	g_clear_pointer(&rm->peer_failed, g_hash_table_unref);
 }
 
 static void
@@ -514,8 +565,10 @@ rm_after_failure(hbd_rm *rm, void *ud)
 	if (rm->state == RM_SHUTDOWN)
 		return;
 	rm_send_resource(rm, NULL, TRUE);
+	/* an hbd peer adopts exactly the failed group from the "failed"
+	 * list; a Heartbeat peer only knows sets: ask it to take ours */
 	if (rm->nice && rm_peer_alive(rm) && rm->state == RM_STABLE &&
-	    rm->other_stable)
+	    rm->other_stable && rm->peer_groups == NULL)
 		rm_standby_request(rm, g->local ? RS_LOCAL : RS_FOREIGN);
 }
 
@@ -533,8 +586,19 @@ static void
 rm_take_local(hbd_rm *rm, const char *why)
 {
 	int peer_has_mine = (rm->other_holds & RS_FOREIGN) ? RS_LOCAL : 0;
+	guint i;
 
-	if (peer_has_mine)
+	if (rm->peer_groups != NULL) {
+		/* an hbd peer told us exactly which groups it holds */
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (g->local && !g->failed && !rm_peer_has(rm, g)) {
+				g->want = TRUE;
+				rm_group_kick(g);
+			}
+		}
+	} else if (peer_has_mine)
 		hb_log(LOG_INFO, "Local Resource acquisition completed. (none)");
 	else
 		rm_set_want(rm, RS_LOCAL, TRUE);
@@ -564,6 +628,7 @@ static void
 rm_takeover_all(hbd_rm *rm, const char *why)
 {
 	hb_log(LOG_INFO, "Taking over resources (%s)", why);
+	rm_forget_peer(rm);
 	rm->other_holds = RS_NONE;
 	rm->other_stable = FALSE;
 	if (rm->sb_timer) {
@@ -656,14 +721,87 @@ rm_announce_cb(hbd_rm *rm, void *ud)
 	rm_send_resource(rm, ud, TRUE);
 }
 
+static void
+rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
+{
+	if (rc != 0)
+		hb_log(LOG_ERR, "re-announcing %s failed (rc=%d): %s%s",
+		       (char *)ud, rc, out, err);
+	g_free(ud);
+}
+
+/* The peer held our group for a while and has let go: its clients may
+ * still send to the peer's MAC.  Re-run the address agents' start, which
+ * sends gratuitous ARP again even when the address is already up. */
+static void
+rm_reannounce(rm_group *g)
+{
+	g_auto(GStrv) env = rm_script_env(g->rm);
+	guint i, j;
+
+	for (i = 0; i < g->cfg->resources->len; i++) {
+		hb_resource *r = g_ptr_array_index(g->cfg->resources, i);
+		g_autofree char *path = NULL;
+		g_autoptr(GPtrArray) argv = NULL;
+
+		if (!g_str_has_prefix(r->script, "IPaddr"))
+			continue;
+		path = rm_script_path(g->rm, r->script);
+		if (path == NULL)
+			continue;
+		argv = g_ptr_array_new();
+		g_ptr_array_add(argv, path);
+		for (j = 0; j < r->args->len; j++)
+			g_ptr_array_add(argv, g_ptr_array_index(r->args, j));
+		g_ptr_array_add(argv, "start");
+		g_ptr_array_add(argv, NULL);
+		hb_log(LOG_INFO, "Re-announcing %s", r->spec);
+		if (hbd_script_run((char **)argv->pdata, env,
+				   RM_START_TIMEOUT_MS, rm_reannounce_done_cb,
+				   g_strdup(r->spec)) != 0)
+			hb_log(LOG_ERR, "cannot run %s start", r->spec);
+	}
+}
+
 /* Partition healing: the group's preferred node keeps it. */
 static void
 rm_resolve_conflicts(hbd_rm *rm)
 {
 	int mine = rm_hold(rm);
+	gboolean released = FALSE;
+	guint i;
 
-	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL) &&
-	    rm->sb == SB_NONE) {
+	if (rm->sb != SB_NONE)
+		return;
+	if (rm->peer_groups != NULL) {
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (g->local && g->want && rm_peer_has(rm, g) &&
+			    !g->contested) {
+				hb_log(LOG_WARNING, "Both nodes hold group %s: "
+				       "keeping it (preferred node)", g->cfg->key);
+				g->contested = TRUE;
+			} else if (g->local && g->contested &&
+				   !rm_peer_has(rm, g)) {
+				g->contested = FALSE;
+				if (g->want && g->running)
+					rm_reannounce(g);
+			}
+			if (!g->local && g->want && rm_peer_has(rm, g)) {
+				hb_log(LOG_WARNING, "Both nodes hold group %s: "
+				       "releasing it to its preferred node",
+				       g->cfg->key);
+				g->want = FALSE;
+				rm_group_kick(g);
+				released = TRUE;
+			}
+		}
+		if (released)
+			rm_when_settled(rm, rm_announce_cb, NULL);
+		return;
+	}
+	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL)) {
 		hb_log(LOG_WARNING, "Both nodes hold foreign resources: "
 		       "releasing them to their preferred node");
 		rm_set_want(rm, RS_FOREIGN, FALSE);
@@ -790,6 +928,33 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 	}
 }
 
+/* Groups whose start failed on the hbd peer and that nobody holds are
+ * started here (once; a failure here too leaves them stopped). */
+static void
+rm_adopt_failed(hbd_rm *rm)
+{
+	gboolean took = FALSE;
+	guint i;
+
+	if (rm->peer_failed == NULL || rm->state != RM_STABLE ||
+	    rm->sb != SB_NONE || !rm->other_stable)
+		return;
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->want || g->running || g->failed || rm_peer_has(rm, g) ||
+		    !g_hash_table_contains(rm->peer_failed, g->cfg->key))
+			continue;
+		hb_log(LOG_WARNING, "Group %s failed to start on the peer: "
+		       "taking it", g->cfg->key);
+		g->want = TRUE;
+		rm_group_kick(g);
+		took = TRUE;
+	}
+	if (took)
+		rm_when_settled(rm, rm_announce_cb, NULL);
+}
+
 static void
 rm_resource_msg(hbd_rm *rm, const hb_msg *m)
 {
@@ -806,7 +971,14 @@ rm_resource_msg(hbd_rm *rm, const hb_msg *m)
 		rm->other_holds |= set;
 	if (st != NULL)
 		rm->other_stable = strcmp(st, "1") == 0;
+	if (hb_msg_get(m, "groups") != NULL) {
+		rm_forget_peer(rm);
+		rm->peer_groups = rm_keyset(hb_msg_get(m, "groups"));
+		rm->peer_failed = rm_keyset(hb_msg_get(m, "failed") ?
+					    hb_msg_get(m, "failed") : "");
+	}
 	rm_resolve_conflicts(rm);
+	rm_adopt_failed(rm);
 
 	if (rm->state == RM_STARTING) {
 		if (rm->other_stable) {
@@ -864,6 +1036,7 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 	if (n->is_self || rm->state == RM_SHUTDOWN || rm->groups->len == 0)
 		return;
 	if (strcmp(t, "starting") == 0) {
+		rm_forget_peer(rm);
 		rm->other_stable = FALSE;
 		rm->other_holds = RS_NONE;
 		if (rm->sb != SB_NONE)
@@ -1103,6 +1276,7 @@ hbd_rm_free(hbd_rm *rm)
 	if (rm->ipfail_timer)
 		g_source_remove(rm->ipfail_timer);
 	g_list_free_full(rm->batches, g_free);
+	rm_forget_peer(rm);
 	g_ptr_array_unref(rm->groups);
 	g_free(rm->confdir);
 	g_free(rm);
