@@ -32,9 +32,12 @@
 #define RM_RQSTDELAY_MS 10000
 #define RM_STANDBY_REPLY_MS 10000
 #define RM_SHUTDOWN_LINGER_MS 300
+#define RM_STONITH_TIMEOUT_MS 60000
+#define RM_STONITH_RETRY_MS 5000
 
 typedef enum rm_state {
 	RM_WAIT,		/* comm not up yet */
+	RM_FENCING,		/* peer dead, waiting for STONITH to succeed */
 	RM_STARTING,		/* sent "starting", waiting for the peer */
 	RM_STABLE,
 	RM_TRANSITION,		/* standby in progress */
@@ -86,6 +89,9 @@ struct hbd_rm {
 	 * 2-bit sets are all we know. */
 	GHashTable *peer_groups;
 	GHashTable *peer_failed;
+	guint fence_timer;
+	gboolean fence_running;
+	int fence_attempts;
 };
 
 static void rm_group_kick(rm_group *g);
@@ -691,6 +697,129 @@ rm_comm_up(hbd_rm *rm)
 }
 
 static void
+rm_send_stonith(hbd_rm *rm, const char *node, const char *result)
+{
+	g_autoptr(hb_msg) m = hb_msg_new();
+
+	hb_msg_set(m, "t", "stonith");
+	hb_msg_set(m, "node", node);
+	hb_msg_set(m, "result", result);
+	hbd_cluster_send(rm->c, m);
+}
+
+static void
+rm_fence_cancel(hbd_rm *rm)
+{
+	if (rm->fence_timer) {
+		g_source_remove(rm->fence_timer);
+		rm->fence_timer = 0;
+	}
+}
+
+static void rm_fence(hbd_rm *rm);
+
+static gboolean
+rm_fence_retry_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+
+	rm->fence_timer = 0;
+	if (rm->state == RM_FENCING)
+		rm_fence(rm);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+rm_fence_done_cb(int rc, const char *out, const char *err, void *ud)
+{
+	hbd_rm *rm = ud;
+	hbd_node *p = hbd_cluster_peer(rm->c);
+
+	rm->fence_running = FALSE;
+	if (rm->state != RM_FENCING)
+		return;		/* the peer came back meanwhile */
+	if (rc == 0) {
+		hb_log(LOG_INFO, "node %s now reset by STONITH (attempt %d)",
+		       p->name, rm->fence_attempts);
+		rm_send_stonith(rm, p->name, "OK");
+		rm_takeover_all(rm, "mach_down after STONITH");
+		return;
+	}
+	hb_log(LOG_ERR, "STONITH of node %s failed (rc=%d%s): %s%s; not taking "
+	       "over its resources; retrying in %d ms", p->name, rc,
+	       rc == -ETIMEDOUT ? ", timed out" : "", out, err,
+	       RM_STONITH_RETRY_MS);
+	rm_send_stonith(rm, p->name, "bad");
+	rm->fence_timer = g_timeout_add(RM_STONITH_RETRY_MS, rm_fence_retry_cb,
+					rm);
+}
+
+/* Runs the stonith tool: stonith -t TYPE {-p PARAMS | -F FILE} -T reset
+ * NODE.  The tool is $HBD_STONITH, else the installed one. */
+static void
+rm_fence(hbd_rm *rm)
+{
+	hb_stonith_cfg *sc = rm->c->cfg->stonith;
+	hbd_node *p = hbd_cluster_peer(rm->c);
+	const char *tool = g_getenv("HBD_STONITH");
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	int rc;
+
+	if (rm->fence_running)
+		return;
+	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	g_ptr_array_add(argv, "-t");
+	g_ptr_array_add(argv, sc->type);
+	if (sc->file != NULL) {
+		g_ptr_array_add(argv, "-F");
+		g_ptr_array_add(argv, sc->file);
+	} else {
+		g_ptr_array_add(argv, "-p");
+		g_ptr_array_add(argv, sc->params ? sc->params : "");
+	}
+	g_ptr_array_add(argv, "-T");
+	g_ptr_array_add(argv, "reset");
+	g_ptr_array_add(argv, p->name);
+	g_ptr_array_add(argv, NULL);
+	rm->fence_attempts++;
+	hb_log(LOG_INFO, "Resetting node %s with STONITH device %s (attempt %d)",
+	       p->name, sc->type, rm->fence_attempts);
+	rc = hbd_script_run((char **)argv->pdata, NULL, RM_STONITH_TIMEOUT_MS,
+			    rm_fence_done_cb, rm);
+	if (rc != 0) {
+		rm_fence_done_cb(rc, "", "cannot run the stonith tool", rm);
+		return;
+	}
+	rm->fence_running = TRUE;
+}
+
+static void
+rm_peer_died(hbd_rm *rm, hbd_node *n)
+{
+	gboolean holds_nothing = n->heard && rm->other_holds == RS_NONE &&
+		(rm->peer_groups == NULL ||
+		 g_hash_table_size(rm->peer_groups) == 0);
+
+	if (rm->c->cfg->stonith == NULL) {
+		if (!holds_nothing)
+			hb_log(LOG_WARNING, "No STONITH device configured. "
+			       "Shared disks are not protected.");
+		rm_send_stonith(rm, n->name, holds_nothing ? "unneeded" :
+				"n_stnth");
+		rm_takeover_all(rm, "mach_down");
+		return;
+	}
+	if (holds_nothing) {
+		rm_send_stonith(rm, n->name, "unneeded");
+		rm_takeover_all(rm, "mach_down");
+		return;
+	}
+	rm->state = RM_FENCING;
+	rm->fence_attempts = 0;
+	rm_fence(rm);
+}
+
+static void
 rm_status_hook(hbd_cluster *c, hbd_node *n, hbd_nstatus old, void *ud)
 {
 	hbd_rm *rm = ud;
@@ -705,8 +834,14 @@ rm_status_hook(hbd_cluster *c, hbd_node *n, hbd_nstatus old, void *ud)
 	if (rm->state == RM_WAIT || rm->state == RM_SHUTDOWN)
 		return;
 	if (n->status == HBD_NODE_DEAD) {
-		rm_takeover_all(rm, "mach_down");
+		rm_peer_died(rm, n);
 		return;
+	}
+	if (rm->state == RM_FENCING) {
+		hb_log(LOG_WARNING, "node %s is back before it was fenced: "
+		       "not taking over", n->name);
+		rm_fence_cancel(rm);
+		rm->state = RM_STABLE;
 	}
 	if (old == HBD_NODE_DEAD) {
 		/* back after a partition or a restart: tell it what we hold
@@ -1172,7 +1307,7 @@ hbd_rm_control(char **argv, GString *out, void *ud)
 
 	if (strcmp(argv[0], "rscstatus") == 0) {
 		if (rm->state == RM_TRANSITION || rm->state == RM_STARTING ||
-		    !rm_settled(rm))
+		    rm->state == RM_FENCING || !rm_settled(rm))
 			g_string_append(out, "transition\n");
 		else
 			g_string_append_printf(out, "%s\n",
@@ -1275,6 +1410,7 @@ hbd_rm_free(hbd_rm *rm)
 		g_source_remove(rm->rqst_timer);
 	if (rm->ipfail_timer)
 		g_source_remove(rm->ipfail_timer);
+	rm_fence_cancel(rm);
 	g_list_free_full(rm->batches, g_free);
 	rm_forget_peer(rm);
 	g_ptr_array_unref(rm->groups);
