@@ -54,6 +54,9 @@ printf '# fencing for the test\n  node7\n node8\n' >"$NT_TMP/null.cfg"
 expect 0 "$S" -t null -F "$NT_TMP/null.cfg" -l
 [ "$(cat "$NT_TMP/out")" = "$(printf 'node7\nnode8')" ] || nt_fail "-F"
 expect 1 "$S" -t null -F "$NT_TMP/missing.cfg" -l
+expect 0 env hostlist="node5 node6" "$S" -t null -E -T reset node6
+expect 4 env hostlist="node5" "$S" -t null -E -T reset node6
+expect 1 "$S" -t null -p node1 -F "$NT_TMP/null.cfg" -l
 
 # --- external: a script from $HB_STONITH_EXTDIR
 mkdir -p "$NT_TMP/ext"
