@@ -544,12 +544,13 @@ test_golden(void)
 		g_autofree char *dtext = NULL;
 		GString *got;
 		hb_config *c = NULL;
-		hb_diag *d = hb_diag_new();
+		hb_diag *d;
 		size_t len;
 		int rc;
 
 		if (!g_str_has_suffix(name, ".cf"))
 			continue;
+		d = hb_diag_new();
 		inpath = g_build_filename(dir, name, NULL);
 		base = g_strndup(name, strlen(name) - 3);
 		outpath = g_strdup_printf("%s/%s.out", dir, base);

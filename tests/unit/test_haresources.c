@@ -199,14 +199,16 @@ test_golden(void)
 	while ((name = g_dir_read_name(gd)) != NULL) {
 		g_autofree char *in = NULL, *want = NULL, *inpath = NULL;
 		g_autofree char *outpath = NULL, *t = NULL;
-		hb_diag *d = hb_diag_new();
+		hb_diag *d;
 		hb_haresources *h = NULL;
-		GString *got = g_string_new(NULL);
+		GString *got;
 		size_t len;
 		int rc;
 
 		if (!g_str_has_suffix(name, ".in"))
 			continue;
+		d = hb_diag_new();
+		got = g_string_new(NULL);
 		inpath = g_build_filename(dir, name, NULL);
 		outpath = g_strdup_printf("%.*s.out", (int)strlen(inpath) - 3,
 					  inpath);
