@@ -144,6 +144,9 @@ test_defaults(void)
 	g_assert_cmpuint(c->max_rexmit_delay_ms, ==, 250);
 	g_assert_cmpstr(g_hash_table_lookup(c->recorded, "warntime"), ==,
 			"15000ms");
+	g_assert_cmpstr(g_hash_table_lookup(c->recorded, "udpport"), ==,
+			"694");
+	g_assert_cmpstr(g_hash_table_lookup(c->recorded, "debug"), ==, "0");
 	g_assert_null(c->stonith);
 	hb_config_free(c);
 	hb_diag_free(d);
@@ -221,13 +224,13 @@ static const struct {
 	  "E ha.cf:4: Initial dead time [5000] is smaller than deadtime "
 	  "[10000]\n" },
 	{ NODES MEDIA "deadtime 5\ninitdead 6\n", NULL,
-	  "W ha.cf:4: Initial dead time [6000] may be too small: it should "
-	  "allow for network start-up (10 s or more)\n" },
+	  "W ha.cf:4: Initial dead time [6000 ms] may be too small! It "
+	  "should be >= deadtime and >= 10 seconds\n" },
 	{ NODES MEDIA "keepalive 2\ndeadping 4\ndeadtime 10\n", NULL,
-	  "E ha.cf:4: Dead ping [4000] is too small compared to keepalive "
+	  "E ha.cf:4: Ping dead time [4000] is too small compared to keepalive "
 	  "[2000]\n" },
 	{ NODES, NULL, "E ha.cf: No heartbeat media defined\n" },
-	{ MEDIA, NULL, "E ha.cf: No nodes defined\n" },
+	{ MEDIA, NULL, "E ha.cf: no nodes defined\n" },
 	{ NODES MEDIA, "gamma",
 	  "E ha.cf: Current node [gamma] not in configuration!\n" },
 	{ "node Alpha BETA\n" MEDIA, "beta", "" },
@@ -258,7 +261,7 @@ static const struct {
 	  "E ha.cf:3: R1 style resource management conflicts with autojoin "
 	  "set [any]\n" },
 	{ NODES "udp eth1\n", NULL,
-	  "W ha.cf:2: udp is an old name of bcast; write bcast\n" },
+	  "W ha.cf:2: directive 'udp' replaced by 'bcast'\n" },
 	{ NODES MEDIA "logfacility local9\n", NULL,
 	  "E ha.cf:3: Unknown syslog facility [local9]\n" },
 	{ NODES MEDIA "respawn hacluster /usr/lib/heartbeat/ipfail\n", NULL,
