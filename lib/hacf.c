@@ -978,6 +978,7 @@ hacf_validate(hacf_ctx *x)
 {
 	hb_config *c = x->c;
 	const hacf_dir *dp;
+	guint i;
 	int dl = hacf_dir_line(x, "deadtime");
 
 	for (dp = hacf_dirs; dp->name != NULL; dp++)
@@ -1030,6 +1031,21 @@ hacf_validate(hacf_ctx *x)
 		hacf_err(x, "Ping dead time [%u] is too small compared to "
 			 "keepalive [%u]", c->deadping_ms, c->keepalive_ms);
 	x->line = 0;
+	if (!x->too_many_nodes && c->nodes->len + c->pings->len > HB_MAXNODES)
+		hacf_err(x, "Too many nodes in configuration (at most %d, "
+			 "ping nodes included)", HB_MAXNODES);
+	for (i = 0; i < c->pings->len; i++) {
+		const hb_ping_cfg *p = c->pings->pdata[i];
+		guint j;
+		gboolean dup = hb_config_has_node(c, p->name);
+
+		for (j = 0; j < i && !dup; j++)
+			dup = strcmp(((hb_ping_cfg *)c->pings->pdata[j])->name,
+				     p->name) == 0;
+		if (dup)
+			hacf_err(x, "Duplicate node name [%s] (ping node)",
+				 p->name);
+	}
 	if (c->media->len == 0)
 		hacf_err(x, "No heartbeat media defined");
 	if (c->nodes->len == 0)

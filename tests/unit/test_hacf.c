@@ -304,6 +304,10 @@ static const struct {
 	  "E ha.cf:3: ping: [gw] is not an IPv4 address\n" },
 	{ NODES MEDIA "ping_group grp\n", NULL,
 	  "E ha.cf:3: ping_group needs a name and at least one address\n" },
+	{ NODES MEDIA "ping 10.0.0.1\nping_group alpha 10.0.0.2\n"
+	  "ping 10.0.0.1\n", NULL,
+	  "E ha.cf: Duplicate node name [alpha] (ping node)\n"
+	  "E ha.cf: Duplicate node name [10.0.0.1] (ping node)\n" },
 	{ NODES MEDIA "node alpha\n", NULL,
 	  "W ha.cf:3: node [alpha] listed more than once\n" },
 	/* several errors in one pass, in file order, then global ones */
@@ -388,6 +392,17 @@ test_nodes(void)
 	g_assert_cmpstr(d->errors->pdata[0], ==,
 			"ha.cf:102: Too many nodes in configuration (at most "
 			"100)");
+	hb_diag_free(d);
+	g_string_free(s, TRUE);
+
+	s = g_string_new(MEDIA "node a b\n");
+	for (i = 0; i < 99; i++)
+		g_string_append_printf(s, "ping 10.0.%d.%d\n", i / 200, i % 200);
+	g_assert_cmpint(parse(s->str, NULL, &c, &d), ==, HB_ECONFIG);
+	g_assert_cmpuint(d->errors->len, ==, 1);
+	g_assert_cmpstr(d->errors->pdata[0], ==,
+			"ha.cf: Too many nodes in configuration (at most 100, "
+			"ping nodes included)");
 	hb_diag_free(d);
 	g_string_free(s, TRUE);
 
