@@ -44,6 +44,7 @@ struct repl_state {
 	bool dirty;		/* was a source: reconcile on next session */
 	guint state_timer;
 	/* stats */
+	guint64 bytes_out;	/* TLS payload bytes sent, all sessions */
 	guint64 tmp_counter;
 };
 

@@ -341,6 +341,8 @@ inotify_event(const struct inotify_event *ev)
 		}
 		flush_moved_from();
 		if (isdir) {
+			if (g_hash_table_contains(S.path2wd, w))
+				return;	/* already found by a parent's scan */
 			if (q)
 				op_push(OP_MKDIR, w, NULL);
 			scan_new_dir(w, q, 0);
@@ -352,6 +354,8 @@ inotify_event(const struct inotify_event *ev)
 	flush_moved_from();
 	if (ev->mask & IN_CREATE) {
 		if (isdir) {
+			if (g_hash_table_contains(S.path2wd, w))
+				return;	/* already found by a parent's scan */
 			if (q)
 				op_push(OP_MKDIR, w, NULL);
 			scan_new_dir(w, q, 0);
@@ -927,7 +931,8 @@ repl_source_status(void)
 
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " watches=%u "
-		"barriers=%u\n", ph[S.phase], S.ops.length, S.seq, S.acked,
+		"barriers=%u bytes_out=%" G_GUINT64_FORMAT "\n", ph[S.phase],
+		S.ops.length, S.seq, S.acked,
 		S.wd2path ? g_hash_table_size(S.wd2path) : 0,
-		g_list_length(S.barriers));
+		g_list_length(S.barriers), R.bytes_out);
 }

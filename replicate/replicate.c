@@ -271,6 +271,7 @@ conn_flush(struct repl_conn *c)
 		if (r > 0) {
 			g_byte_array_remove_range(c->out, 0, r);
 			c->bytes_out += r;
+			R.bytes_out += r;
 			continue;
 		}
 		r = SSL_get_error(c->ssl, r);
@@ -636,7 +637,13 @@ replica_frame(const struct repl_frame *f, bool *ack)
 			repl_conn_close("path outside the roots");
 			return;
 		}
-		hb_log(LOG_ERR, "peer %s: cannot apply %s", R.conn->peer, err);
+		if (f->type == REPL_RENAME && r == -ENOENT) {
+			/* usual for tmp/ -> new/: the file never got here */
+			hb_debug("%s: %s: asking for it whole", __func__, err);
+		} else {
+			hb_log(LOG_ERR, "peer %s: cannot apply %s", R.conn->peer,
+			       err);
+		}
 		if (f->type == REPL_RENAME && r == -ENOENT) {
 			g_autofree char *to = g_strndup(f->path2, f->path2_len);
 
