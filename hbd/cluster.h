@@ -96,6 +96,7 @@ struct hbd_cluster {
 	gint64 last_status_sent;
 	guint send_timer, check_timer, rexmit_timer;
 	guint check_ms;
+	guint send_ms;		/* status interval: keepalive, or deadtime/10 */
 	gint64 last_check, grace_until;	/* freeze detection */
 	hbd_counters cnt;
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */

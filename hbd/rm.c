@@ -905,7 +905,7 @@ static void
 rm_resolve_conflicts(hbd_rm *rm)
 {
 	int mine = rm_hold(rm);
-	gboolean released = FALSE;
+	gboolean released = FALSE, announce = FALSE;
 	guint i;
 
 	if (rm->sb != SB_NONE)
@@ -919,6 +919,7 @@ rm_resolve_conflicts(hbd_rm *rm)
 				hb_log(LOG_WARNING, "Both nodes hold group %s: "
 				       "keeping it (preferred node)", g->cfg->key);
 				g->contested = TRUE;
+				announce = TRUE;
 			} else if (g->local && g->contested &&
 				   !rm_peer_has(rm, g)) {
 				g->contested = FALSE;
@@ -936,6 +937,8 @@ rm_resolve_conflicts(hbd_rm *rm)
 		}
 		if (released)
 			rm_when_settled(rm, rm_announce_cb, NULL);
+		else if (announce)	/* tell the peer we hold it */
+			rm_send_resource(rm, NULL, TRUE);
 		return;
 	}
 	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL)) {
