@@ -9,10 +9,10 @@ rp_setup
 A=$NT_TMP/a
 rp_start b
 rp_start a
+mkdir -p "$A/mail/flood/new"
 rp_sync a || nt_fail "initial barrier"
 q=$(cat /proc/sys/fs/inotify/max_queued_events)
 kill -STOP "${RP_PID[a]}"
-mkdir -p "$A/mail/flood/new"
 n=$(( q / 2 + 4000 ))
 ( cd "$A/mail/flood/new" && seq 1 $n | sed 's/^/m/' | xargs touch )
 ( cd "$A/mail/flood/new" && seq 1 2 $n | sed 's/^/m/' | xargs rm -f )
