@@ -6,9 +6,10 @@
  * directory is fsynced after the rename: no partial file is ever visible
  * under its real name.  Every path is checked by repl_path_valid() and
  * opened through repl_path_open_parent() (no symlink is followed).
- * Operations are idempotent (rename of a missing source whose target
- * exists, delete of a missing path, mkdir of an existing directory all
- * succeed), so a replay after a crash or reconnect does not duplicate.
+ * Operations are idempotent (delete of a missing path and mkdir of an
+ * existing directory succeed; a rename whose source is missing returns
+ * -ENOENT and the caller asks for the target whole), so a replay after a
+ * crash or reconnect never duplicates.
  * Errors are returned as text to the caller, which logs and reports them.
  */
 #include "config.h"
@@ -290,12 +291,7 @@ apply_rename(const char *rel, int root, const char *rel2, int root2)
 	} else if (renameat(p1, b1, p2, b2) < 0) {
 		err = -errno;
 	}
-	if (err == -ENOENT) {
-		struct stat st;
-
-		/* replayed rename: already done when the target exists */
-		err = fstatat(p2, b2, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -ENOENT;
-	} else if (!err) {
+	if (!err) {
 		if (fsync(p1) < 0 || fsync(p2) < 0)
 			err = -errno;
 	}

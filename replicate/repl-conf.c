@@ -27,6 +27,24 @@ parse_num(const char *s, guint64 max, guint64 *out)
 	return TRUE;
 }
 
+/* Split on blanks, dropping empty words (line is non-empty, stripped). */
+static char **
+split_words(const char *line)
+{
+	char **parts = g_strsplit_set(line, " \t", -1);
+	GPtrArray *w = g_ptr_array_new();
+
+	for (int i = 0; parts[i]; i++) {
+		if (*parts[i])
+			g_ptr_array_add(w, parts[i]);
+		else
+			g_free(parts[i]);
+	}
+	g_free(parts);
+	g_ptr_array_add(w, NULL);
+	return (char **)g_ptr_array_free(w, FALSE);
+}
+
 void
 repl_conf_free(struct repl_conf *c)
 {
@@ -83,7 +101,7 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 		g_strstrip(line);
 		if (!*line)
 			continue;
-		w = g_regex_split_simple("[ \t]+", line, 0, 0);
+		w = split_words(line);
 		nw = g_strv_length(w);
 #define ARGS(k) if (nw != (k) + 1) { err = g_strdup_printf( \
 	"%s:%d: '%s' takes %d argument(s)", fname, lineno, w[0], k); break; }

@@ -35,7 +35,7 @@
 #define OUT_HIGH (2 * 1024 * 1024)
 #define MAX_MANIFEST 20000000
 
-enum op_type { OP_PUT, OP_FULL, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
+enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
 	       OP_FETCH };
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
 
@@ -174,7 +174,7 @@ barriers_check(void)
 /* ---- inotify ---------------------------------------------------------- */
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
-		    IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW | \
+		    IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | \
 		    IN_EXCL_UNLINK)
 
 static int
@@ -371,9 +371,6 @@ inotify_event(const struct inotify_event *ev)
 	} else if (ev->mask & IN_CLOSE_WRITE) {
 		if (q)
 			op_push(OP_PUT, w, NULL);
-	} else if (ev->mask & IN_ATTRIB) {
-		if (q && !isdir)
-			op_push(OP_PUT, w, NULL);
 	} else if (ev->mask & IN_DELETE) {
 		if (q)
 			op_push(OP_DELETE, w, NULL);
@@ -420,7 +417,7 @@ repl_source_start(void)
 		S.manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   g_free, g_free);
 		S.known = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, NULL);
+						g_free, g_free);
 		g_queue_init(&S.ops);
 	}
 	S.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -563,7 +560,8 @@ catch_up(void)
 		struct mval *m = v;
 
 		if (!m->is_dir)
-			g_hash_table_add(S.known, g_strdup(k));
+			g_hash_table_insert(S.known, g_strdup(k),
+					    g_memdup2(m, sizeof(*m)));
 		if (!g_hash_table_contains(c.local, k))
 			g_ptr_array_add(gone, k);
 	}
@@ -693,6 +691,8 @@ on_sig(const struct repl_frame *f)
 	g_clear_pointer(&S.await_sig, g_free);
 }
 
+static gboolean late_cb(gpointer data);
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
@@ -734,7 +734,13 @@ repl_source_pump(void)
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
 			repl_send(&f);
-			g_hash_table_add(S.known, g_strdup(x->path));
+			{
+				struct mval *m = g_new0(struct mval, 1);
+
+				m->size = f.size;
+				m->mtime = x->mtime;
+				g_hash_table_insert(S.known, g_strdup(x->path), m);
+			}
 			g_clear_pointer(&S.x, xfer_free);
 			continue;
 		}
@@ -743,11 +749,24 @@ repl_source_pump(void)
 			break;
 		switch (o->type) {
 		case OP_PUT:
+		case OP_PUT_LATE:
 		case OP_FULL:
 			fd = repl_open_wire(o->path, &st);
 			if (fd < 0)
 				break;	/* gone again: a delete follows */
 			if (o->type == OP_PUT &&
+			    (guint64)st.st_size > R.conf->delta_threshold &&
+			    !g_hash_table_contains(S.known, o->path)) {
+				/* a big new file is often an editor's temp
+				 * file about to replace a known one: wait a
+				 * moment, the rename then goes as a delta */
+				close(fd);
+				g_timeout_add_full(G_PRIORITY_DEFAULT, 100,
+						   late_cb, g_strdup(o->path),
+						   g_free);
+				break;
+			}
+			if (o->type != OP_FULL &&
 			    (guint64)st.st_size > R.conf->delta_threshold &&
 			    g_hash_table_contains(S.known, o->path)) {
 				close(fd);
@@ -757,10 +776,38 @@ repl_source_pump(void)
 			}
 			start_full(o->path, fd, &st);
 			break;
-		case OP_RENAME:
+		case OP_RENAME: {
+			struct mval *m;
+			g_autofree char *abs = wire_abs(o->path2);
+
+			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			    lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
+				/* the replica never had the old name: send the
+				 * new one (a delta if it has an older copy) */
+				struct op *p = g_new0(struct op, 1);
+
+				p->type = OP_PUT_LATE;
+				p->path = g_strdup(o->path2);
+				g_queue_push_head(&S.ops, p);
+				break;
+			}
 			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
+			known_drop(o->path2);
 			rewrite_prefix(S.known, o->path, o->path2, false);
+			/* what was sent under the old name may predate the
+			 * last write (e.g. sent on an early event): resend */
+			m = g_hash_table_lookup(S.known, o->path2);
+			if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
+			    (!m || m->size != (guint64)st.st_size ||
+			     m->mtime != st_mtime_ns(&st))) {
+				struct op *p = g_new0(struct op, 1);
+
+				p->type = OP_PUT;
+				p->path = g_strdup(o->path2);
+				g_queue_push_head(&S.ops, p);
+			}
 			break;
+		}
 		case OP_DELETE:
 			repl_sendf(REPL_DELETE, ++S.seq, o->path, NULL);
 			known_drop(o->path);
@@ -788,6 +835,21 @@ repl_source_pump(void)
 		}
 		op_free(o);
 	}
+}
+
+static gboolean
+late_cb(gpointer data)
+{
+	struct op *o;
+
+	if (S.phase == PH_STREAM) {
+		o = g_new0(struct op, 1);
+		o->type = OP_PUT_LATE;
+		o->path = g_strdup(data);
+		g_queue_push_tail(&S.ops, o);
+		repl_source_pump();
+	}
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -857,7 +919,7 @@ repl_source_frame(const struct repl_frame *f)
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 		struct op *o = g_new0(struct op, 1);
 
-		o->type = OP_FULL;
+		o->type = OP_PUT;	/* a delta when the replica has a copy */
 		o->path = g_steal_pointer(&p);
 		g_queue_push_head(&S.ops, o);
 		break;
