@@ -41,7 +41,7 @@ nt_wait 10 '[ "$(hb_ask $VIP 7777)" = node2 ]' || nt_fail "service not moved to 
 t1=$(nt_ms)
 nt_log "service answered from node2 $((t1 - t0)) ms after kill -9"
 [ "$(hb_client_mac $VIP)" = "$(hb_mac node2)" ] || nt_fail "client ARP entry did not move"
-[ "$(hb_cl node2 rscstatus)" = all ] || nt_fail "node2 rscstatus $(hb_cl node2 rscstatus)"
+[ "$(hb_cl node2 rscstatus)" = foreign ] || nt_fail "node2 rscstatus $(hb_cl node2 rscstatus)"
 # node1 "reboots": its VIP and service are gone with it
 nt_exec node1 ip addr del $VIP/24 dev eth0
 TCPSVC_DIR=$NT_TMP HA_CURHOST=node1 "$NT_TMP/node1/resource.d/tcpsvc" 7777 stop

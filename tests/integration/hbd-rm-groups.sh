@@ -40,7 +40,7 @@ grep -q "cannot start here" "$NT_TMP/node1/ha-log" || nt_fail "script output not
 
 # ipfail: node1 can no longer reach the ping node
 nt_exec client nft -f - <<NFT
-table inet hbtest { chain in { type filter hook input priority 0; ip saddr 10.59.0.1 icmp type echo-request drop; } }
+table inet hbtest { chain in { type filter hook input priority 0; ip saddr 10.59.0.1 icmp type echo-request drop; }; }
 NFT
 t0=$(nt_ms)
 nt_wait 10 '[ "$(hb_ask $VIP1 7781)" = node2 ]' || nt_fail "ping loss did not move group 1"
