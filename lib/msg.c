@@ -1,5 +1,8 @@
 /*
- * msg.c - ordered name=value fields (see msg.h).
+ * msg.c - ordered name=value messages (see msg.h for the contract).
+ *
+ * Fields live in a GArray in insertion order; lookups are linear, which is
+ * fine for Heartbeat messages (about a dozen fields, HB_MSG_MAXFIELDS max).
  */
 #include "config.h"
 
@@ -9,12 +12,12 @@
 #include "msg.h"
 
 static void
-field_clear(gpointer p)
+msg_field_clear(hb_field *f)
 {
-	hb_field *f = p;
-
 	g_free(f->name);
 	g_free(f->value);
+	f->name = NULL;
+	f->value = NULL;
 }
 
 hb_msg *
@@ -23,33 +26,20 @@ hb_msg_new(void)
 	hb_msg *m = g_new0(hb_msg, 1);
 
 	m->fields = g_array_new(FALSE, TRUE, sizeof(hb_field));
-	g_array_set_clear_func(m->fields, field_clear);
 	return m;
 }
 
 void
 hb_msg_free(hb_msg *m)
 {
-	if (m == NULL)
-		return;
-	g_array_unref(m->fields);
-	g_free(m);
-}
-
-hb_msg *
-hb_msg_copy(const hb_msg *m)
-{
-	hb_msg *c = hb_msg_new();
 	guint i;
 
-	for (i = 0; i < m->fields->len; i++) {
-		const hb_field *f = &g_array_index(m->fields, hb_field, i);
-		hb_field n = { g_strdup(f->name), f->type,
-			       g_memdup2(f->value, f->vlen + 1), f->vlen };
-
-		g_array_append_val(c->fields, n);
-	}
-	return c;
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->fields->len; i++)
+		msg_field_clear(&g_array_index(m->fields, hb_field, i));
+	g_array_free(m->fields, TRUE);
+	g_free(m);
 }
 
 static hb_field *
@@ -66,26 +56,43 @@ msg_find(const hb_msg *m, const char *name)
 	return NULL;
 }
 
+/* Stores a copy of v (len bytes, plus a NUL) under name: in place when the
+ * name exists, appended otherwise. */
 static void
 msg_put(hb_msg *m, const char *name, int type, const void *v, size_t len)
 {
 	hb_field *f = msg_find(m, name);
-	char *val = g_malloc(len + 1);
+	char *copy = g_malloc(len + 1);
 
-	memcpy(val, v, len);
-	val[len] = '\0';
+	if (len > 0)
+		memcpy(copy, v, len);
+	copy[len] = '\0';
 	if (f != NULL) {
 		g_free(f->value);
-		f->value = val;
-		f->vlen = len;
-		f->type = type;
-		return;
-	}
-	{
-		hb_field n = { g_strdup(name), type, val, len };
+	} else {
+		hb_field nf = { 0 };
 
-		g_array_append_val(m->fields, n);
+		nf.name = g_strdup(name);
+		g_array_append_val(m->fields, nf);
+		f = &g_array_index(m->fields, hb_field, m->fields->len - 1);
 	}
+	f->type = type;
+	f->value = copy;
+	f->vlen = len;
+}
+
+hb_msg *
+hb_msg_copy(const hb_msg *m)
+{
+	hb_msg *c = hb_msg_new();
+	guint i;
+
+	for (i = 0; i < m->fields->len; i++) {
+		const hb_field *f = &g_array_index(m->fields, hb_field, i);
+
+		msg_put(c, f->name, f->type, f->value, f->vlen);
+	}
+	return c;
 }
 
 void
@@ -121,6 +128,7 @@ hb_msg_remove(hb_msg *m, const char *name)
 		hb_field *f = &g_array_index(m->fields, hb_field, i);
 
 		if (strcmp(f->name, name) == 0) {
+			msg_field_clear(f);
 			g_array_remove_index(m->fields, i);
 			return;
 		}
@@ -132,7 +140,9 @@ hb_msg_get(const hb_msg *m, const char *name)
 {
 	const hb_field *f = msg_find(m, name);
 
-	return f != NULL && f->type == HB_FIELD_STRING ? f->value : NULL;
+	if (f == NULL || f->type != HB_FIELD_STRING)
+		return NULL;
+	return f->value;
 }
 
 const void *
@@ -151,17 +161,19 @@ gboolean
 hb_msg_get_hex(const hb_msg *m, const char *name, uint64_t *out)
 {
 	const char *v = hb_msg_get(m, name);
-	const char *p;
-	uint64_t x = 0;
+	uint64_t n = 0;
+	size_t i;
 
-	if (v == NULL || *v == '\0' || strlen(v) > 16)
+	if (v == NULL || v[0] == '\0' || strlen(v) > 16)
 		return FALSE;
-	for (p = v; *p; p++) {
-		if (!g_ascii_isxdigit(*p))
+	for (i = 0; v[i] != '\0'; i++) {
+		int d = g_ascii_xdigit_value(v[i]);
+
+		if (d < 0)
 			return FALSE;
-		x = x * 16 + g_ascii_xdigit_value(*p);
+		n = (n << 4) | (uint64_t)d;
 	}
-	*out = x;
+	*out = n;
 	return TRUE;
 }
 
@@ -179,14 +191,25 @@ hb_msg_describe(const hb_msg *m)
 
 	for (i = 0; i < m->fields->len; i++) {
 		const hb_field *f = &g_array_index(m->fields, hb_field, i);
+		size_t j;
 
 		if (i > 0)
 			g_string_append_c(s, ' ');
-		if (f->type == HB_FIELD_BINARY)
-			g_string_append_printf(s, "%s=<%zu bytes>", f->name,
-					       f->vlen);
-		else
-			g_string_append_printf(s, "%s=%s", f->name, f->value);
+		g_string_append_printf(s, "%s=", f->name);
+		if (f->type != HB_FIELD_STRING) {
+			g_string_append_printf(s, "<%zu bytes>", f->vlen);
+			continue;
+		}
+		g_string_append_c(s, '"');
+		for (j = 0; j < f->vlen; j++) {
+			unsigned char c = (unsigned char)f->value[j];
+
+			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+				g_string_append_printf(s, "\\x%02x", c);
+			else
+				g_string_append_c(s, (char)c);
+		}
+		g_string_append_c(s, '"');
 	}
 	return g_string_free(s, FALSE);
 }
