@@ -39,8 +39,6 @@ typedef struct hacf_ctx {
 	gboolean watchdog_set;
 	gboolean crm_set;
 	gboolean too_many_nodes;
-	hb_stonith_cfg *stonith_file;	/* candidates, last wins */
-	int stonith_line;
 } hacf_ctx;
 
 static void hacf_err(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
