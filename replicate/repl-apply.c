@@ -254,6 +254,15 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 		err = pfd;
 		goto out;
 	}
+	/* files take the owner of the directory they land in (virtual
+	 * mail: one vmail uid; accounts: the directory's group) */
+	{
+		struct stat pst;
+
+		if (fstat(pfd, &pst) == 0 &&
+		    fchown(fd, pst.st_uid, pst.st_gid) == 0)
+			fchmod(fd, f->mode & 07777);
+	}
 	if (renameat(R.tmpfd[root], tmp, pfd, base) < 0) {
 		err = -errno;
 		if (err == -EISDIR && remove_tree(pfd, base) == 0)
@@ -335,8 +344,15 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 		return pfd;
 	if (mkdirat(pfd, base, mode & 07777) < 0 && errno != EEXIST)
 		err = -errno;
-	else if (fchmodat(pfd, base, mode & 07777, 0) < 0)
-		err = -errno;
+	else {
+		struct stat pst;
+
+		if (fstat(pfd, &pst) == 0)
+			(void)!fchownat(pfd, base, pst.st_uid, pst.st_gid,
+					AT_SYMLINK_NOFOLLOW);
+		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
+			err = -errno;
+	}
 	if (!err && fsync(pfd) < 0)
 		err = -errno;
 	close(pfd);
