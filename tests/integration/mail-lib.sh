@@ -6,7 +6,10 @@
 # $NT_TMP/nodeN); a client namespace (10.70.0.100) talks to the VIP.
 # Replicated roots: mail = nodeN/vmail (Maildirs, uid 5000) and accounts =
 # nodeN/accounts (dovecot passwd-file, node-independent: homes come from
-# mail_home in each node's dovecot.conf).  The haresources line:
+# mail_home in each node's dovecot.conf).  Postfix's smtpd passes every
+# message to replicate-mda (before-queue proxy), which delivers it and
+# answers 250 only after the replication barrier (ML_SYNC=0: plain Postfix
+# delivery, asynchronous replication).  The haresources line:
 #   node1 IPaddr::VIP/24/eth0 replicate::CONF postfix::DIR dovecot::CONF MailTo::admin@example.org
 ML_VIP=10.70.0.50
 ML_CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
@@ -28,6 +31,10 @@ ml_setup() {
 		postconf -c "$d/postfix" -e "inet_interfaces = all" \
 			"mynetworks = 127.0.0.0/8, 10.70.0.0/24" \
 			"virtual_mailbox_maps = inline:{ admin@example.org=admin/, user@example.org=user/, newuser@example.org=newuser/ }"
+		# synchronous acknowledgement: smtpd hands each message to
+		# replicate-mda, which answers 250 only once it is on both nodes
+		[ "${ML_SYNC:-1}" = 1 ] && postconf -c "$d/postfix" -e \
+			"smtpd_proxy_filter = 127.0.0.1:10025" "smtpd_proxy_timeout = 30s"
 		rm_dovecot_conf "$d" 10.70.0.$n
 		sed -i -e "s|^listen = .*|listen = *|" \
 		       -e "s|args = $d/users|args = $d/accounts/users|" "$d/dovecot.conf"
@@ -65,6 +72,8 @@ ml_start() {
 	local d=$NT_TMP/node$1
 	nt_bg node$1 "$d/replicate.out" "$REPLICATE_BIN" -c "$d/replicate.conf"
 	nt_wait 5 test -S "$d/repl/ctl" || nt_fail "replicate on node$1 did not start"
+	nt_bg node$1 "$d/mda.out" "$HB_BUILD/replicate/replicate-mda" -f \
+		-l 127.0.0.1:10025 -b "$d/vmail" -D example.org -S "$d/repl/ctl"
 	HB_AGENT_RUNDIR=$d/run OCF_RESKEY_sendmail_args="-C $d/postfix" hb_start node$1
 }
 
