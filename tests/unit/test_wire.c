@@ -347,13 +347,14 @@ test_errors(void)
 		"t=x\nnoequals\n", "t=x\n=v\n", "t=x\nn=\n", "t=x\n(2)s=v\n",
 		"t=x\n(9)s=v\n", "t=x\n(1)b=AQI\n", "t=x\n(1)b=A=I=\n",
 		"t=x\n(1)b=AQJ=\n", "t=x\n(1)b=====\n", "t=x\nt=y\n",
-		"t=x\nna me=v\n", "t=x\n(x)n=v\n",
+		"t=x\nna me=v\n", "t=x\n(x)n=v\n", "t=x\n(10)n=v\n",
+		"t=x\n((1)n=v\n",
 	};
 	static const char *const bad_ns[] = {
 		"5:(0)t=,", "6:(2)t=x,", "4:t=xy,", "7:(0)t=x,", "5:(0)t=x,",
 		"06:(0)t=x,", "6:(0)t=x;", "6(0)t=x,", ":(0)t=x,",
 		"6:(0)=xx,", "6:(0)t=x,6:(0)t=y,", "9999999999:(0)t=x,",
-		"7:(1)t=xx,4:(0)=,", "7:(0)t x=y,", "7:(0)(1)t=,",
+		"7:(1)t=xx,4:(0)=,", "7:(0)t x=y,", "8:(0)(1)t=x,",
 	};
 	guint i;
 	char *p;
