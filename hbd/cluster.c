@@ -636,9 +636,11 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		memcpy(n->uuid, uuid, HBD_UUID_LEN);
 		n->has_uuid = TRUE;
 	}
+	if (hg == n->shut_gen && n->status == HBD_NODE_DEAD)
+		return;		/* lingering packets after its shutdone */
 	if (hg < n->gen) {
 		c->cnt.replay++;
-		if (burst_ok(&c->replay_log_ms))
+		if (burst_ok(&c->oldgen_log_ms))
 			hb_log(LOG_ERR, "attempted replay attack from node %s on "
 			       "link %s: generation %" PRIx64 " < %" PRIx64
 			       " (rejected so far: %" G_GUINT64_FORMAT ")",
@@ -718,6 +720,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	if (strcmp(t, "shutdone") == 0) {
 		hb_log(LOG_INFO, "Received shutdown notice from '%s'.", n->name);
 		n->last_status = now_ms();
+		n->shut_gen = n->gen;	/* what it still sends is an echo */
 		node_set_status(c, n, HBD_NODE_DEAD);
 		return;
 	}

@@ -456,7 +456,7 @@ h_bcast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 	int i, count = 0;
 
 	if (strcmp(dp->name, "udp") == 0)
-		hacf_warn(x, "udp is an old name of bcast; write bcast");
+		hacf_warn(x, "directive 'udp' replaced by 'bcast'");
 	for (i = 0; t[i] != NULL; i++) {
 		if (t[i][0] == '\0')
 			continue;
@@ -978,6 +978,7 @@ hacf_validate(hacf_ctx *x)
 {
 	hb_config *c = x->c;
 	const hacf_dir *dp;
+	guint i;
 	int dl = hacf_dir_line(x, "deadtime");
 
 	for (dp = hacf_dirs; dp->name != NULL; dp++)
@@ -999,6 +1000,12 @@ hacf_validate(hacf_ctx *x)
 	hacf_record_ms(x, "warntime", c->warntime_ms);
 	hacf_record_ms(x, "deadping", c->deadping_ms);
 	hacf_record_ms(x, "initdead", c->initdead_ms);
+	if (hacf_dir_line(x, "udpport") == 0)
+		g_hash_table_insert(c->recorded, g_strdup("udpport"),
+				    g_strdup_printf("%d", HB_DEFAULT_UDPPORT));
+	if (hacf_dir_line(x, "debug") == 0)
+		g_hash_table_insert(c->recorded, g_strdup("debug"),
+				    g_strdup("0"));
 
 	x->line = dl ? dl : hacf_dir_line(x, "keepalive");
 	if (c->deadtime_ms <= 2 * c->keepalive_ms)
@@ -1015,19 +1022,34 @@ hacf_validate(hacf_ctx *x)
 				 "deadtime [%u]", c->initdead_ms,
 				 c->deadtime_ms);
 		else if (c->initdead_ms < 10000)
-			hacf_warn(x, "Initial dead time [%u] may be too small: "
-				  "it should allow for network start-up "
-				  "(10 s or more)", c->initdead_ms);
+			hacf_warn(x, "Initial dead time [%u ms] may be too "
+				  "small! It should be >= deadtime and >= 10 "
+				  "seconds", c->initdead_ms);
 	}
 	x->line = hacf_dir_line(x, "deadping");
 	if (x->line > 0 && c->deadping_ms <= 2 * c->keepalive_ms)
-		hacf_err(x, "Dead ping [%u] is too small compared to "
+		hacf_err(x, "Ping dead time [%u] is too small compared to "
 			 "keepalive [%u]", c->deadping_ms, c->keepalive_ms);
 	x->line = 0;
+	if (!x->too_many_nodes && c->nodes->len + c->pings->len > HB_MAXNODES)
+		hacf_err(x, "Too many nodes in configuration (at most %d, "
+			 "ping nodes included)", HB_MAXNODES);
+	for (i = 0; i < c->pings->len; i++) {
+		const hb_ping_cfg *p = c->pings->pdata[i];
+		guint j;
+		gboolean dup = hb_config_has_node(c, p->name);
+
+		for (j = 0; j < i && !dup; j++)
+			dup = strcmp(((hb_ping_cfg *)c->pings->pdata[j])->name,
+				     p->name) == 0;
+		if (dup)
+			hacf_err(x, "Duplicate node name [%s] (ping node)",
+				 p->name);
+	}
 	if (c->media->len == 0)
 		hacf_err(x, "No heartbeat media defined");
 	if (c->nodes->len == 0)
-		hacf_err(x, "No nodes defined");
+		hacf_err(x, "no nodes defined");
 	if (x->local != NULL) {
 		g_autofree char *lc = g_ascii_strdown(x->local, -1);
 
