@@ -51,9 +51,10 @@ if cmd == "send":
                        "Subject: msg-%d\r\nMessage-ID: <msg-%d@client.test>\r\n\r\n"
                        "body %d\r\n" % (i, i, i))
             s.quit()
-            print("ok %d" % i, flush=True)
+            print("ok %d %d" % (i, time.time() * 1000), flush=True)
         except Exception as e:  # refused, reset, timeout: counted
-            print("err %d %s" % (i, type(e).__name__), flush=True)
+            print("err %d %s %d" % (i, type(e).__name__, time.time() * 1000),
+                  flush=True)
 elif cmd == "subjects":
     m = imap(sys.argv[2], sys.argv[3])
     for s in subjects(m):
