@@ -61,12 +61,13 @@ ag_rundir() {
 	echo "$d"
 }
 
-# ag_libexec_file NAME: a helper next to the agent (source tree) or in
+# ag_libexec_file NAME: a helper in $HB_LIBEXECDIR, next to the agent
+# (in-tree build) or in
 # the installed libexec directory.
 ag_libexec_file() {
 	local here d
 	here=$(cd "$(dirname "$0")" && pwd)
-	for d in "$here" "${HB_LIBEXECDIR:-}" "@pkglibexecdir@"; do
+	for d in "${HB_LIBEXECDIR:-}" "$here" "@pkglibexecdir@"; do
 		if [ -n "$d" ] && [ -x "$d/$1" ] && [ -f "$d/$1" ]; then
 			echo "$d/$1"
 			return 0

@@ -4,8 +4,10 @@
 #   node1, node2, client on one bridge (10.9.0.0/24), VIP 10.9.0.100.
 #   1. IPaddr 10.9.0.100 start on node1 (nic and cidr from the routes):
 #      client pings the VIP, its neighbour entry holds node1's MAC.
-#   2. stop on node1 (address gone), start on node2 with ip/cidr/nic:
-#      without the client sending anything, its entry becomes node2's MAC.
+#   2. stop on node1 (address gone); control: start on node2 with ARP off,
+#      the silent client keeps node1's MAC; then start on node2 with
+#      ip/cidr/nic: without the client sending anything, its entry becomes
+#      node2's MAC.
 #   3. forms: ip/cidr/nic/broadcast, ip/cidr/broadcast, nic:label, dotted
 #      mask via OCF; status words; start twice; stop when stopped; bad input.
 NT_NAME=resources-ipaddr
@@ -37,6 +39,12 @@ nt_log "client sees $VIP at node1 $M1"
 # 2. move: the client stays silent, its entry must change by ARP alone
 nt_exec node1 "$AG" $VIP stop || nt_fail "stop on node1"
 nt_exec node1 ip -o -4 addr | grep -q "$VIP" && nt_fail "VIP still on node1"
+# control: with no ARP announcement (arp_count=0) the silent client's
+# entry must stay on node1, so the move below is send_arp's doing
+OCF_RESKEY_arp_count=0 nt_exec node2 "$AG" $VIP/24/eth0 start || nt_fail "start without ARP"
+sleep 1.2
+[ "$(cmac)" = "$M1" ] || nt_fail "control: client entry moved without ARP: $(cmac)"
+nt_exec node2 "$AG" $VIP/24/eth0 stop || nt_fail "stop control"
 sleep 1.1   # the kernel ignores ARP updates within locktime (1 s)
 t0=$(nt_ms)
 out=$(nt_exec node2 "$AG" $VIP/24/eth0 start 2>&1) || nt_fail "start on node2: $out"

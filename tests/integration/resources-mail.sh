@@ -55,13 +55,23 @@ st=$(HA_CURHOST=node1 nt_exec node1 $MT status); [ "$st" = running ] || nt_fail 
 HA_CURHOST=node1 nt_exec node1 $MT stop || nt_fail "MailTo stop"
 HA_CURHOST=node1 nt_exec node1 $MT stop || nt_fail "MailTo second stop"
 st=$(HA_CURHOST=node1 nt_exec node1 $MT status); [ "$st" = stopped ] || nt_fail "MailTo status after: $st"
-nt_wait 20 bash -c "[ \$(ls $D/vmail/admin/new 2>/dev/null | wc -l) -ge 2 ]" ||
+# Heartbeat style without a group argument: the group key comes from the
+# haresources line next to $HA_RESOURCEDIR, as hbd sets it
+mkdir -p "$NT_TMP/ha.d/resource.d"
+printf 'node1 IPaddr::10.9.3.100/24 postfix \\\n\tMailTo::admin@example.org::hbd\n' >"$NT_TMP/ha.d/haresources"
+for a in start stop; do
+	HA_CURHOST=node1 HA_RESOURCEDIR=$NT_TMP/ha.d/resource.d \
+		nt_exec node1 "$R/MailTo" admin@example.org hbd $a || nt_fail "MailTo (haresources group) $a"
+done
+nt_wait 20 bash -c "[ \$(ls $D/vmail/admin/new 2>/dev/null | wc -l) -ge 4 ]" ||
 	nt_fail "alert mails not delivered: $(tail -5 $D/postfix.log)"
 sleep 0.5
 subs=$(rm_imap_subjects client 10.9.3.1 admin) || nt_fail "IMAP read failed: $subs $(tail -3 $D/dovecot.log)"
-want="Subject: hbd: takeover of group mailgrp on node1
-Subject: hbd: release of group mailgrp on node1"
-[ "$subs" = "$want" ] || nt_fail "IMAP subjects: '$subs'"
+want="Subject: hbd: release of group IPaddr::10.9.3.100/24 on node1
+Subject: hbd: release of group mailgrp on node1
+Subject: hbd: takeover of group IPaddr::10.9.3.100/24 on node1
+Subject: hbd: takeover of group mailgrp on node1"
+[ "$(sort <<<"$subs")" = "$want" ] || nt_fail "IMAP subjects: '$subs'"
 nt_log "alerts read over IMAP: $(tr '\n' '|' <<<"$subs")"
 
 # OCF mode with a missing sendmail: not installed (5)
