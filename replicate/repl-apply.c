@@ -1,0 +1,648 @@
+/*
+ * repl-apply.c - apply replicated operations to the local trees.
+ *
+ * Invariants: file content is written to ROOT/.replicate.tmp/ and only
+ * renamed into place after fchmod, futimens and fsync, and the parent
+ * directory is fsynced after the rename: no partial file is ever visible
+ * under its real name.  Every path is checked by repl_path_valid() and
+ * opened through repl_path_open_parent() (no symlink is followed).
+ * Operations are idempotent (delete of a missing path and mkdir of an
+ * existing directory succeed; a rename whose source is missing returns
+ * -ENOENT and the caller asks for the target whole), so a replay after a
+ * crash or reconnect never duplicates.
+ * Errors are returned as text to the caller, which logs and reports them.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hb_err.h"
+#include "log.h"
+#include "repl-daemon.h"
+#include "repl-delta.h"
+#include "repl-path.h"
+
+#define REPL_MAX_FILE (G_GUINT64_CONSTANT(1) << 40)
+
+struct repl_part {
+	int root;
+	int fd;
+	char tmp[32];
+	guint64 written;
+};
+
+/* committed files whose content waits for the group sync and rename */
+struct repl_pending {
+	int root;
+	int fd;
+	char tmp[32];
+	char *rel;
+	char *wire;
+};
+
+static GPtrArray *pending;
+static int remove_tree(int dirfd, const char *name);
+
+static void
+pending_free(gpointer p)
+{
+	struct repl_pending *pd = p;
+
+	if (pd->fd >= 0) {
+		close(pd->fd);
+		unlinkat(R.tmpfd[pd->root], pd->tmp, 0);
+	}
+	g_free(pd->rel);
+	g_free(pd->wire);
+	g_free(pd);
+}
+
+/*
+ * Group commit: one syncfs() makes every pending temp file durable, then
+ * each is renamed into place, then a second syncfs() makes the renames
+ * durable.  A file is thus never visible under its name before all of its
+ * content is on disk.  Returns the wire paths that failed (caller frees
+ * the array) or NULL.
+ */
+GPtrArray *
+repl_apply_flush(void)
+{
+	GPtrArray *failed = NULL;
+	bool synced[REPL_MAX_ROOTS] = { false };
+
+	if (!pending || pending->len == 0)
+		return NULL;
+	for (guint i = 0; i < pending->len; i++) {
+		struct repl_pending *pd = pending->pdata[i];
+
+		if (!synced[pd->root]) {
+			syncfs(R.tmpfd[pd->root]);
+			synced[pd->root] = true;
+		}
+	}
+	for (guint i = 0; i < pending->len; i++) {
+		struct repl_pending *pd = pending->pdata[i];
+		const char *base;
+		int pfd = repl_path_open_parent(R.rootfd[pd->root], pd->rel, true,
+						&base);
+		int err = pfd < 0 ? pfd : 0;
+		struct stat pst;
+
+		/* files take the owner of the directory they land in
+		 * (virtual mail: one vmail uid; accounts: its group) */
+		if (!err && fstat(pfd, &pst) == 0)
+			(void)!fchown(pd->fd, pst.st_uid, pst.st_gid);
+		if (!err && renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0) {
+			err = -errno;
+			if (err == -EISDIR && remove_tree(pfd, base) == 0)
+				err = renameat(R.tmpfd[pd->root], pd->tmp, pfd,
+					       base) < 0 ? -errno : 0;
+		}
+		if (pfd >= 0)
+			close(pfd);
+		if (!err) {
+			close(pd->fd);
+			pd->fd = -1;	/* renamed: nothing to unlink */
+		} else {
+			hb_debug("%s: '%s': %s", __func__, pd->wire,
+				 hb_strerror(err));
+			if (!failed)
+				failed = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(failed, g_strdup(pd->wire));
+		}
+	}
+	for (int i = 0; i < R.conf->nroots; i++)
+		if (synced[i])
+			syncfs(R.tmpfd[i]);
+	g_ptr_array_set_size(pending, 0);
+	return failed;
+}
+
+static void
+part_free(gpointer p)
+{
+	struct repl_part *pt = p;
+
+	if (pt->fd >= 0) {
+		close(pt->fd);
+		unlinkat(R.tmpfd[pt->root], pt->tmp, 0);
+	}
+	g_free(pt);
+}
+
+void
+repl_apply_reset(void)
+{
+	if (!R.parts)
+		R.parts = g_hash_table_new_full(g_str_hash, g_str_equal,
+						g_free, part_free);
+	g_hash_table_remove_all(R.parts);
+	if (!pending)
+		pending = g_ptr_array_new_with_free_func(pending_free);
+	{
+		GPtrArray *failed = repl_apply_flush();
+
+		if (failed)
+			g_ptr_array_unref(failed);
+	}
+}
+
+void
+repl_apply_clean_tmp(int root)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(R.tmpfd[root]);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(R.tmpfd[root], de->d_name, 0);
+	closedir(d);
+}
+
+static int
+tmp_create(int root, char *name, size_t n)
+{
+	for (int i = 0; i < 100; i++) {
+		int fd;
+
+		g_snprintf(name, n, "t%d.%" G_GUINT64_FORMAT, (int)getpid(),
+			   ++R.tmp_counter);
+		fd = openat(R.tmpfd[root], name, O_RDWR | O_CREAT | O_EXCL |
+			    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+static int
+remove_tree(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) < 0 &&
+		    (errno == EISDIR || errno == EPERM || errno == ENOTEMPTY))
+			remove_tree(fd, de->d_name);
+	}
+	closedir(d);
+	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+static int
+wire_split(const struct repl_frame *f, bool second, char **out_wire, int *out_root,
+	   const char **out_rel)
+{
+	const char *p = second ? f->path2 : f->path;
+	size_t n = second ? f->path2_len : f->path_len;
+	char *w;
+	int root;
+
+	if (!repl_path_valid(p, n))
+		return HB_EMALFORMED;
+	w = g_strndup(p, n);
+	root = repl_root_index(w, n, out_rel);
+	if (root < 0) {
+		g_free(w);
+		return HB_EMALFORMED;
+	}
+	*out_wire = w;
+	*out_root = root;
+	return 0;
+}
+
+static int
+apply_data(const struct repl_frame *f, const char *wire, int root)
+{
+	struct repl_part *pt = g_hash_table_lookup(R.parts, wire);
+	ssize_t r;
+
+	if (f->offset > REPL_MAX_FILE || f->data_len > REPL_MAX_FILE - f->offset)
+		return HB_ETOOBIG;
+	if (pt && f->offset == 0) {
+		g_hash_table_remove(R.parts, wire);
+		pt = NULL;
+	}
+	if (!pt) {
+		if (f->offset != 0)
+			return HB_EMALFORMED;
+		if (g_hash_table_size(R.parts) >= 64)
+			return HB_ETOOBIG;
+		pt = g_new0(struct repl_part, 1);
+		pt->root = root;
+		pt->fd = tmp_create(root, pt->tmp, sizeof(pt->tmp));
+		if (pt->fd < 0) {
+			int e = pt->fd;
+
+			g_free(pt);
+			return e;
+		}
+		g_hash_table_insert(R.parts, g_strdup(wire), pt);
+	}
+	if (f->offset != pt->written)
+		return HB_EMALFORMED;
+	r = pwrite(pt->fd, f->data, f->data_len, f->offset);
+	if (r < 0)
+		return -errno;
+	if ((size_t)r != f->data_len)
+		return -ENOSPC;
+	pt->written += r;
+	return 0;
+}
+
+static int
+apply_commit(const struct repl_frame *f, const char *wire, int root,
+	     const char *rel)
+{
+	struct repl_part *pt = g_hash_table_lookup(R.parts, wire);
+	int fd, err = 0;
+	char tmp[32];
+	const char *base;
+	struct stat st;
+	struct timespec ts[2];
+	struct repl_pending *pd;
+
+	if (f->kind == REPL_KIND_DELTA && pending->len) {
+		/* the basis may be a pending file: put it in place first */
+		GPtrArray *failed = repl_apply_flush();
+
+		if (failed)
+			g_ptr_array_unref(failed);
+	}
+	if (!pt) {
+		if (f->size != 0 || f->kind == REPL_KIND_DELTA)
+			return HB_EMALFORMED;
+		fd = tmp_create(root, tmp, sizeof(tmp));
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = pt->fd;
+		pt->fd = -1;
+		g_strlcpy(tmp, pt->tmp, sizeof(tmp));
+		g_hash_table_remove(R.parts, wire);
+	}
+	if (f->kind == REPL_KIND_DELTA) {
+		int bfd, pfd0, ofd;
+		char otmp[32];
+		FILE *delta;
+
+		pfd0 = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+		if (pfd0 < 0) {
+			err = pfd0;
+			goto out;
+		}
+		bfd = openat(pfd0, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(pfd0);
+		if (bfd < 0) {
+			err = -errno;
+			goto out;
+		}
+		ofd = tmp_create(root, otmp, sizeof(otmp));
+		if (ofd < 0) {
+			err = ofd;
+			close(bfd);
+			goto out;
+		}
+		delta = fdopen(dup(fd), "rb");
+		err = delta ? repl_delta_patch(bfd, delta, ofd) : -errno;
+		if (delta)
+			fclose(delta);
+		close(bfd);
+		close(fd);
+		unlinkat(R.tmpfd[root], tmp, 0);
+		fd = ofd;
+		g_strlcpy(tmp, otmp, sizeof(tmp));
+		if (err)
+			goto out;
+	}
+	if (fstat(fd, &st) < 0 || (guint64)st.st_size != f->size) {
+		err = HB_EMALFORMED;
+		goto out;
+	}
+	ts[0].tv_sec = ts[1].tv_sec = f->mtime_ns / 1000000000;
+	ts[0].tv_nsec = ts[1].tv_nsec = f->mtime_ns % 1000000000;
+	if (ts[0].tv_nsec < 0)
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0) {
+		err = -errno;
+		goto out;
+	}
+	(void)base;
+	pd = g_new0(struct repl_pending, 1);
+	pd->root = root;
+	pd->fd = fd;
+	g_strlcpy(pd->tmp, tmp, sizeof(pd->tmp));
+	pd->rel = g_strdup(rel);
+	pd->wire = g_strdup(wire);
+	g_ptr_array_add(pending, pd);
+	return 0;
+out:
+	close(fd);
+	unlinkat(R.tmpfd[root], tmp, 0);
+	return err;
+}
+
+static int
+apply_rename(const char *rel, int root, const char *rel2, int root2)
+{
+	const char *b1, *b2;
+	int p1, p2, err = 0;
+
+	if (root != root2)
+		return HB_EMALFORMED;
+	p2 = repl_path_open_parent(R.rootfd[root], rel2, true, &b2);
+	if (p2 < 0)
+		return p2;
+	p1 = repl_path_open_parent(R.rootfd[root], rel, false, &b1);
+	if (p1 < 0) {
+		err = p1;
+	} else if (renameat(p1, b1, p2, b2) < 0) {
+		err = -errno;
+	}
+	if (!err) {
+		if (fsync(p1) < 0 || fsync(p2) < 0)
+			err = -errno;
+	}
+	if (p1 >= 0)
+		close(p1);
+	close(p2);
+	return err;
+}
+
+static int
+apply_delete(const char *rel, int root)
+{
+	const char *base;
+	int pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+	int err = 0;
+
+	if (pfd == -ENOENT)
+		return 0;
+	if (pfd < 0)
+		return pfd;
+	if (unlinkat(pfd, base, 0) < 0) {
+		if (errno == EISDIR || errno == EPERM)
+			err = remove_tree(pfd, base);
+		else if (errno != ENOENT)
+			err = -errno;
+	}
+	if (!err && fsync(pfd) < 0)
+		err = -errno;
+	close(pfd);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int
+apply_mkdir(const char *rel, int root, guint32 mode)
+{
+	const char *base;
+	int pfd = repl_path_open_parent(R.rootfd[root], rel, true, &base);
+	int err = 0;
+
+	if (pfd < 0)
+		return pfd;
+	if (mkdirat(pfd, base, mode & 07777) < 0 && errno != EEXIST)
+		err = -errno;
+	else {
+		struct stat pst;
+
+		if (fstat(pfd, &pst) == 0)
+			(void)!fchownat(pfd, base, pst.st_uid, pst.st_gid,
+					AT_SYMLINK_NOFOLLOW);
+		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
+			err = -errno;
+	}
+	if (!err && fsync(pfd) < 0)
+		err = -errno;
+	close(pfd);
+	return err;
+}
+
+int
+repl_apply_frame(const struct repl_frame *f, char **out_err)
+{
+	g_autofree char *w1 = NULL;
+	g_autofree char *w2 = NULL;
+	const char *rel = NULL, *rel2 = NULL;
+	int root = -1, root2 = -1, err;
+
+	err = wire_split(f, false, &w1, &root, &rel);
+	if (err) {
+		*out_err = g_strdup_printf("%s: bad path '%.*s'",
+			repl_type_name(f->type), (int)MIN(f->path_len, 200), f->path);
+		return err;
+	}
+	switch (f->type) {
+	case REPL_DATA:
+		err = apply_data(f, w1, root);
+		break;
+	case REPL_COMMIT:
+		err = apply_commit(f, w1, root, rel);
+		break;
+	case REPL_RENAME:
+		err = wire_split(f, true, &w2, &root2, &rel2);
+		if (!err)
+			err = apply_rename(rel, root, rel2, root2);
+		break;
+	case REPL_DELETE:
+		err = apply_delete(rel, root);
+		break;
+	case REPL_MKDIR:
+		err = apply_mkdir(rel, root, f->mode);
+		break;
+	default:
+		err = HB_EMALFORMED;
+	}
+	if (err)
+		*out_err = g_strdup_printf("%s '%s'%s%s: %s",
+			repl_type_name(f->type), w1, w2 ? " -> " : "",
+			w2 ? w2 : "", hb_strerror(err));
+	return err;
+}
+
+static void
+walk_dir(int dfd, const char *prefix, repl_walk_cb cb, void *user, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(dfd);
+
+	if (depth > 64 || fd < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		g_autofree char *w = NULL;
+
+		if (de->d_name[0] == '.' && (!de->d_name[1] ||
+		    !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, ".replicate", 10)))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			continue;
+		w = g_strconcat(prefix, "/", de->d_name, NULL);
+		cb(w, &st, user);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+					 O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0) {
+				walk_dir(sub, w, cb, user, depth + 1);
+				close(sub);
+			}
+		}
+	}
+	closedir(d);
+}
+
+void
+repl_walk(repl_walk_cb cb, void *user)
+{
+	for (int i = 0; i < R.conf->nroots; i++)
+		walk_dir(R.rootfd[i], R.conf->root_name[i], cb, user, 0);
+}
+
+int
+repl_open_wire(const char *wire, struct stat *out_st)
+{
+	const char *rel, *base;
+	int root = repl_root_index(wire, strlen(wire), &rel);
+	int pfd, fd;
+	struct stat st;
+
+	if (root < 0)
+		return HB_EMALFORMED;
+	pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+	if (pfd < 0)
+		return pfd;
+	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	close(pfd);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	*out_st = st;
+	return fd;
+}
+
+static void
+manifest_cb(const char *wire, const struct stat *st, void *user)
+{
+	GByteArray *buf = user;
+	struct repl_frame f = { .type = REPL_MANIFEST };
+
+	repl_mentry_append(buf, wire, S_ISDIR(st->st_mode), st->st_mode & 07777,
+			   S_ISDIR(st->st_mode) ? 0 : st->st_size,
+			   (gint64)st->st_mtim.tv_sec * 1000000000 +
+			   st->st_mtim.tv_nsec);
+	if (buf->len > 512 * 1024) {
+		f.data = buf->data;
+		f.data_len = buf->len;
+		repl_send(&f);
+		g_byte_array_set_size(buf, 0);
+	}
+}
+
+void
+repl_manifest_send(void)
+{
+	GByteArray *buf = g_byte_array_new();
+	struct repl_frame f = { .type = REPL_MANIFEST };
+
+	repl_walk(manifest_cb, buf);
+	if (buf->len) {
+		f.data = buf->data;
+		f.data_len = buf->len;
+		repl_send(&f);
+	}
+	g_byte_array_unref(buf);
+	repl_sendf(REPL_MANIFEST_END, R.applied, NULL, NULL);
+}
+
+void
+repl_sig_send(const char *path)
+{
+	struct stat st;
+	int fd = repl_open_wire(path, &st);
+	GByteArray *sig = g_byte_array_new();
+	struct repl_frame f = { .type = REPL_SIG, .path = path,
+				.path_len = strlen(path) };
+
+	if (fd < 0 || repl_delta_sig(fd, sig) < 0) {
+		f.kind = 1;	/* missing: send it whole */
+	} else {
+		f.data = sig->data;
+		f.data_len = sig->len;
+	}
+	if (fd >= 0)
+		close(fd);
+	repl_send(&f);
+	g_byte_array_unref(sig);
+}
+
+void
+repl_fetch_send(const char *path)
+{
+	struct stat st;
+	int fd = repl_open_wire(path, &st);
+	guint8 *buf;
+	guint64 off = 0;
+	struct repl_frame f = { .type = REPL_DATA, .kind = REPL_KIND_FETCHED,
+				.path = path, .path_len = strlen(path) };
+
+	if (fd < 0)
+		return;
+	buf = g_malloc(REPL_CHUNK);
+	for (;;) {
+		ssize_t r = pread(fd, buf, REPL_CHUNK, off);
+
+		if (r <= 0)
+			break;
+		f.offset = off;
+		f.data = buf;
+		f.data_len = r;
+		repl_send(&f);
+		off += r;
+	}
+	close(fd);
+	g_free(buf);
+	f.type = REPL_COMMIT;
+	f.offset = 0;
+	f.data = NULL;
+	f.data_len = 0;
+	f.size = off;
+	f.mode = st.st_mode & 07777;
+	f.mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	repl_send(&f);
+}

@@ -1,0 +1,202 @@
+/*
+ * repl-conf.c - replicate.conf parser.  Pure and bounded: lines over 4096
+ * bytes, unknown keywords, bad numbers and duplicate roots are errors
+ * naming file and line.  Logs nothing.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <stdlib.h>
+
+#include "hb_err.h"
+#include "repl-conf.h"
+#include "repl-path.h"
+
+static gboolean
+parse_num(const char *s, guint64 max, guint64 *out)
+{
+	char *end;
+	guint64 v;
+
+	if (!g_ascii_isdigit(s[0]))
+		return FALSE;
+	v = g_ascii_strtoull(s, &end, 10);
+	if (*end || v > max)
+		return FALSE;
+	*out = v;
+	return TRUE;
+}
+
+/* Split on blanks, dropping empty words (line is non-empty, stripped). */
+static char **
+split_words(const char *line)
+{
+	char **parts = g_strsplit_set(line, " \t", -1);
+	GPtrArray *w = g_ptr_array_new();
+
+	for (int i = 0; parts[i]; i++) {
+		if (*parts[i])
+			g_ptr_array_add(w, parts[i]);
+		else
+			g_free(parts[i]);
+	}
+	g_free(parts);
+	g_ptr_array_add(w, NULL);
+	return (char **)g_ptr_array_free(w, FALSE);
+}
+
+void
+repl_conf_free(struct repl_conf *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->nroots; i++) {
+		g_free(c->root_name[i]);
+		g_free(c->root_path[i]);
+	}
+	g_free(c->listen_addr);
+	g_free(c->peer_addr);
+	g_free(c->keyfile);
+	g_free(c->statedir);
+	g_free(c->control);
+	g_free(c);
+}
+
+int
+repl_conf_parse(const char *text, size_t len, const char *fname,
+		struct repl_conf **out, char **out_err)
+{
+	struct repl_conf *c = g_new0(struct repl_conf, 1);
+	size_t pos = 0;
+	int lineno = 0;
+	char *err = NULL;
+
+	c->delta_threshold = 65536;
+	c->listen_port = 7790;
+	c->peer_port = 7790;
+	c->statedir = g_strdup(HB_STATEDIR "/replicate");
+	c->control = g_strdup(HB_RUNDIR "/replicate.sock");
+	while (pos < len && !err) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+		g_autofree char *line = NULL;
+		g_auto(GStrv) w = NULL;
+		guint nw;
+		guint64 v;
+		char *hash;
+
+		lineno++;
+		if (n > 4096) {
+			err = g_strdup_printf("%s:%d: line too long", fname, lineno);
+			break;
+		}
+		line = g_strndup(text + pos, n);
+		pos += n + 1;
+		if (strlen(line) != n) {
+			err = g_strdup_printf("%s:%d: NUL byte", fname, lineno);
+			break;
+		}
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		g_strstrip(line);
+		if (!*line)
+			continue;
+		w = split_words(line);
+		nw = g_strv_length(w);
+#define ARGS(k) if (nw != (k) + 1) { err = g_strdup_printf( \
+	"%s:%d: '%s' takes %d argument(s)", fname, lineno, w[0], k); break; }
+		if (!strcmp(w[0], "root")) {
+			ARGS(2);
+			if (c->nroots == REPL_MAX_ROOTS || !repl_path_valid(w[1],
+			    strlen(w[1])) || strchr(w[1], '/') || w[2][0] != '/') {
+				err = g_strdup_printf("%s:%d: bad root '%s' '%s' "
+					"(name without '/', absolute path, at most %d)",
+					fname, lineno, w[1], w[2], REPL_MAX_ROOTS);
+				break;
+			}
+			for (int i = 0; i < c->nroots; i++)
+				if (!strcmp(c->root_name[i], w[1]))
+					err = g_strdup_printf("%s:%d: duplicate root '%s'",
+						fname, lineno, w[1]);
+			c->root_name[c->nroots] = g_strdup(w[1]);
+			c->root_path[c->nroots++] = g_strdup(w[2]);
+		} else if (!strcmp(w[0], "listen") || !strcmp(w[0], "peer")) {
+			ARGS(2);
+			if (!parse_num(w[2], 65535, &v) || v == 0) {
+				err = g_strdup_printf("%s:%d: bad port '%s'",
+					fname, lineno, w[2]);
+				break;
+			}
+			if (w[0][0] == 'l') {
+				g_free(c->listen_addr);
+				c->listen_addr = g_strdup(w[1]);
+				c->listen_port = v;
+			} else {
+				g_free(c->peer_addr);
+				c->peer_addr = g_strdup(w[1]);
+				c->peer_port = v;
+			}
+		} else if (!strcmp(w[0], "keyfile")) {
+			ARGS(1);
+			g_free(c->keyfile);
+			c->keyfile = g_strdup(w[1]);
+		} else if (!strcmp(w[0], "statedir")) {
+			ARGS(1);
+			g_free(c->statedir);
+			c->statedir = g_strdup(w[1]);
+		} else if (!strcmp(w[0], "control")) {
+			ARGS(1);
+			g_free(c->control);
+			c->control = g_strdup(w[1]);
+		} else if (!strcmp(w[0], "role")) {
+			ARGS(1);
+			if (strcmp(w[1], "source") && strcmp(w[1], "replica")) {
+				err = g_strdup_printf("%s:%d: role must be source "
+					"or replica, not '%s'", fname, lineno, w[1]);
+				break;
+			}
+			c->source = w[1][0] == 's';
+		} else if (!strcmp(w[0], "mode")) {
+			ARGS(1);
+			if (strcmp(w[1], "sync") && strcmp(w[1], "async")) {
+				err = g_strdup_printf("%s:%d: mode must be sync "
+					"or async, not '%s'", fname, lineno, w[1]);
+				break;
+			}
+			c->async = w[1][0] == 'a';
+		} else if (!strcmp(w[0], "delta_threshold")) {
+			ARGS(1);
+			if (!parse_num(w[1], G_GUINT64_CONSTANT(1) << 40, &v)) {
+				err = g_strdup_printf("%s:%d: bad delta_threshold "
+					"'%s'", fname, lineno, w[1]);
+				break;
+			}
+			c->delta_threshold = v;
+		} else if (!strcmp(w[0], "debug")) {
+			ARGS(1);
+			if (!parse_num(w[1], 255, &v)) {
+				err = g_strdup_printf("%s:%d: bad debug '%s'",
+					fname, lineno, w[1]);
+				break;
+			}
+			c->debug = v;
+		} else {
+			err = g_strdup_printf("%s:%d: unknown keyword '%s'",
+				fname, lineno, w[0]);
+		}
+#undef ARGS
+	}
+	if (!err && c->nroots == 0)
+		err = g_strdup_printf("%s: no 'root' configured", fname);
+	if (!err && !c->keyfile)
+		err = g_strdup_printf("%s: no 'keyfile' configured", fname);
+	if (!err && !c->peer_addr && !c->listen_addr)
+		err = g_strdup_printf("%s: need 'peer' and/or 'listen'", fname);
+	if (err) {
+		repl_conf_free(c);
+		*out_err = err;
+		return HB_ECONFIG;
+	}
+	*out = c;
+	return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * repl-daemon.h - state shared by the replicate daemon's modules
+ * (replicate.c: main loop, TLS connection, control socket;
+ *  repl-source.c: change capture and sending; repl-apply.c: applying).
+ * Internal to replicate/; nothing else includes it.
+ */
+#ifndef REPL_DAEMON_H
+#define REPL_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <glib.h>
+#include <openssl/ssl.h>
+
+#include "repl-conf.h"
+#include "repl-proto.h"
+
+struct repl_conn {
+	int fd;
+	SSL *ssl;
+	bool handshaking;
+	bool outbound;
+	bool dead;
+	guint hs_timer;
+	GByteArray *in;
+	GByteArray *out;
+	GSource *src;
+	GIOCondition cond;
+	char *peer;		/* "addr:port", for log lines */
+	guint64 bytes_out;
+	guint64 bytes_in;
+};
+
+struct repl_state {
+	struct repl_conf *conf;
+	int rootfd[REPL_MAX_ROOTS];
+	int tmpfd[REPL_MAX_ROOTS];
+	bool source;
+	struct repl_conn *conn;	/* the one peer session */
+	/* applier */
+	GHashTable *parts;	/* wire path -> struct repl_part */
+	guint64 applied;	/* highest seq applied and fsynced */
+	bool dirty;		/* was a source: reconcile on next session */
+	guint state_timer;
+	/* stats */
+	guint64 bytes_out;	/* TLS payload bytes sent, all sessions */
+	guint64 tmp_counter;
+};
+
+extern struct repl_state R;
+
+/* replicate.c */
+void repl_send(const struct repl_frame *f);
+void repl_sendf(int type, guint64 seq, const char *path, const char *path2);
+void repl_conn_close(const char *why);
+void repl_state_save(void);
+int repl_root_index(const char *wire, size_t len, const char **out_rel);
+
+/* repl-apply.c: frames that change the tree (both roles use it). */
+int repl_apply_frame(const struct repl_frame *f, char **out_err);
+void repl_apply_reset(void);
+/* Sync and rename committed files; returns failed wire paths or NULL. */
+GPtrArray *repl_apply_flush(void);
+void repl_apply_clean_tmp(int root);
+void repl_manifest_send(void);
+void repl_sig_send(const char *path);
+void repl_fetch_send(const char *path);
+/* Walk every root: cb gets the wire path and lstat of each dir and regular
+ * file (parents before children; ".replicate*" names skipped). */
+typedef void (*repl_walk_cb)(const char *wire, const struct stat *st,
+			     void *user);
+void repl_walk(repl_walk_cb cb, void *user);
+/* Open a wire path read-only without following symlinks; fd or -errno. */
+int repl_open_wire(const char *wire, struct stat *out_st);
+
+/* repl-source.c */
+int repl_source_start(void);
+void repl_source_stop(void);
+void repl_source_session_up(void);	/* after TLS handshake */
+void repl_source_session_down(void);
+void repl_source_frame(const struct repl_frame *f);
+void repl_source_pump(void);
+void repl_source_barrier(int fd, const char *path);
+char *repl_source_status(void);
+
+#endif

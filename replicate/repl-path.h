@@ -1,0 +1,27 @@
+/*
+ * repl-path.h - validation of paths that come from the peer.
+ *
+ * A wire path is "ROOTNAME/rel/path": relative, '/'-separated, no empty,
+ * "." or ".." component, no NUL, no component starting with ".replicate"
+ * (reserved for the applier's temp area), at most REPL_MAX_PATH bytes.
+ * Symlinks inside roots are checked at apply time (repl_path_open_parent).
+ */
+#ifndef REPL_PATH_H
+#define REPL_PATH_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+/* true when p (n bytes, not NUL-terminated) is an acceptable wire path */
+bool repl_path_valid(const char *p, size_t n);
+/*
+ * Open the directory that will hold rel (relative to the root directory
+ * rootfd) without following any symlink, creating missing directories
+ * when create is set (mode 0755).  Returns an fd (caller closes) or a
+ * negative errno; -ELOOP when a component is a symlink.  *out_base
+ * points into rel at the last component.
+ */
+int repl_path_open_parent(int rootfd, const char *rel, bool create,
+			  const char **out_base);
+
+#endif

@@ -1,0 +1,69 @@
+/* test_repl_conf.c - replicate.conf parser: good file and file:line errors */
+#include "config.h"
+
+#include <string.h>
+#include <glib.h>
+
+#include "hb_err.h"
+#include "repl-conf.h"
+
+static void
+badn(const char *text, size_t len, const char *want)
+{
+	struct repl_conf *c = NULL;
+	char *err = NULL;
+
+	g_assert_cmpint(repl_conf_parse(text, len, "r.conf", &c, &err),
+			==, HB_ECONFIG);
+	g_assert_null(c);
+	if (!strstr(err, want))
+		g_error("'%s' does not contain '%s'", err, want);
+	g_free(err);
+}
+
+#define bad(t, w) badn((t), strlen(t), (w))
+
+static void
+test_good(void)
+{
+	const char *t = "# comment\nroot mail /var/mail/vhosts\n"
+		"root accounts /etc/dovecot/users.d  # trailing\n"
+		"peer 10.0.0.2 7790\nlisten 0.0.0.0 7791\nkeyfile /etc/ha.d/k\n"
+		"role source\nmode async\ndelta_threshold 1000\n";
+	struct repl_conf *c = NULL;
+	char *err = NULL;
+
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, &err), ==, 0);
+	g_assert_cmpint(c->nroots, ==, 2);
+	g_assert_cmpstr(c->root_path[1], ==, "/etc/dovecot/users.d");
+	g_assert_cmpint(c->peer_port, ==, 7790);
+	g_assert_cmpint(c->listen_port, ==, 7791);
+	g_assert_true(c->source);
+	g_assert_true(c->async);
+	g_assert_cmpuint(c->delta_threshold, ==, 1000);
+	repl_conf_free(c);
+}
+
+static void
+test_bad(void)
+{
+	bad("root mail /x\nkeyfile /k\npeer a 1\nbogus 1\n", "r.conf:4: unknown");
+	bad("root mail relative\n", "r.conf:1: bad root");
+	bad("root ../x /abs\n", "r.conf:1: bad root");
+	bad("root a /x\nroot a /y\n", "r.conf:2: duplicate");
+	bad("peer host 70000\n", "r.conf:1: bad port");
+	bad("role master\n", "r.conf:1: role");
+	bad("root mail /x\n", "no 'keyfile'");
+	bad("keyfile /k\n", "no 'root'");
+	bad("root mail /x\nkeyfile\n", "r.conf:2: 'keyfile' takes 1");
+	badn("root a /x\0root b /y\n", 20, "NUL");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/repl/conf/good", test_good);
+	g_test_add_func("/repl/conf/bad", test_bad);
+	return g_test_run();
+}
