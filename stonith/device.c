@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -282,10 +283,24 @@ struct run_state {
 	gint64 exit_time;
 };
 
+/* process group of the child stonith_run is waiting for, or 0 */
+static volatile sig_atomic_t run_current_pgid;
+
+void
+stonith_run_kill_current(void)
+{
+	pid_t pg = (pid_t)run_current_pgid;
+
+	if (pg > 0)
+		kill(-pg, SIGKILL);
+}
+
 static void
 run_child_setup(gpointer data)
 {
 	setpgid(0, 0);
+	/* if the tool is SIGKILLed (hbd's timeout), the child goes too */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* the tool may run with SIGPIPE ignored; scripts expect default */
 	signal(SIGPIPE, SIG_DFL);
 }
@@ -361,6 +376,7 @@ stonith_run(char **argv, char **envp, unsigned timeout_ms, char **out_stdout,
 		return gerr->domain == G_SPAWN_ERROR &&
 		       gerr->code == G_SPAWN_ERROR_NOENT ? -ENOENT : -EIO;
 
+	run_current_pgid = pid;
 	st.ctx = g_main_context_new();
 	st.out = g_string_new(NULL);
 	child_src = g_child_watch_source_new(pid);
@@ -412,6 +428,7 @@ stonith_run(char **argv, char **envp, unsigned timeout_ms, char **out_stdout,
 	g_source_unref(tick_src);
 	g_io_channel_unref(ch);
 	g_main_context_unref(st.ctx);
+	run_current_pgid = 0;
 	if (killed) {
 		/* the group may have left survivors holding stdout */
 		kill(-pid, SIGKILL);

@@ -8,6 +8,9 @@
  * type or internal error.  hbd runs "stonith -t TYPE {-p P|-F F} -T reset
  * NODE" as a child and takes over only on 0.
  *
+ * SIGTERM, SIGINT or SIGHUP kill the running plugin child's process group
+ * and exit 6; under SIGKILL the direct child dies with us (PDEATHSIG).
+ *
  * Logs (stderr, and syslog facility daemon unless -s): err for every
  * failure with the plugin's reason; notice for each successful power
  * operation.
@@ -17,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +49,27 @@ static const char main_usage[] =
 	"  -s silent  -v verbose  -h this help with the types\n";
 
 static gboolean main_silent;
+
+/* SIGTERM/SIGINT/SIGHUP: take the plugin's children along, then exit. */
+static void
+main_signal_cb(int sig)
+{
+	stonith_run_kill_current();
+	_exit(S_TIMEOUT);
+}
+
+static void
+main_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_signal_cb;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static void G_GNUC_PRINTF(1, 2)
 main_err(const char *fmt, ...)
@@ -181,6 +206,7 @@ main(int argc, char **argv)
 	char *end;
 
 	hb_log_init("stonith");
+	main_signals();
 	while ((c = getopt(argc, argv, "LnmlSEsvht:p:F:T:c:w:")) != -1) {
 		switch (c) {
 		case 'L': list_types = TRUE; break;

@@ -108,6 +108,11 @@ const char *stonith_rc_text(int rc);
 int stonith_run(char **argv, char **envp, unsigned timeout_ms,
 		char **out_stdout, int *out_status);
 
+/* Async-signal-safe: SIGKILLs the process group of the child that
+ * stonith_run is waiting for, if any (for the tool's signal handlers).
+ * The child itself also dies with the tool (PR_SET_PDEATHSIG). */
+void stonith_run_kill_current(void);
+
 /* Splits a host list on blanks and commas (owned strings). */
 GPtrArray *stonith_split_hosts(const char *list);
 

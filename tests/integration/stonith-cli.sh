@@ -67,7 +67,9 @@ case $1 in
 getconfignames) echo hostlist; echo mode ;;
 gethosts) for h in $hostlist; do echo $h; done ;;
 status) [ "$mode" != broken ] ;;
-reset|off|on) case $mode in ok) exit 0 ;; hang) sleep 60 ;; *) exit 1 ;; esac ;;
+reset|off|on) case $mode in ok) exit 0 ;;
+	hang) echo $$ >"$FENCE_LOG.pid"; sleep 60 & echo $! >>"$FENCE_LOG.pid"; wait ;;
+	*) exit 1 ;; esac ;;
 getinfo-xml) echo '<parameters><parameter name="hostlist"/></parameters>' ;;
 *) exit 1 ;;
 esac
@@ -96,6 +98,29 @@ expect 5 "$S" -t external/fence -p "mode=fail n1" -c 3 -T reset n1
 t0=$(nt_ms)
 expect 6 "$S" -t external/fence -p "mode=hang n1" -w 1 -T off n1
 [ $(( $(nt_ms) - t0 )) -lt 4000 ] || nt_fail "timeout not bounded"
+
+# the tool killed (as hbd does on its timeout) takes its plugin along:
+# SIGTERM the whole plugin process group, SIGKILL at least the script
+for sig in TERM KILL; do
+	rm -f "$FENCE_LOG.pid"
+	setsid "$S" -t external/fence -p "mode=hang n1" -T off n1 2>/dev/null &
+	pid=$!
+	NT_PIDS+=("$pid")
+	nt_wait 5 test -s "$FENCE_LOG.pid" || nt_fail "hang script did not start"
+	sleep 0.2
+	kill -$sig $pid
+	wait $pid 2>/dev/null
+	read -r sh_pid < "$FENCE_LOG.pid"
+	nt_wait 2 sh -c "! kill -0 $sh_pid 2>/dev/null" ||
+		nt_fail "SIG$sig: the plugin script survived the tool"
+	if [ $sig = TERM ]; then
+		sl_pid=$(tail -1 "$FENCE_LOG.pid")
+		nt_wait 2 sh -c "! kill -0 $sl_pid 2>/dev/null" ||
+			nt_fail "SIGTERM: the script's child survived the tool"
+	else
+		kill -9 "$(tail -1 "$FENCE_LOG.pid")" 2>/dev/null
+	fi
+done
 
 # --- meatware, confirmed by cluster-glue's meatclient when installed
 if command -v meatclient >/dev/null; then
