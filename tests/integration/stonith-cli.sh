@@ -99,6 +99,19 @@ t0=$(nt_ms)
 expect 6 "$S" -t external/fence -p "mode=hang n1" -w 1 -T off n1
 [ $(( $(nt_ms) - t0 )) -lt 4000 ] || nt_fail "timeout not bounded"
 
+# conformance: every operation run twice gives the same answer
+for dev in "null node1" "external/fence mode=ok node1"; do
+	t=${dev%% *}; p=${dev#* }
+	for i in 1 2; do
+		expect 0 "$S" -t "$t" -p "$p" -S
+		expect 0 "$S" -t "$t" -p "$p" -T reset node1
+		expect 0 "$S" -t "$t" -p "$p" -T off node1
+		expect 0 "$S" -t "$t" -p "$p" -T off node1	# already off
+		expect 0 "$S" -t "$t" -p "$p" -T on node1
+		expect 4 "$S" -t "$t" -p "$p" -T reset node2
+	done
+done
+
 # the tool killed (as hbd does on its timeout) takes its plugin along:
 # SIGTERM the whole plugin process group, SIGKILL at least the script
 for sig in TERM KILL; do
