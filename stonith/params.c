@@ -34,16 +34,18 @@ params_name_index(const char *tok, size_t namelen, const char *const *names,
 static int
 params_tokens(const char *buf, size_t len, enum stonith_params_mode mode,
 	      const char *const *names, size_t nnames, GPtrArray *toks,
-	      char **out_err)
+	      GArray *lines, char **out_err)
 {
 	size_t i = 0;
 	gboolean line_start = TRUE;
+	int line = 1;
 
 	while (i < len) {
 		size_t start;
 
 		if (buf[i] == '\n') {
 			line_start = TRUE;
+			line++;
 			i++;
 			continue;
 		}
@@ -82,6 +84,7 @@ params_tokens(const char *buf, size_t len, enum stonith_params_mode mode,
 			return HB_ETOOBIG;
 		}
 		g_ptr_array_add(toks, g_strndup(buf + start, i - start));
+		g_array_append_val(lines, line);
 	}
 	return 0;
 }
@@ -93,6 +96,7 @@ stonith_params_parse(const char *buf, size_t len,
 		     GHashTable **out, char **out_err)
 {
 	g_autoptr(GPtrArray) toks = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(int));
 	g_autoptr(GHashTable) t = NULL;
 	gboolean named[STONITH_PARAMS_MAX_NAMES] = { FALSE };
 	size_t next = 0, i;
@@ -112,7 +116,8 @@ stonith_params_parse(const char *buf, size_t len,
 		*out_err = g_strdup("NUL byte in parameters");
 		return HB_EMALFORMED;
 	}
-	rc = params_tokens(buf, len, mode, names, nnames, toks, out_err);
+	rc = params_tokens(buf, len, mode, names, nnames, toks, lines,
+			   out_err);
 	if (rc != 0)
 		return rc;
 
@@ -123,11 +128,16 @@ stonith_params_parse(const char *buf, size_t len,
 		int k = eq ? params_name_index(tok, (size_t)(eq - tok), names,
 					       nnames) : -1;
 
+		g_autofree char *where = mode == STONITH_PARAMS_FILE ?
+			g_strdup_printf("line %d: ",
+					g_array_index(lines, int, i)) :
+			g_strdup("");
+
 		if (k >= 0) {
 			if (named[k]) {
-				*out_err = g_strdup_printf("parameter \"%s\" "
+				*out_err = g_strdup_printf("%sparameter \"%s\" "
 							   "given twice",
-							   names[k]);
+							   where, names[k]);
 				return HB_EMALFORMED;
 			}
 			named[k] = TRUE;
@@ -136,9 +146,10 @@ stonith_params_parse(const char *buf, size_t len,
 			continue;
 		}
 		if (mode == STONITH_PARAMS_NAMED_ONLY) {
-			*out_err = g_strdup_printf("\"%s\" is not NAME=VALUE "
-						   "with a parameter name of "
-						   "this device", tok);
+			*out_err = g_strdup_printf("%s\"%s\" is not "
+						   "NAME=VALUE with a "
+						   "parameter name of this "
+						   "device", where, tok);
 			return HB_EMALFORMED;
 		}
 		while (next < nnames && named[next])
@@ -155,8 +166,8 @@ stonith_params_parse(const char *buf, size_t len,
 			g_hash_table_replace(t, g_strdup(names[last]),
 					     g_strconcat(old, " ", tok, NULL));
 		} else {
-			*out_err = g_strdup_printf("unexpected parameter "
-						   "\"%s\"", tok);
+			*out_err = g_strdup_printf("%sunexpected parameter "
+						   "\"%s\"", where, tok);
 			return HB_EMALFORMED;
 		}
 	}

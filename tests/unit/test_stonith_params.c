@@ -161,6 +161,19 @@ test_errors(void)
 }
 
 static void
+test_file_error_line(void)
+{
+	GHashTable *t = NULL;
+	g_autofree char *err = NULL;
+	const char *in = "# c\nh1\n\nhostname=x\n";
+
+	g_assert_cmpint(stonith_params_parse(in, strlen(in),
+					     STONITH_PARAMS_FILE, names3, 3,
+					     &t, &err), ==, HB_EMALFORMED);
+	g_assert_cmpstr(err, ==, "line 4: parameter \"hostname\" given twice");
+}
+
+static void
 test_empty(void)
 {
 	g_autoptr(GHashTable) t = parse_ok("", STONITH_PARAMS_STRING, names3,
@@ -184,6 +197,8 @@ main(int argc, char **argv)
 			test_file_named_lines);
 	g_test_add_func("/stonith/params/string-hash", test_string_hash_is_data);
 	g_test_add_func("/stonith/params/errors", test_errors);
+	g_test_add_func("/stonith/params/file-error-line",
+			test_file_error_line);
 	g_test_add_func("/stonith/params/empty", test_empty);
 	return g_test_run();
 }
