@@ -32,6 +32,9 @@ st=$(nt_exec node1 "$AG" $VIP status); rc=$?
 [ "$st" = running ] && [ $rc = 0 ] || nt_fail "status on node1: '$st' rc=$rc"
 st=$(nt_exec node2 "$AG" $VIP status); rc=$?
 [ "$st" = stopped ] && [ $rc = 3 ] || nt_fail "status on node2: '$st' rc=$rc"
+# a Heartbeat call stays one when OCF_ROOT happens to be exported
+st=$(OCF_ROOT=/usr/lib/ocf nt_exec node1 "$AG" $VIP status); rc=$?
+[ "$st" = running ] && [ $rc = 0 ] || nt_fail "Heartbeat status with OCF_ROOT set: '$st' rc=$rc"
 nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping VIP"
 [ "$(cmac)" = "$M1" ] || nt_fail "client MAC for VIP '$(cmac)' != node1 $M1"
 nt_log "client sees $VIP at node1 $M1"
