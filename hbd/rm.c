@@ -204,11 +204,13 @@ rm_output_running(const char *out)
 }
 
 static char **
-rm_script_env(hbd_rm *rm)
+rm_script_env(hbd_rm *rm, const char *group)
 {
 	GPtrArray *e = g_ptr_array_new();
 	hb_config *cfg = rm->c->cfg;
 
+	if (group != NULL)
+		g_ptr_array_add(e, g_strdup_printf("HA_RSCGROUP=%s", group));
 	g_ptr_array_add(e, g_strdup_printf("HA_CURHOST=%s", rm->c->self->name));
 	g_ptr_array_add(e, g_strdup_printf("HA_NICEFAILBACK=%s",
 					   rm->nice ? "yes" : "no"));
@@ -255,7 +257,7 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
 	g_autofree char *path = rm_script_path(g->rm, r->script);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) env = rm_script_env(g->rm);
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
 	rm_call *call;
 	guint i;
 	int rc;
@@ -873,7 +875,7 @@ rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 static void
 rm_reannounce(rm_group *g)
 {
-	g_auto(GStrv) env = rm_script_env(g->rm);
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
 	guint i, j;
 
 	for (i = 0; i < g->cfg->resources->len; i++) {

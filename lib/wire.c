@@ -133,13 +133,14 @@ hb_wire_encode(const hb_msg *m, const hb_authkeys *k, hb_wire_fmt fmt,
 
 /* ---------------------------------------------------------------- decode */
 
-/* A field name: printable ASCII without blanks or '='. */
+/* A field name: printable ASCII without blanks or '=', not starting with
+ * '(' (a classic line would read it as a type prefix). */
 static gboolean
 wire_name_ok(const char *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0)
+	if (n == 0 || p[0] == '(')
 		return FALSE;
 	for (i = 0; i < n; i++)
 		if (p[i] <= ' ' || p[i] > '~' || p[i] == '=')

@@ -37,6 +37,93 @@ struct repl_part {
 	guint64 written;
 };
 
+/* committed files whose content waits for the group sync and rename */
+struct repl_pending {
+	int root;
+	int fd;
+	char tmp[32];
+	char *rel;
+	char *wire;
+};
+
+static GPtrArray *pending;
+static int remove_tree(int dirfd, const char *name);
+
+static void
+pending_free(gpointer p)
+{
+	struct repl_pending *pd = p;
+
+	if (pd->fd >= 0) {
+		close(pd->fd);
+		unlinkat(R.tmpfd[pd->root], pd->tmp, 0);
+	}
+	g_free(pd->rel);
+	g_free(pd->wire);
+	g_free(pd);
+}
+
+/*
+ * Group commit: one syncfs() makes every pending temp file durable, then
+ * each is renamed into place, then a second syncfs() makes the renames
+ * durable.  A file is thus never visible under its name before all of its
+ * content is on disk.  Returns the wire paths that failed (caller frees
+ * the array) or NULL.
+ */
+GPtrArray *
+repl_apply_flush(void)
+{
+	GPtrArray *failed = NULL;
+	bool synced[REPL_MAX_ROOTS] = { false };
+
+	if (!pending || pending->len == 0)
+		return NULL;
+	for (guint i = 0; i < pending->len; i++) {
+		struct repl_pending *pd = pending->pdata[i];
+
+		if (!synced[pd->root]) {
+			syncfs(R.tmpfd[pd->root]);
+			synced[pd->root] = true;
+		}
+	}
+	for (guint i = 0; i < pending->len; i++) {
+		struct repl_pending *pd = pending->pdata[i];
+		const char *base;
+		int pfd = repl_path_open_parent(R.rootfd[pd->root], pd->rel, true,
+						&base);
+		int err = pfd < 0 ? pfd : 0;
+		struct stat pst;
+
+		/* files take the owner of the directory they land in
+		 * (virtual mail: one vmail uid; accounts: its group) */
+		if (!err && fstat(pfd, &pst) == 0)
+			(void)!fchown(pd->fd, pst.st_uid, pst.st_gid);
+		if (!err && renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0) {
+			err = -errno;
+			if (err == -EISDIR && remove_tree(pfd, base) == 0)
+				err = renameat(R.tmpfd[pd->root], pd->tmp, pfd,
+					       base) < 0 ? -errno : 0;
+		}
+		if (pfd >= 0)
+			close(pfd);
+		if (!err) {
+			close(pd->fd);
+			pd->fd = -1;	/* renamed: nothing to unlink */
+		} else {
+			hb_debug("%s: '%s': %s", __func__, pd->wire,
+				 hb_strerror(err));
+			if (!failed)
+				failed = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(failed, g_strdup(pd->wire));
+		}
+	}
+	for (int i = 0; i < R.conf->nroots; i++)
+		if (synced[i])
+			syncfs(R.tmpfd[i]);
+	g_ptr_array_set_size(pending, 0);
+	return failed;
+}
+
 static void
 part_free(gpointer p)
 {
@@ -56,6 +143,14 @@ repl_apply_reset(void)
 		R.parts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						g_free, part_free);
 	g_hash_table_remove_all(R.parts);
+	if (!pending)
+		pending = g_ptr_array_new_with_free_func(pending_free);
+	{
+		GPtrArray *failed = repl_apply_flush();
+
+		if (failed)
+			g_ptr_array_unref(failed);
+	}
 }
 
 void
@@ -184,12 +279,20 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 	     const char *rel)
 {
 	struct repl_part *pt = g_hash_table_lookup(R.parts, wire);
-	int fd, pfd, err = 0;
+	int fd, err = 0;
 	char tmp[32];
 	const char *base;
 	struct stat st;
 	struct timespec ts[2];
+	struct repl_pending *pd;
 
+	if (f->kind == REPL_KIND_DELTA && pending->len) {
+		/* the basis may be a pending file: put it in place first */
+		GPtrArray *failed = repl_apply_flush();
+
+		if (failed)
+			g_ptr_array_unref(failed);
+	}
 	if (!pt) {
 		if (f->size != 0 || f->kind == REPL_KIND_DELTA)
 			return HB_EMALFORMED;
@@ -244,30 +347,19 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 	ts[0].tv_nsec = ts[1].tv_nsec = f->mtime_ns % 1000000000;
 	if (ts[0].tv_nsec < 0)
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0 ||
-	    fsync(fd) < 0) {
+	if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0) {
 		err = -errno;
 		goto out;
 	}
-	pfd = repl_path_open_parent(R.rootfd[root], rel, true, &base);
-	if (pfd < 0) {
-		err = pfd;
-		goto out;
-	}
-	if (renameat(R.tmpfd[root], tmp, pfd, base) < 0) {
-		err = -errno;
-		if (err == -EISDIR && remove_tree(pfd, base) == 0)
-			err = renameat(R.tmpfd[root], tmp, pfd, base) < 0 ?
-			      -errno : 0;
-	}
-	if (!err && fsync(pfd) < 0)
-		err = -errno;
-	close(pfd);
-	close(fd);
-	if (!err)
-		return 0;
-	unlinkat(R.tmpfd[root], tmp, 0);
-	return err;
+	(void)base;
+	pd = g_new0(struct repl_pending, 1);
+	pd->root = root;
+	pd->fd = fd;
+	g_strlcpy(pd->tmp, tmp, sizeof(pd->tmp));
+	pd->rel = g_strdup(rel);
+	pd->wire = g_strdup(wire);
+	g_ptr_array_add(pending, pd);
+	return 0;
 out:
 	close(fd);
 	unlinkat(R.tmpfd[root], tmp, 0);
@@ -335,8 +427,15 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 		return pfd;
 	if (mkdirat(pfd, base, mode & 07777) < 0 && errno != EEXIST)
 		err = -errno;
-	else if (fchmodat(pfd, base, mode & 07777, 0) < 0)
-		err = -errno;
+	else {
+		struct stat pst;
+
+		if (fstat(pfd, &pst) == 0)
+			(void)!fchownat(pfd, base, pst.st_uid, pst.st_gid,
+					AT_SYMLINK_NOFOLLOW);
+		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
+			err = -errno;
+	}
 	if (!err && fsync(pfd) < 0)
 		err = -errno;
 	close(pfd);

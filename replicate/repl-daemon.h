@@ -60,6 +60,8 @@ int repl_root_index(const char *wire, size_t len, const char **out_rel);
 /* repl-apply.c: frames that change the tree (both roles use it). */
 int repl_apply_frame(const struct repl_frame *f, char **out_err);
 void repl_apply_reset(void);
+/* Sync and rename committed files; returns failed wire paths or NULL. */
+GPtrArray *repl_apply_flush(void);
 void repl_apply_clean_tmp(int root);
 void repl_manifest_send(void);
 void repl_sig_send(const char *path);

@@ -81,6 +81,7 @@ static struct {
 	enum phase phase;
 	GHashTable *manifest;
 	GHashTable *known;
+	GHashTable *late;	/* held-back new big files -> timer id */
 	bool union_mode;
 	guint64 seq;
 	guint64 acked;
@@ -418,6 +419,8 @@ repl_source_start(void)
 						   g_free, g_free);
 		S.known = g_hash_table_new_full(g_str_hash, g_str_equal,
 						g_free, g_free);
+		S.late = g_hash_table_new_full(g_str_hash, g_str_equal,
+					       g_free, NULL);
 		g_queue_init(&S.ops);
 	}
 	S.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -761,9 +764,12 @@ repl_source_pump(void)
 				 * file about to replace a known one: wait a
 				 * moment, the rename then goes as a delta */
 				close(fd);
-				g_timeout_add_full(G_PRIORITY_DEFAULT, 100,
-						   late_cb, g_strdup(o->path),
-						   g_free);
+				if (!g_hash_table_contains(S.late, o->path))
+					g_hash_table_insert(S.late,
+						g_strdup(o->path), GUINT_TO_POINTER(
+						g_timeout_add_full(G_PRIORITY_DEFAULT,
+						100, late_cb, g_strdup(o->path),
+						g_free)));
 				break;
 			}
 			if (o->type != OP_FULL &&
@@ -842,6 +848,7 @@ late_cb(gpointer data)
 {
 	struct op *o;
 
+	g_hash_table_remove(S.late, data);
 	if (S.phase == PH_STREAM) {
 		o = g_new0(struct op, 1);
 		o->type = OP_PUT_LATE;
@@ -974,6 +981,22 @@ repl_source_barrier(int fd, const char *path)
 	b->fd = fd;
 	S.barriers = g_list_append(S.barriers, b);
 	inotify_drain();
+	repl_source_pump();	/* may hold back new big files ... */
+	{
+		GHashTableIter it;
+		gpointer k, v;
+
+		/* ... which the barrier must cover: send them now */
+		g_hash_table_iter_init(&it, S.late);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			g_source_remove(GPOINTER_TO_UINT(v));
+			o = g_new0(struct op, 1);
+			o->type = OP_PUT_LATE;
+			o->path = g_strdup(k);
+			g_queue_push_tail(&S.ops, o);
+		}
+		g_hash_table_remove_all(S.late);
+	}
 	if (path && *path && S.phase != PH_DOWN)
 		op_push(OP_PUT, path, NULL);
 	if (S.phase == PH_DOWN || S.phase == PH_HELLO || S.phase == PH_MANIFEST)

@@ -179,6 +179,7 @@ tls_setup(void)
 
 static gboolean conn_io_cb(int fd, GIOCondition cond, gpointer data);
 static void replica_frame(const struct repl_frame *f, bool *ack);
+static void apply_flush(void);
 
 static void
 conn_watch(struct repl_conn *c)
@@ -344,6 +345,7 @@ conn_frames(struct repl_conn *c)
 	if (c->dead)
 		return;
 	g_byte_array_remove_range(c->in, 0, off);
+	apply_flush();
 	if (ack) {
 		repl_sendf(REPL_ACK, R.applied, NULL, NULL);
 		if (!save_timer)
@@ -563,12 +565,36 @@ listen_start(void)
 
 /* ---- replica role ----------------------------------------------------- */
 
+/* Group-commit what was received; failures are retried by the source. */
+static void
+apply_flush(void)
+{
+	GPtrArray *failed = repl_apply_flush();
+
+	if (!failed)
+		return;
+	for (guint i = 0; i < failed->len; i++) {
+		const char *p = failed->pdata[i];
+		g_autofree char *msg = g_strdup_printf("cannot put '%s' in place", p);
+		struct repl_frame e = { .type = REPL_ERROR, .kind = 1, .path = p,
+			.path_len = strlen(p), .data = (const guint8 *)msg,
+			.data_len = strlen(msg) };
+
+		hb_log(LOG_ERR, "%s", msg);
+		if (R.conn && !R.conn->outbound)
+			repl_send(&e);
+	}
+	g_ptr_array_unref(failed);
+}
+
 static void
 replica_frame(const struct repl_frame *f, bool *ack)
 {
 	g_autofree char *err = NULL;
 	int r;
 
+	if (f->type != REPL_DATA && f->type != REPL_COMMIT)
+		apply_flush();	/* keep the order of operations */
 	switch (f->type) {
 	case REPL_HELLO:
 		if (R.source) {

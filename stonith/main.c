@@ -331,18 +331,27 @@ main(int argc, char **argv)
 						g_strdup(v));
 			}
 		} else {
+			/* name=value arguments: the value is the whole rest */
 			for (i = optind; i < argc; i++) {
-				g_clear_pointer(&t, g_hash_table_unref);
-				g_clear_pointer(&perr, g_free);
-				if (stonith_params_parse(argv[i],
-						strlen(argv[i]),
-						STONITH_PARAMS_NAMED_ONLY, nv,
-						names->len, &t, &perr) != 0) {
-					main_err("%s", perr);
+				const char *eq = strchr(argv[i], '=');
+				size_t k;
+
+				for (k = 0; eq != NULL && k < names->len; k++)
+					if (strlen(names->pdata[k]) ==
+					    (size_t)(eq - argv[i]) &&
+					    strncmp(names->pdata[k], argv[i],
+						    eq - argv[i]) == 0)
+						break;
+				if (eq == NULL || k == names->len) {
+					main_err("\"%s\" is not NAME=VALUE "
+						 "with a parameter name of "
+						 "%s", argv[i], type);
 					rc = S_BADCONFIG;
 					goto out;
 				}
-				main_merge(params, t);
+				g_hash_table_replace(params,
+						     g_strdup(names->pdata[k]),
+						     g_strdup(eq + 1));
 			}
 		}
 	}

@@ -33,7 +33,8 @@ params_name_index(const char *tok, size_t namelen, const char *const *names,
 /* Splits into tokens; in file mode drops comment lines. */
 static int
 params_tokens(const char *buf, size_t len, enum stonith_params_mode mode,
-	      GPtrArray *toks, char **out_err)
+	      const char *const *names, size_t nnames, GPtrArray *toks,
+	      char **out_err)
 {
 	size_t i = 0;
 	gboolean line_start = TRUE;
@@ -56,10 +57,24 @@ params_tokens(const char *buf, size_t len, enum stonith_params_mode mode,
 				i++;
 			continue;
 		}
-		line_start = FALSE;
 		start = i;
 		while (i < len && !params_blank(buf[i]))
 			i++;
+		if (line_start && mode == STONITH_PARAMS_FILE) {
+			const char *eq = memchr(buf + start, '=', i - start);
+
+			/* "NAME=VALUE" lines: VALUE runs to the line's end */
+			if (eq != NULL &&
+			    params_name_index(buf + start,
+					      (size_t)(eq - (buf + start)),
+					      names, nnames) >= 0) {
+				while (i < len && buf[i] != '\n')
+					i++;
+				while (i > start && params_blank(buf[i - 1]))
+					i--;
+			}
+		}
+		line_start = FALSE;
 		if (toks->len >= STONITH_PARAMS_MAX_TOKENS) {
 			*out_err = g_strdup_printf("more than %d parameter "
 						   "words",
@@ -97,7 +112,7 @@ stonith_params_parse(const char *buf, size_t len,
 		*out_err = g_strdup("NUL byte in parameters");
 		return HB_EMALFORMED;
 	}
-	rc = params_tokens(buf, len, mode, toks, out_err);
+	rc = params_tokens(buf, len, mode, names, nnames, toks, out_err);
 	if (rc != 0)
 		return rc;
 

@@ -11,7 +11,9 @@
  *   - other tokens fill the parameter names in order; tokens beyond the
  *     last name are appended to the last one, separated by one space, so
  *     "hostlist" takes "node1 node2";
- *   - in file mode (-F) a line whose first non-blank is '#' is a comment.
+ *   - in file mode (-F) a line whose first non-blank is '#' is a comment,
+ *     and a line starting with NAME=, NAME a parameter name, sets NAME to
+ *     the rest of the line (trailing blanks removed), blanks included.
  * A parameter set twice, an empty name list with positional tokens, a NUL
  * byte or an over-long input is an error.
  */

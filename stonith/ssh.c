@@ -8,26 +8,26 @@
  * the host; default an immediate "reboot -nf" in the background) and
  * down_wait (seconds to wait for the host's sshd to stop answering,
  * default 15).  Success needs both: the command was delivered (ssh exit 0,
- * or 255 when the connection died under it) and the host's ssh port stops
- * accepting connections within down_wait.  "on" and "off" are not
- * possible over ssh (S_INVAL).  status: every host's ssh port accepts.
+ * or 255 when the connection died under it) and then "ssh HOST true"
+ * fails (exit 255: refused, unreachable, no TCP answer in 2 s, or no
+ * answer to ssh keepalives for 2 s) within down_wait.  A probe that gets
+ * no result at all in 10 s does not count as down.  "on" and "off" are not possible
+ * over ssh (S_INVAL).  status: "ssh HOST true" works on every host.
+ * Host names go to ssh as they are, so ssh_config aliases apply.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "log.h"
 #include "plugins.h"
 
 #define SSH_DEFAULT_REBOOT \
 	"(sleep 1; /sbin/reboot -nf) </dev/null >/dev/null 2>&1 &"
-#define SSH_CONNECT_MS 1000
+#define SSH_PROBE_MS 10000
+#define SSH_PROBE_CONNECT_S 2
 #define SSH_POLL_MS 250
 
 static const stonith_param_spec ssh_params[] = {
@@ -93,42 +93,63 @@ ssh_hosts(stonith_dev *d, GPtrArray *out)
 	return S_OK;
 }
 
-/* TRUE when a TCP connection to host:port is accepted in SSH_CONNECT_MS. */
-static gboolean
-ssh_port_open(const char *host, int port)
+/* "ssh [options] -- HOST COMMAND" (owned, NULL-terminated). */
+static GPtrArray *
+ssh_argv(stonith_dev *d, const char *host, const char *command,
+	 int connect_s)
 {
-	struct addrinfo hints = { 0 }, *res = NULL, *ai;
-	char serv[16];
-	gboolean open_ = FALSE;
+	const char *user = stonith_dev_get(d, "user");
+	const char *opts = stonith_dev_get(d, "ssh_options");
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) extra = NULL;
+	int i;
 
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	g_snprintf(serv, sizeof(serv), "%d", port);
-	if (getaddrinfo(host, serv, &hints, &res) != 0)
-		return FALSE;
-	for (ai = res; ai != NULL && !open_; ai = ai->ai_next) {
-		struct pollfd pfd;
-		int fd, err = 0;
-		socklen_t el = sizeof(err);
+	g_ptr_array_add(argv, g_strdup("ssh"));
+	g_ptr_array_add(argv, g_strdup("-q"));
+	g_ptr_array_add(argv, g_strdup("-x"));
+	g_ptr_array_add(argv, g_strdup("-n"));
+	g_ptr_array_add(argv, g_strdup("-oBatchMode=yes"));
+	g_ptr_array_add(argv, g_strdup("-oPasswordAuthentication=no"));
+	g_ptr_array_add(argv, g_strdup("-oStrictHostKeyChecking=no"));
+	g_ptr_array_add(argv, g_strdup_printf("-oConnectTimeout=%d",
+					      connect_s));
+	/* a session whose host vanished ends with 255 too */
+	g_ptr_array_add(argv, g_strdup("-oServerAliveInterval=1"));
+	g_ptr_array_add(argv, g_strdup("-oServerAliveCountMax=2"));
+	g_ptr_array_add(argv, g_strdup_printf("-p%d", ssh_port(d)));
+	g_ptr_array_add(argv, g_strdup_printf("-l%s", user ? user : "root"));
+	if (opts != NULL && g_shell_parse_argv(opts, NULL, &extra, NULL))
+		for (i = 0; extra[i] != NULL; i++)
+			g_ptr_array_add(argv, g_strdup(extra[i]));
+	g_ptr_array_add(argv, g_strdup("--"));
+	g_ptr_array_add(argv, g_strdup(host));
+	g_ptr_array_add(argv, g_strdup(command));
+	g_ptr_array_add(argv, NULL);
+	return argv;
+}
 
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-			open_ = TRUE;
-		} else if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, SSH_CONNECT_MS) == 1 &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-				       &el) == 0 && err == 0)
-				open_ = TRUE;
-		}
-		close(fd);
-	}
-	freeaddrinfo(res);
-	return open_;
+/*
+ * Runs "ssh HOST true": 1 when it works, 0 when ssh itself fails (255:
+ * connection refused, unreachable, reset, ConnectTimeout, or keepalives
+ * unanswered), -1 when the answer is unknown (no result in timeout_ms, or
+ * another exit code).  Only 0 counts as "host down".
+ */
+static int
+ssh_probe(stonith_dev *d, const char *host, unsigned timeout_ms)
+{
+	g_autoptr(GPtrArray) argv = NULL;
+	int status, rc;
+	gint64 t0 = g_get_monotonic_time();
+
+	argv = ssh_argv(d, host, "true", SSH_PROBE_CONNECT_S);
+	rc = stonith_run((char **)argv->pdata, NULL, timeout_ms, NULL,
+			 &status);
+	hb_debug("%s: ssh %s true: rc %d, exit %d, %u/%u ms", __func__, host,
+		 rc, rc == 0 ? status : -1,
+		 (unsigned)((g_get_monotonic_time() - t0) / 1000), timeout_ms);
+	if (rc != 0)
+		return -1;
+	return status == 0 ? 1 : status == 255 ? 0 : -1;
 }
 
 static int
@@ -139,10 +160,10 @@ ssh_status(stonith_dev *d)
 	size_t i;
 
 	for (i = 0; i < h->len; i++)
-		if (!ssh_port_open(h->pdata[i], ssh_port(d))) {
-			stonith_dev_set_err(d, "ssh: %s port %d does not "
-					    "accept connections",
-					    (char *)h->pdata[i], ssh_port(d));
+		if (ssh_probe(d, h->pdata[i], MIN(d->timeout_ms,
+						  SSH_PROBE_MS)) != 1) {
+			stonith_dev_set_err(d, "ssh: cannot run a command "
+					    "on %s", (char *)h->pdata[i]);
 			return S_ACCESS;
 		}
 	return S_OK;
@@ -151,40 +172,19 @@ ssh_status(stonith_dev *d)
 static int
 ssh_op(stonith_dev *d, enum stonith_op op, const char *host)
 {
-	const char *user = stonith_dev_get(d, "user");
-	const char *opts = stonith_dev_get(d, "ssh_options");
 	const char *cmd = stonith_dev_get(d, "reboot_command");
 	const char *w = stonith_dev_get(d, "down_wait");
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_auto(GStrv) extra = NULL;
-	gint64 deadline;
-	int rc, status, i;
+	g_autoptr(GPtrArray) argv = NULL;
+	gint64 end, now;
+	int rc, status;
 
 	if (op != STONITH_RESET) {
 		stonith_dev_set_err(d, "ssh: cannot power %s over ssh",
 				    stonith_op_name(op));
 		return S_INVAL;
 	}
-	g_ptr_array_add(argv, g_strdup("ssh"));
-	g_ptr_array_add(argv, g_strdup("-q"));
-	g_ptr_array_add(argv, g_strdup("-x"));
-	g_ptr_array_add(argv, g_strdup("-n"));
-	g_ptr_array_add(argv, g_strdup("-oBatchMode=yes"));
-	g_ptr_array_add(argv, g_strdup("-oPasswordAuthentication=no"));
-	g_ptr_array_add(argv, g_strdup("-oStrictHostKeyChecking=no"));
-	g_ptr_array_add(argv, g_strdup("-oConnectTimeout=5"));
-	g_ptr_array_add(argv, g_strdup_printf("-p%d", ssh_port(d)));
-	g_ptr_array_add(argv, g_strdup_printf("-l%s", user ? user : "root"));
-	if (opts != NULL && g_shell_parse_argv(opts, NULL, &extra, NULL))
-		for (i = 0; extra[i] != NULL; i++)
-			g_ptr_array_add(argv, g_strdup(extra[i]));
-	g_ptr_array_add(argv, g_strdup("--"));
-	g_ptr_array_add(argv, g_strdup(host));
-	g_ptr_array_add(argv, g_strdup(cmd ? cmd : SSH_DEFAULT_REBOOT));
-	g_ptr_array_add(argv, NULL);
-
-	deadline = g_get_monotonic_time() +
-		   (gint64)d->timeout_ms * 1000;
+	end = g_get_monotonic_time() + (gint64)d->timeout_ms * 1000;
+	argv = ssh_argv(d, host, cmd ? cmd : SSH_DEFAULT_REBOOT, 5);
 	rc = stonith_run((char **)argv->pdata, NULL, d->timeout_ms, NULL,
 			 &status);
 	if (rc == -ETIMEDOUT) {
@@ -201,25 +201,21 @@ ssh_op(stonith_dev *d, enum stonith_op op, const char *host)
 				    "with %d", host, status);
 		return S_RESETFAIL;
 	}
-	/* 255 is also "could not log in": the host-down check decides */
-	{
-		gint64 wait_us = (gint64)(w ? atoi(w) : 15) * G_USEC_PER_SEC;
-		gint64 end = g_get_monotonic_time() + wait_us;
+	/* 255 is also "could not log in": the down check decides */
+	now = g_get_monotonic_time();
+	end = MIN(end, now + (gint64)(w ? atoi(w) : 15) * G_USEC_PER_SEC);
+	for (;;) {
+		gint64 left = (end - g_get_monotonic_time()) / 1000;
 
-		if (end > deadline)
-			end = deadline;
-		for (;;) {
-			if (!ssh_port_open(host, ssh_port(d)))
-				return S_OK;
-			if (g_get_monotonic_time() >= end)
-				break;
-			g_usleep(SSH_POLL_MS * 1000);
-		}
+		if (left <= 0)
+			break;
+		if (ssh_probe(d, host, (unsigned)MIN(left, SSH_PROBE_MS)) == 0)
+			return S_OK;
+		g_usleep(SSH_POLL_MS * 1000);
 	}
-	stonith_dev_set_err(d, "ssh %s: %s, but the host still accepts "
-			    "connections on port %d", host,
-			    status == 255 ? "ssh failed (exit 255)" :
-			    "the reboot command ran", ssh_port(d));
+	stonith_dev_set_err(d, "ssh %s: %s, but the host still runs "
+			    "commands", host, status == 255 ?
+			    "ssh failed (exit 255)" : "the reboot command ran");
 	return S_RESETFAIL;
 }
 

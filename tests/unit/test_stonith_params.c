@@ -105,6 +105,20 @@ test_file_comments(void)
 }
 
 static void
+test_file_named_lines(void)
+{
+	g_autoptr(GHashTable) t = parse_ok("h1\n  passwd=two words = x  \n"
+					   "ipaddr=1.2.3.4 extra\n",
+					   STONITH_PARAMS_FILE, names3, 3);
+
+	g_assert_cmpstr(g_hash_table_lookup(t, "hostname"), ==, "h1");
+	g_assert_cmpstr(g_hash_table_lookup(t, "passwd"), ==,
+			"two words = x");
+	g_assert_cmpstr(g_hash_table_lookup(t, "ipaddr"), ==,
+			"1.2.3.4 extra");
+}
+
+static void
 test_string_hash_is_data(void)
 {
 	g_autoptr(GHashTable) t = parse_ok("#h1", STONITH_PARAMS_STRING,
@@ -166,6 +180,8 @@ main(int argc, char **argv)
 	g_test_add_func("/stonith/params/unknown-name",
 			test_unknown_name_is_positional);
 	g_test_add_func("/stonith/params/file-comments", test_file_comments);
+	g_test_add_func("/stonith/params/file-named-lines",
+			test_file_named_lines);
 	g_test_add_func("/stonith/params/string-hash", test_string_hash_is_data);
 	g_test_add_func("/stonith/params/errors", test_errors);
 	g_test_add_func("/stonith/params/empty", test_empty);
