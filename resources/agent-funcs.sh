@@ -8,7 +8,8 @@
 #   OCF style:        OCF_RESKEY_* env, agent start|stop|monitor|
 #                     validate-all|meta-data, OCF exit codes.
 # OCF mode is chosen when OCF_ROOT or OCF_RESOURCE_INSTANCE is set, or the
-# action is one only OCF knows (monitor, meta-data, validate-all).
+# action is one only OCF knows (monitor, meta-data, validate-all), unless
+# arguments precede the action (always a Heartbeat call).
 #
 # Contract for the agent: define ag_meta_data, ag_start, ag_stop,
 # ag_monitor (returns $OCF_SUCCESS / $OCF_NOT_RUNNING / error), ag_validate,
@@ -91,6 +92,11 @@ ag_main() {
 	esac
 	if [ -n "${OCF_ROOT:-}" ] || [ -n "${OCF_RESOURCE_INSTANCE:-}" ]; then
 		AG_OCF=1
+	fi
+	# arguments before the action: a Heartbeat call, whatever the
+	# environment says (OCF calls carry exactly one word)
+	if [ "$n" -ge 2 ]; then
+		AG_OCF=0
 	fi
 	if [ "$AG_OCF" = 1 ]; then
 		action=${1:-}

@@ -48,7 +48,8 @@ nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/forged.pkt"
 nt_wait 2 '[ "$(counter bad_auth)" -ge 1 ]' || nt_fail "forgery not counted"
 # same-generation replay of an old packet (well beyond the duplicate window)
 sleep 4
-nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/cap/00005.pkt"
+old=$(grep -l "t=status" "$NT_TMP"/cap/0000*.pkt | head -1)	# a sequenced packet
+nt_exec spy $SPY send 10.55.0.1 694 "$old"
 nt_wait 2 '[ "$(counter replay)" -ge 1 ]' || nt_fail "same-generation replay not rejected"
 nt_wait 2 grep -q "replayed packet from node node2" "$NT_TMP/node1/ha-log" || nt_fail "replay not logged"
 # older generation: restart node2, then replay a packet of the first run
@@ -57,7 +58,7 @@ nt_wait 5 sh -c "! kill -0 ${HB_PID[node2]}"
 hb_start node2
 sleep 1.5
 hb_is node1 node2 active || nt_fail "restarted node2 not active"
-nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/cap/00006.pkt"
+nt_exec spy $SPY send 10.55.0.1 694 "$old"
 nt_wait 2 grep -q "attempted replay attack from node node2" "$NT_TMP/node1/ha-log" || nt_fail "old generation replay not logged"
 grep -q "bad packet on link eth0" "$NT_TMP/node1/ha-log" || nt_fail "bad packets not logged"
 hb_is node1 node2 active || nt_fail "node2 no longer active"

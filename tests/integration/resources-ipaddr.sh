@@ -7,7 +7,7 @@
 #   2. stop on node1 (address gone); control: start on node2 with ARP off,
 #      the silent client keeps node1's MAC; then start on node2 with
 #      ip/cidr/nic: without the client sending anything, its entry becomes
-#      node2's MAC.
+#      node2's MAC; the client sees 5 ARP requests + 5 replies ~800 ms apart.
 #   3. forms: ip/cidr/nic/broadcast, ip/cidr/broadcast, nic:label, dotted
 #      mask via OCF; status words; start twice; stop when stopped; bad input.
 NT_NAME=resources-ipaddr
@@ -32,6 +32,9 @@ st=$(nt_exec node1 "$AG" $VIP status); rc=$?
 [ "$st" = running ] && [ $rc = 0 ] || nt_fail "status on node1: '$st' rc=$rc"
 st=$(nt_exec node2 "$AG" $VIP status); rc=$?
 [ "$st" = stopped ] && [ $rc = 3 ] || nt_fail "status on node2: '$st' rc=$rc"
+# a Heartbeat call stays one when OCF_ROOT happens to be exported
+st=$(OCF_ROOT=/usr/lib/ocf nt_exec node1 "$AG" $VIP status); rc=$?
+[ "$st" = running ] && [ $rc = 0 ] || nt_fail "Heartbeat status with OCF_ROOT set: '$st' rc=$rc"
 nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping VIP"
 [ "$(cmac)" = "$M1" ] || nt_fail "client MAC for VIP '$(cmac)' != node1 $M1"
 nt_log "client sees $VIP at node1 $M1"
@@ -46,6 +49,9 @@ sleep 1.2
 [ "$(cmac)" = "$M1" ] || nt_fail "control: client entry moved without ARP: $(cmac)"
 nt_exec node2 "$AG" $VIP/24/eth0 stop || nt_fail "stop control"
 sleep 1.1   # the kernel ignores ARP updates within locktime (1 s)
+# count the announcements on the wire from the client's side
+nt_bg client "$NT_TMP/arpcount" python3 "$HB_TOP/tests/integration/resources-arpcount.py" 2.5 $VIP
+nt_wait 3 grep -q ready "$NT_TMP/arpcount" || nt_fail "ARP capture did not start"
 t0=$(nt_ms)
 out=$(nt_exec node2 "$AG" $VIP/24/eth0 start 2>&1) || nt_fail "start on node2: $out"
 t1=$(nt_ms)
@@ -56,6 +62,11 @@ nt_log "client entry moved to node2 $M2 without traffic ($(( $(nt_ms) - t0 )) ms
 # ARP rounds: default 5, 200 ms apart, then send_arp exits
 sleep 1.2
 pgrep -f "send_arp.* $VIP " >/dev/null && nt_fail "send_arp still running after 5 rounds"
+nt_wait 3 bash -c "[ \$(wc -l <$NT_TMP/arpcount) -ge 2 ]" || nt_fail "ARP capture did not finish"
+read -r nreq nrep span < <(tail -1 "$NT_TMP/arpcount")
+nt_log "client saw $nreq ARP requests and $nrep replies for $VIP over $span ms"
+[ "$nreq" = 5 ] && [ "$nrep" = 5 ] || nt_fail "want 5 requests + 5 replies, saw $nreq + $nrep"
+[ "$span" -ge 700 ] && [ "$span" -le 1200 ] || nt_fail "5 rounds 200 ms apart should span ~800 ms, saw $span"
 nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping VIP on node2"
 
 # start again while up (re-announce) and stop twice
