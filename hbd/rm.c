@@ -772,6 +772,8 @@ rm_fence(hbd_rm *rm)
 	if (rm->fence_running)
 		return;
 	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	g_ptr_array_add(argv, "-w");	/* per plugin operation */
+	g_ptr_array_add(argv, "15");
 	g_ptr_array_add(argv, "-t");
 	g_ptr_array_add(argv, sc->type);
 	if (sc->file != NULL) {

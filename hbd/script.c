@@ -105,14 +105,27 @@ script_exit_cb(GPid pid, int status, gpointer data)
 }
 
 static gboolean
-script_timeout_cb(gpointer data)
+script_kill_cb(gpointer data)
 {
 	script_run *r = data;
 
 	r->timer = 0;
-	r->timed_out = TRUE;
 	kill(-r->pid, SIGKILL);
 	kill(r->pid, SIGKILL);
+	return G_SOURCE_REMOVE;
+}
+
+/* Timeout: SIGTERM to the process group so the child can clean up its own
+ * children, SIGKILL one second later. */
+static gboolean
+script_timeout_cb(gpointer data)
+{
+	script_run *r = data;
+
+	r->timed_out = TRUE;
+	kill(-r->pid, SIGTERM);
+	kill(r->pid, SIGTERM);
+	r->timer = g_timeout_add(1000, script_kill_cb, r);
 	return G_SOURCE_REMOVE;
 }
 

@@ -4,7 +4,8 @@
  * The child runs in its own process group with stdin from /dev/null and
  * stdout/stderr captured (at most HBD_SCRIPT_MAXOUT bytes each; the rest is
  * read and dropped so the child never blocks on a full pipe).  At the
- * timeout the whole group gets SIGKILL and the result is rc = -ETIMEDOUT.
+ * timeout the whole group gets SIGTERM, one second later SIGKILL, and the
+ * result is rc = -ETIMEDOUT.
  * Done callbacks run on the main loop; nothing here blocks.
  */
 #ifndef HBD_SCRIPT_H
