@@ -757,7 +757,7 @@ repl_source_pump(void)
 			fd = repl_open_wire(o->path, &st);
 			if (fd < 0)
 				break;	/* gone again: a delete follows */
-			if (o->type == OP_PUT &&
+			if (o->type == OP_PUT && !S.barriers &&
 			    (guint64)st.st_size > R.conf->delta_threshold &&
 			    !g_hash_table_contains(S.known, o->path)) {
 				/* a big new file is often an editor's temp
