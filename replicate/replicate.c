@@ -666,7 +666,7 @@ replica_frame(const struct repl_frame *f, bool *ack)
 		if (f->type == REPL_RENAME && r == -ENOENT) {
 			/* usual for tmp/ -> new/: the file never got here */
 			hb_debug("%s: %s: asking for it whole", __func__, err);
-		} else {
+		} else if (r != HB_EMALFORMED || f->offset == 0) {
 			hb_log(LOG_ERR, "peer %s: cannot apply %s", R.conn->peer,
 			       err);
 		}
@@ -682,9 +682,10 @@ replica_frame(const struct repl_frame *f, bool *ack)
 
 			if (f->type == REPL_DATA)
 				g_hash_table_remove(R.parts, p);
-			/* a COMMIT after a failed DATA finds no part: once */
-			if (f->type == REPL_DATA || r != HB_EMALFORMED ||
-			    f->size == 0)
+			/* chunks and the COMMIT after a failed first chunk
+			 * find no part: report the failure once */
+			if (r != HB_EMALFORMED ||
+			    (f->type == REPL_DATA && f->offset == 0))
 				repl_send(&e);
 		} else {
 			struct repl_frame e = { .type = REPL_ERROR,
