@@ -881,6 +881,7 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = HA_DIR "/replicate.conf", *sock = NULL;
+	g_autofree char *sock_buf = NULL;
 	g_autofree char *text = NULL;
 	g_autofree char *err = NULL;
 	gsize len;
@@ -903,7 +904,7 @@ main(int argc, char **argv)
 
 		if (g_file_get_contents(conf_path, &text, &len, NULL) &&
 		    repl_conf_parse(text, len, conf_path, &c, &err) == 0) {
-			sock = g_strdup(c->control);
+			sock = sock_buf = g_strdup(c->control);
 			repl_conf_free(c);
 		} else {
 			sock = HB_RUNDIR "/replicate.sock";
