@@ -82,6 +82,7 @@ static struct {
 	GHashTable *manifest;
 	GHashTable *known;
 	GHashTable *late;	/* held-back new big files -> timer id */
+	GHashTable *failing;	/* paths the replica failed -> seq of resend */
 	bool union_mode;
 	guint64 seq;
 	guint64 acked;
@@ -157,7 +158,17 @@ static void
 barriers_check(void)
 {
 	GList *l = S.barriers;
+	GHashTableIter it;
+	gpointer k, v;
 
+	/* a file the replica could not store holds every barrier until a
+	 * resend of it is acknowledged */
+	g_hash_table_iter_init(&it, S.failing);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (v && GPOINTER_TO_SIZE(v) <= S.acked)
+			g_hash_table_iter_remove(&it);
+	if (g_hash_table_size(S.failing))
+		return;
 	while (l) {
 		struct barrier *b = l->data;
 
@@ -421,6 +432,8 @@ repl_source_start(void)
 						g_free, g_free);
 		S.late = g_hash_table_new_full(g_str_hash, g_str_equal,
 					       g_free, NULL);
+		S.failing = g_hash_table_new_full(g_str_hash, g_str_equal,
+						  g_free, NULL);
 		g_queue_init(&S.ops);
 	}
 	S.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -471,6 +484,8 @@ repl_source_session_down(void)
 	g_clear_pointer(&S.await_sig, g_free);
 	if (S.manifest)
 		g_hash_table_remove_all(S.manifest);
+	if (S.failing)
+		g_hash_table_remove_all(S.failing);	/* catch-up covers them */
 	for (GList *l = S.barriers; l; l = l->next) {
 		((struct barrier *)l->data)->assigned = false;
 		((struct barrier *)l->data)->target = 0;
@@ -737,6 +752,9 @@ repl_source_pump(void)
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
 			repl_send(&f);
+			if (g_hash_table_contains(S.failing, x->path))
+				g_hash_table_insert(S.failing, g_strdup(x->path),
+						    GSIZE_TO_POINTER(f.seq));
 			{
 				struct mval *m = g_new0(struct mval, 1);
 
@@ -755,8 +773,12 @@ repl_source_pump(void)
 		case OP_PUT_LATE:
 		case OP_FULL:
 			fd = repl_open_wire(o->path, &st);
-			if (fd < 0)
-				break;	/* gone again: a delete follows */
+			if (fd < 0) {
+				/* gone again: a delete follows */
+				if (g_hash_table_remove(S.failing, o->path))
+					barriers_check();
+				break;
+			}
 			if (o->type == OP_PUT && !S.barriers &&
 			    (guint64)st.st_size > R.conf->delta_threshold &&
 			    !g_hash_table_contains(S.known, o->path)) {
@@ -936,6 +958,8 @@ repl_source_frame(const struct repl_frame *f)
 
 		hb_log(LOG_ERR, "peer %s could not apply: %.*s", R.conn->peer,
 		       (int)MIN(f->data_len, 300), (const char *)f->data);
+		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
+			g_hash_table_insert(S.failing, g_strdup(p), NULL);
 		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
 			g_timeout_add_full(G_PRIORITY_DEFAULT, 1000, retry_cb,
 					   g_steal_pointer(&p), g_free);

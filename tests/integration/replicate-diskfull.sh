@@ -27,8 +27,16 @@ for f in "$B"/mail/example.com/frank/Maildir/new/*; do
 	[ -e "$f" ] || continue
 	cmp -s "$f" "$md/new/$(basename "$f")" || nt_fail "partial file $(basename "$f") on the full replica"
 done
+# a barrier must not return while the replica lacks some of the mail
+rp_ctl a -w 30 sync >"$NT_TMP/sync.out" 2>&1 &
+spid=$!
+sleep 1.5
+kill -0 $spid 2>/dev/null || nt_fail "barrier returned while the replica was full: $(cat "$NT_TMP/sync.out")"
+nt_log "barrier waits while the replica is full"
 rm -f "$B/filler"
 nt_log "space freed"
+wait $spid || nt_fail "barrier failed after space was freed: $(cat "$NT_TMP/sync.out")"
+nt_log "barrier returned after the retries: $(cat "$NT_TMP/sync.out")"
 rp_assert_same "after disk full" 20
 rp_sync a || nt_fail "barrier after disk full"
 nt_pass
