@@ -515,7 +515,8 @@ maildir_msg(const char *path, char **out_folder, char **out_uniq)
 struct diff_ctx {
 	GQueue q;
 	GHashTable *local;
-	GHashTable *uniq;	/* "folder\0uniq" of local maildir messages */
+	GHashTable *uniq;	/* "folder/uniq" of local maildir messages */
+	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
 	guint64 nput, ndelta, nskip;
 };
 
@@ -542,6 +543,13 @@ local_cb(const char *wire, const struct stat *st, void *user)
 	o->path = g_strdup(wire);
 	if (S_ISDIR(st->st_mode)) {
 		o->type = OP_MKDIR;
+	} else if (!m && folder) {
+		/* maybe renamed while the replica was away: see catch_up */
+		o->type = OP_PUT;
+		c->nput++;
+		g_hash_table_insert(c->fresh, g_strdup_printf("%s/%s/%"
+			G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder, uniq,
+			(guint64)st->st_size, st_mtime_ns(st)), o);
 	} else {
 		o->type = OP_PUT;
 		if (m && !m->is_dir && (guint64)st->st_size > R.conf->delta_threshold)
@@ -561,16 +569,17 @@ cmp_str(gconstpointer a, gconstpointer b)
 static void
 catch_up(void)
 {
-	struct diff_ctx c = { G_QUEUE_INIT, NULL, NULL, 0, 0, 0 };
+	struct diff_ctx c = { .q = G_QUEUE_INIT };
 	GHashTableIter it;
 	gpointer k, v;
 	GPtrArray *gone = g_ptr_array_new();
 	const char *last_deleted = NULL;
-	guint64 ndel = 0, nfetch = 0;
+	guint64 ndel = 0, nfetch = 0, nren = 0;
 	struct op *o;
 
 	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_remove_all(S.known);
 	repl_walk(local_cb, &c);
 	g_hash_table_iter_init(&it, S.manifest);
@@ -593,6 +602,26 @@ catch_up(void)
 
 		if (last_deleted && !strncmp(p, last_deleted, n) && p[n] == '/')
 			continue;	/* inside a directory already deleted */
+		if (!m->is_dir && maildir_msg(p, &folder, &uniq)) {
+			g_autofree char *key = g_strdup_printf("%s/%s/%"
+				G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder,
+				uniq, m->size, m->mtime);
+			struct op *put = g_hash_table_lookup(c.fresh, key);
+
+			if (put) {
+				/* same message under a new name (flags):
+				 * a rename, not a copy */
+				put->type = OP_RENAME;
+				put->path2 = put->path;
+				put->path = g_strdup(p);
+				g_hash_table_remove(c.fresh, key);
+				c.nput--;
+				nren++;
+				continue;
+			}
+			g_clear_pointer(&folder, g_free);
+			g_clear_pointer(&uniq, g_free);
+		}
 		o = g_new0(struct op, 1);
 		o->path = g_strdup(p);
 		if (S.union_mode && m->is_dir) {
@@ -623,8 +652,9 @@ catch_up(void)
 	g_ptr_array_free(gone, TRUE);
 	hb_log(LOG_NOTICE, "catch-up: %" G_GUINT64_FORMAT " unchanged, %"
 	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
-	       " as deltas, %" G_GUINT64_FORMAT " to delete, %" G_GUINT64_FORMAT
-	       " to fetch back", c.nskip, c.nput, c.ndelta, ndel, nfetch);
+	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
+	       " to delete, %" G_GUINT64_FORMAT " to fetch back", c.nskip,
+	       c.nput, c.ndelta, nren, ndel, nfetch);
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&c.q)))
 		g_queue_push_head(&S.ops, o);
@@ -648,6 +678,7 @@ catch_up(void)
 	g_hash_table_remove_all(S.manifest);
 	g_hash_table_destroy(c.local);
 	g_hash_table_destroy(c.uniq);
+	g_hash_table_destroy(c.fresh);
 	S.phase = PH_STREAM;
 }
 
