@@ -636,9 +636,11 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		memcpy(n->uuid, uuid, HBD_UUID_LEN);
 		n->has_uuid = TRUE;
 	}
+	if (hg == n->shut_gen && n->status == HBD_NODE_DEAD)
+		return;		/* lingering packets after its shutdone */
 	if (hg < n->gen) {
 		c->cnt.replay++;
-		if (burst_ok(&c->replay_log_ms))
+		if (burst_ok(&c->oldgen_log_ms))
 			hb_log(LOG_ERR, "attempted replay attack from node %s on "
 			       "link %s: generation %" PRIx64 " < %" PRIx64
 			       " (rejected so far: %" G_GUINT64_FORMAT ")",
@@ -718,6 +720,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	if (strcmp(t, "shutdone") == 0) {
 		hb_log(LOG_INFO, "Received shutdown notice from '%s'.", n->name);
 		n->last_status = now_ms();
+		n->shut_gen = n->gen;	/* what it still sends is an echo */
 		node_set_status(c, n, HBD_NODE_DEAD);
 		return;
 	}
@@ -889,7 +892,11 @@ hbd_cluster_start(hbd_cluster *c)
 	cluster_send_status(c);		/* "init" */
 	node_set_status(c, c->self, HBD_NODE_UP);
 	cluster_send_status(c);
-	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->cfg->keepalive_ms,
+	/* At least ten heartbeats per deadtime: with deadtime = 5 x keepalive
+	 * a false death at 30 % loss needs 10 losses in a row (p ~ 6e-6)
+	 * instead of 5 (p ~ 2e-3, about one per minute at 100 ms). */
+	c->send_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 10));
+	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->send_ms,
 					   send_timer_cb, c, NULL);
 	c->check_timer = g_timeout_add_full(HBD_PRIO_MEDIA, check_ms,
 					    check_timer_cb, c, NULL);

@@ -62,7 +62,8 @@ typedef struct hbd_node {
 	GHashTable *gaps;	/* missing seq (uint64 as pointer key) */
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
-	gboolean restarted;	/* new generation seen, no status yet */
+	gboolean restarted;
+	uint64_t shut_gen;	/* generation that sent shutdone */	/* new generation seen, no status yet */
 } hbd_node;
 
 typedef struct hbd_counters {
@@ -95,9 +96,11 @@ struct hbd_cluster {
 	gint64 last_status_sent;
 	guint send_timer, check_timer, rexmit_timer;
 	guint check_ms;
+	guint send_ms;		/* status interval: keepalive, or deadtime/10 */
 	gint64 last_check, grace_until;	/* freeze detection */
 	hbd_counters cnt;
-	gint64 replay_log_ms;	/* burst-limited logging */
+	gint64 replay_log_ms;	/* burst-limited logging, per kind */
+	gint64 oldgen_log_ms;
 	gint64 badpkt_log_ms;
 	hbd_msg_hook msg_hook;
 	hbd_status_hook status_hook;

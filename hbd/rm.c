@@ -89,6 +89,7 @@ struct hbd_rm {
 	 * 2-bit sets are all we know. */
 	GHashTable *peer_groups;
 	GHashTable *peer_failed;
+	gboolean failback_pending;	/* took foreign groups on peer death */
 	guint fence_timer;
 	gboolean fence_running;
 	int fence_attempts;
@@ -203,11 +204,13 @@ rm_output_running(const char *out)
 }
 
 static char **
-rm_script_env(hbd_rm *rm)
+rm_script_env(hbd_rm *rm, const char *group)
 {
 	GPtrArray *e = g_ptr_array_new();
 	hb_config *cfg = rm->c->cfg;
 
+	if (group != NULL)
+		g_ptr_array_add(e, g_strdup_printf("HA_RSCGROUP=%s", group));
 	g_ptr_array_add(e, g_strdup_printf("HA_CURHOST=%s", rm->c->self->name));
 	g_ptr_array_add(e, g_strdup_printf("HA_NICEFAILBACK=%s",
 					   rm->nice ? "yes" : "no"));
@@ -254,7 +257,7 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
 	g_autofree char *path = rm_script_path(g->rm, r->script);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) env = rm_script_env(g->rm);
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
 	rm_call *call;
 	guint i;
 	int rc;
@@ -644,6 +647,7 @@ rm_takeover_all(hbd_rm *rm, const char *why)
 	rm->sb = SB_NONE;
 	rm->state = RM_STABLE;
 	rm_set_want(rm, RS_ALL, TRUE);
+	rm->failback_pending = TRUE;
 	if (rm->nice)
 		rm_send_resource(rm, "mach_down", FALSE);
 }
@@ -871,7 +875,7 @@ rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 static void
 rm_reannounce(rm_group *g)
 {
-	g_auto(GStrv) env = rm_script_env(g->rm);
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
 	guint i, j;
 
 	for (i = 0; i < g->cfg->resources->len; i++) {
@@ -903,7 +907,7 @@ static void
 rm_resolve_conflicts(hbd_rm *rm)
 {
 	int mine = rm_hold(rm);
-	gboolean released = FALSE;
+	gboolean released = FALSE, announce = FALSE;
 	guint i;
 
 	if (rm->sb != SB_NONE)
@@ -917,6 +921,7 @@ rm_resolve_conflicts(hbd_rm *rm)
 				hb_log(LOG_WARNING, "Both nodes hold group %s: "
 				       "keeping it (preferred node)", g->cfg->key);
 				g->contested = TRUE;
+				announce = TRUE;
 			} else if (g->local && g->contested &&
 				   !rm_peer_has(rm, g)) {
 				g->contested = FALSE;
@@ -934,6 +939,8 @@ rm_resolve_conflicts(hbd_rm *rm)
 		}
 		if (released)
 			rm_when_settled(rm, rm_announce_cb, NULL);
+		else if (announce)	/* tell the peer we hold it */
+			rm_send_resource(rm, NULL, TRUE);
 		return;
 	}
 	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL)) {
@@ -983,6 +990,7 @@ rm_sb_timer(hbd_rm *rm, guint ms)
 static void
 rm_standby_request(hbd_rm *rm, int set)
 {
+	rm->failback_pending = FALSE;
 	hb_log(LOG_INFO, "Giving up %s HA resources (standby).",
 	       rm_set_name(set));
 	rm->sb = SB_REQUESTER;
@@ -1040,6 +1048,7 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 			return;
 		}
 		rm->sb = SB_OTHER;
+		rm->failback_pending = FALSE;
 		rm->sb_set = set;
 		rm->state = RM_TRANSITION;
 		rm_send_ask(rm, set, "other");
@@ -1126,9 +1135,11 @@ rm_resource_msg(hbd_rm *rm, const hb_msg *m)
 		return;
 	}
 	if (rm->state == RM_STABLE && rm->other_stable && !was_stable &&
+	    rm->failback_pending &&
 	    rm->c->cfg->auto_failback == HB_FAILBACK_ON &&
 	    (rm_hold(rm) & RS_FOREIGN) && rm->sb == SB_NONE) {
 		hb_log(LOG_INFO, "auto_failback: handing foreign resources back");
+		rm->failback_pending = FALSE;
 		rm_standby_request(rm, RS_FOREIGN);
 	}
 }

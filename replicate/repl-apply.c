@@ -92,7 +92,12 @@ repl_apply_flush(void)
 		int pfd = repl_path_open_parent(R.rootfd[pd->root], pd->rel, true,
 						&base);
 		int err = pfd < 0 ? pfd : 0;
+		struct stat pst;
 
+		/* files take the owner of the directory they land in
+		 * (virtual mail: one vmail uid; accounts: its group) */
+		if (!err && fstat(pfd, &pst) == 0)
+			(void)!fchown(pd->fd, pst.st_uid, pst.st_gid);
 		if (!err && renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0) {
 			err = -errno;
 			if (err == -EISDIR && remove_tree(pfd, base) == 0)
@@ -422,8 +427,15 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 		return pfd;
 	if (mkdirat(pfd, base, mode & 07777) < 0 && errno != EEXIST)
 		err = -errno;
-	else if (fchmodat(pfd, base, mode & 07777, 0) < 0)
-		err = -errno;
+	else {
+		struct stat pst;
+
+		if (fstat(pfd, &pst) == 0)
+			(void)!fchownat(pfd, base, pst.st_uid, pst.st_gid,
+					AT_SYMLINK_NOFOLLOW);
+		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
+			err = -errno;
+	}
 	if (!err && fsync(pfd) < 0)
 		err = -errno;
 	close(pfd);

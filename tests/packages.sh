@@ -2,7 +2,9 @@
 # Sourced by run-tests and demo; installs only what is missing.
 HB_PACKAGES="build-essential autoconf automake pkg-config libglib2.0-dev
  libssl-dev librsync-dev libinotifytools0-dev iproute2 iputils-ping nftables
- socat psmisc procps net-tools heartbeat clang"
+ socat psmisc procps net-tools heartbeat clang python3 tcpdump
+ postfix dovecot-imapd dovecot-pop3d resource-agents cluster-glue
+ openssh-server openssh-client rsync"
 
 hb_install_packages() {
 	local missing=() p

@@ -28,6 +28,12 @@ cat "$NT_TMP/out"
 grep -q "ha.cf:3: .*Illegal directive \[bogus_directive\]" "$NT_TMP/out" || nt_fail "no line for bogus directive"
 grep -q "ha.cf:.*Dead time \[3000\] is too small" "$NT_TMP/out" || nt_fail "no deadtime error"
 grep -q "authkeys:2: " "$NT_TMP/out" || nt_fail "no authkeys line error"
+# a haresources group for a node not in ha.cf
+printf 'keepalive 2\ndeadtime 10\nucast eth0 10.0.0.2\nnode node1 node2\n' >"$d/ha.cf"
+printf 'auth 1\n1 sha1 key\n' >"$d/authkeys"
+"$HBD" -t -c "$d" >"$NT_TMP/out" 2>&1; rc=$?
+cat "$NT_TMP/out"
+[ $rc -eq 6 ] || nt_fail "bad haresources: exit code $rc"
 grep -q "haresources:1: .*nodex" "$NT_TMP/out" || nt_fail "no haresources node error"
 # mode 0644 authkeys is refused
 hb_conf node1 "ucast eth0 10.0.0.2

@@ -30,7 +30,7 @@ hb_start node1
 hbr_start node2 "$HA_CF_REAL"
 real_status() { hbr_exec node2 cl_status nodestatus "$1" 2>/dev/null; }
 hb_wait_status node1 node2 active 15 || nt_fail "hbd does not see heartbeat active"
-nt_wait 15 test "$(real_status node1)" = active || {
+nt_wait 15 '[ "$(real_status node1)" = active ]' || {
 	tail -30 "$NT_TMP/node2/var/ha-log"; nt_fail "heartbeat does not see hbd active"; }
 [ "$(real_status node2)" = active ] || nt_fail "heartbeat itself not active"
 nt_log "both active; heartbeat says node1 is $(real_status node1)"
@@ -47,9 +47,9 @@ nt_log "hbd declared heartbeat dead after $(( $(nt_ms) - t0 )) ms"
 # heartbeat back; then hbd dies: heartbeat notices
 hbr_exec node2 $HB_REAL
 hb_wait_status node1 node2 active 15 || nt_fail "restarted heartbeat not active"
-nt_wait 15 test "$(real_status node1)" = active || nt_fail "restarted heartbeat does not see hbd"
+nt_wait 15 '[ "$(real_status node1)" = active ]' || nt_fail "restarted heartbeat does not see hbd"
 sleep 6
 kill -9 "${HB_PID[node1]}"
-nt_wait 6 test "$(real_status node1)" = dead || nt_fail "heartbeat did not detect hbd's death"
+nt_wait 6 '[ "$(real_status node1)" = dead ]' || nt_fail "heartbeat did not detect hbd's death"
 grep -q "node node1: is dead" "$NT_TMP/node2/var/ha-log" || nt_fail "no death in heartbeat's log"
 nt_pass

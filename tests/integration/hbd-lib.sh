@@ -50,7 +50,7 @@ hb_rsc_node() {
 # hb_holds NAME ADDR: does NAME have ADDR configured?
 hb_holds() { nt_exec "$1" ip -o -4 addr show | grep -q " $2/"; }
 # hb_ask ADDR PORT: which node answers the test service at ADDR:PORT
-hb_ask() { nt_exec client socat -T1 - TCP:$1:$2,connect-timeout=1 2>/dev/null </dev/null; }
+hb_ask() { nt_exec client socat -T1 - TCP:$1:$2,connect-timeout=0.3 2>/dev/null </dev/null; }
 # hb_mac NAME: MAC of NAME's eth0
 hb_mac() { nt_exec "$1" cat /sys/class/net/eth0/address; }
 # hb_client_mac ADDR: the client's ARP entry for ADDR

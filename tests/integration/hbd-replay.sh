@@ -35,7 +35,7 @@ nt_wait 3 test -e "$NT_TMP/cap/00020.pkt" || nt_fail "nothing captured"
 
 # garbage
 nt_exec spy $SPY garbage 10.55.0.1 694 200
-nt_wait 2 test "$(counter bad_format)" -ge 150 || nt_fail "garbage not counted: $(counter bad_format)"
+nt_wait 2 '[ "$(counter bad_format)" -ge 150 ]' || nt_fail "garbage not counted: $(counter bad_format)"
 # forged: a captured packet with one byte of its body changed
 python3 - "$NT_TMP/cap/00010.pkt" "$NT_TMP/forged.pkt" <<'PY'
 import sys
@@ -45,11 +45,12 @@ d[i] ^= 0x01
 open(sys.argv[2], "wb").write(bytes(d))
 PY
 nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/forged.pkt"
-nt_wait 2 test "$(counter bad_auth)" -ge 1 || nt_fail "forgery not counted"
+nt_wait 2 '[ "$(counter bad_auth)" -ge 1 ]' || nt_fail "forgery not counted"
 # same-generation replay of an old packet (well beyond the duplicate window)
 sleep 4
-nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/cap/00005.pkt"
-nt_wait 2 test "$(counter replay)" -ge 1 || nt_fail "same-generation replay not rejected"
+old=$(grep -l "t=status" "$NT_TMP"/cap/0000*.pkt | head -1)	# a sequenced packet
+nt_exec spy $SPY send 10.55.0.1 694 "$old"
+nt_wait 2 '[ "$(counter replay)" -ge 1 ]' || nt_fail "same-generation replay not rejected"
 nt_wait 2 grep -q "replayed packet from node node2" "$NT_TMP/node1/ha-log" || nt_fail "replay not logged"
 # older generation: restart node2, then replay a packet of the first run
 kill -TERM "${HB_PID[node2]}"
@@ -57,7 +58,7 @@ nt_wait 5 sh -c "! kill -0 ${HB_PID[node2]}"
 hb_start node2
 sleep 1.5
 hb_is node1 node2 active || nt_fail "restarted node2 not active"
-nt_exec spy $SPY send 10.55.0.1 694 "$NT_TMP/cap/00006.pkt"
+nt_exec spy $SPY send 10.55.0.1 694 "$old"
 nt_wait 2 grep -q "attempted replay attack from node node2" "$NT_TMP/node1/ha-log" || nt_fail "old generation replay not logged"
 grep -q "bad packet on link eth0" "$NT_TMP/node1/ha-log" || nt_fail "bad packets not logged"
 hb_is node1 node2 active || nt_fail "node2 no longer active"

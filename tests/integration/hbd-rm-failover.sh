@@ -27,7 +27,7 @@ done
 export TCPSVC_DIR=$NT_TMP HBD_RESOURCEDIR=$HB_TOP/resources
 hb_start node1
 hb_start node2
-nt_wait 15 test "$(hb_ask $VIP 7777)" = node1 || nt_fail "service not up on node1"
+nt_wait 15 '[ "$(hb_ask $VIP 7777)" = node1 ]' || nt_fail "service not up on node1"
 hb_holds node2 $VIP && nt_fail "node2 holds the VIP too"
 [ "$(hb_client_mac $VIP)" = "$(hb_mac node1)" ] || nt_fail "client MAC is not node1's"
 [ "$(hb_cl node1 rscstatus)" = local ] || nt_fail "node1 rscstatus $(hb_cl node1 rscstatus)"
@@ -37,11 +37,11 @@ sleep 1
 # 1. kill -9
 t0=$(nt_ms)
 kill -9 "${HB_PID[node1]}"
-nt_wait 10 test "$(hb_ask $VIP 7777)" = node2 || nt_fail "service not moved to node2"
+nt_wait 10 '[ "$(hb_ask $VIP 7777)" = node2 ]' || nt_fail "service not moved to node2"
 t1=$(nt_ms)
 nt_log "service answered from node2 $((t1 - t0)) ms after kill -9"
 [ "$(hb_client_mac $VIP)" = "$(hb_mac node2)" ] || nt_fail "client ARP entry did not move"
-[ "$(hb_cl node2 rscstatus)" = all ] || nt_fail "node2 rscstatus $(hb_cl node2 rscstatus)"
+[ "$(hb_cl node2 rscstatus)" = foreign ] || nt_fail "node2 rscstatus $(hb_cl node2 rscstatus)"
 # node1 "reboots": its VIP and service are gone with it
 nt_exec node1 ip addr del $VIP/24 dev eth0
 TCPSVC_DIR=$NT_TMP HA_CURHOST=node1 "$NT_TMP/node1/resource.d/tcpsvc" 7777 stop
@@ -57,7 +57,7 @@ hb_holds node1 $VIP && nt_fail "node1 took the VIP with auto_failback off"
 # 3. cut node2's link: node1 takes over; restore: node1 keeps it
 t0=$(nt_ms)
 nt_link node2 down
-nt_wait 10 test "$(hb_ask $VIP 7777)" = node1 || nt_fail "node1 did not take over after link cut"
+nt_wait 10 '[ "$(hb_ask $VIP 7777)" = node1 ]' || nt_fail "node1 did not take over after link cut"
 nt_log "service answered from node1 $(( $(nt_ms) - t0 )) ms after the link cut"
 hb_holds node2 $VIP || nt_fail "node2 dropped the VIP while cut off (unexpected)"
 nt_link node2 up
@@ -66,6 +66,6 @@ nt_wait 5 sh -c "! ip netns exec $(nt_ns node2) ip -o addr show | grep -q ' $VIP
 	nt_fail "node2 still holds the VIP after the heal"
 nt_log "partition healed: node2 released the VIP $(( $(nt_ms) - t0 )) ms after reconnect"
 hb_holds node1 $VIP || nt_fail "node1 lost the VIP in the heal"
-nt_wait 3 test "$(hb_ask $VIP 7777)" = node1 || nt_fail "service not on node1 after heal"
+nt_wait 3 '[ "$(hb_ask $VIP 7777)" = node1 ]' || nt_fail "service not on node1 after heal"
 [ "$(hb_client_mac $VIP)" = "$(hb_mac node1)" ] || nt_fail "client ARP not on node1 after heal"
 nt_pass

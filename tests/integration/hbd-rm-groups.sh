@@ -27,8 +27,8 @@ done
 export TCPSVC_DIR=$NT_TMP HBD_RESOURCEDIR=$HB_TOP/resources FAILSVC_ON=node1
 hb_start node1
 hb_start node2
-nt_wait 15 test "$(hb_ask $VIP1 7781)" = node1 || nt_fail "group 1 not on node1"
-nt_wait 15 test "$(hb_ask $VIP2 7782)" = node2 || nt_fail "group 2 not on node2"
+nt_wait 15 '[ "$(hb_ask $VIP1 7781)" = node1 ]' || nt_fail "group 1 not on node1"
+nt_wait 15 '[ "$(hb_ask $VIP2 7782)" = node2 ]' || nt_fail "group 2 not on node2"
 [ "$(hb_cl node1 nodestatus 10.59.0.100)" = ping ] || nt_fail "ping node status $(hb_cl node1 nodestatus 10.59.0.100)"
 [ "$(hb_cl node1 nodetype 10.59.0.100)" = ping ] || nt_fail "ping node type"
 # the failing group: start failed on node1, now on node2
@@ -40,10 +40,10 @@ grep -q "cannot start here" "$NT_TMP/node1/ha-log" || nt_fail "script output not
 
 # ipfail: node1 can no longer reach the ping node
 nt_exec client nft -f - <<NFT
-table inet hbtest { chain in { type filter hook input priority 0; ip saddr 10.59.0.1 icmp type echo-request drop; } }
+table inet hbtest { chain in { type filter hook input priority 0; ip saddr 10.59.0.1 icmp type echo-request drop; }; }
 NFT
 t0=$(nt_ms)
-nt_wait 10 test "$(hb_ask $VIP1 7781)" = node2 || nt_fail "ping loss did not move group 1"
+nt_wait 10 '[ "$(hb_ask $VIP1 7781)" = node2 ]' || nt_fail "ping loss did not move group 1"
 nt_log "group 1 moved $(( $(nt_ms) - t0 )) ms after node1 lost its ping node"
 [ "$(hb_cl node1 nodestatus 10.59.0.100)" = dead ] || nt_fail "ping node not dead on node1"
 grep -q "ipfail" "$NT_TMP/node1/ha-log" || nt_fail "ipfail not logged"

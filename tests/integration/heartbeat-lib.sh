@@ -31,7 +31,7 @@ hbr_start() {
 set -e
 hostname $name
 mount -t tmpfs tmpfs /run
-mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/lock
+mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/lock /run/resource-agents
 chown -R hacluster:haclient /run/heartbeat /run/crm
 chmod 750 /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm
 mount --bind $d/etc /etc/ha.d

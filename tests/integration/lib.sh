@@ -6,11 +6,12 @@
 # nt_cleanup, which runs on EXIT.  Names are unique per test run.
 #
 #   nt_init                       create the switch namespace and bridge
-#   nt_node NAME ADDR/PFX         a node namespace with eth0 on the bridge
+#   nt_node NAME ADDR/PFX [IF [BR]] a node namespace with IF (eth0) on bridge BR
 #   nt_exec NAME cmd...           run in a node
 #   nt_bg NAME LOG cmd...         start in a node in the background (PID kept)
 #   nt_link NAME up|down          cut or restore a node's link at the bridge
-#   nt_wait SECS cmd...           poll cmd every 50 ms until it succeeds
+#   nt_wait SECS cmd [args...]    poll every 50 ms until it succeeds; a single
+#                                 argument is eval'ed each time (for $(...))
 #   nt_pass / nt_fail MSG         finish the test
 #
 # Exit codes: 0 pass, 1 fail, 77 skip.
@@ -33,8 +34,14 @@ nt_cleanup() {
 		kill -CONT "$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
 	done
-	sleep 0.2
+	for i in $(seq 40); do	# up to 2 s for graceful exits
+		local alive=0
+		for p in "${NT_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.05
+	done
 	for p in "${NT_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
 	for ns in "${NT_NODES[@]}"; do
 		# any process still inside a node namespace goes too
 		for p in $(ip netns pids "$ns" 2>/dev/null); do
@@ -55,17 +62,24 @@ nt_init() {
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 	ip netns add "$NT_SW" || { echo "SKIP: cannot create netns"; exit 77; }
 	NT_SW_MADE=1
-	ip -n "$NT_SW" link add br0 type bridge
-	ip -n "$NT_SW" link set br0 up
 	ip -n "$NT_SW" link set lo up
+	nt_bridge br0
 }
 
-# nt_node NAME ADDR/PFX [IFNAME]: a namespace ${NT_ID}NAME with IFNAME
+# nt_bridge NAME: another bridge (segment) in the switch namespace.
+nt_bridge() {
+	ip -n "$NT_SW" link show "$1" >/dev/null 2>&1 && return 0
+	ip -n "$NT_SW" link add "$1" type bridge mcast_snooping 0
+	ip -n "$NT_SW" link set "$1" up
+}
+
+# nt_node NAME ADDR/PFX [IFNAME [BRIDGE]]: a namespace ${NT_ID}NAME with IFNAME
 # (default eth0) on the bridge.  Several calls with the same NAME add links.
 declare -A NT_PORT
 NT_NPORT=0
 nt_node() {
-	local name=$1 addr=$2 ifn=${3:-eth0} ns="${NT_ID}$1"
+	local name=$1 addr=$2 ifn=${3:-eth0} br=${4:-br0} ns="${NT_ID}$1"
+	nt_bridge "$br"
 	if ! ip netns list | grep -qw "$ns"; then
 		ip netns add "$ns"
 		NT_NODES+=("$ns")
@@ -77,7 +91,7 @@ nt_node() {
 	ip link set "$sw" netns "$NT_SW"
 	ip link set "$nd" netns "$ns"
 	ip -n "$ns" link set "$nd" name "$ifn"
-	ip -n "$NT_SW" link set "$sw" master br0 up
+	ip -n "$NT_SW" link set "$sw" master "$br" up
 	ip -n "$ns" addr add "$addr" brd + dev "$ifn"
 	ip -n "$ns" link set "$ifn" up
 	NT_PORT["$name/$ifn"]=$sw
@@ -103,7 +117,11 @@ nt_wait() {
 	local secs=$1; shift
 	local end=$(( $(date +%s%N) + secs * 1000000000 ))
 	while [ "$(date +%s%N)" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
+		if [ $# -eq 1 ]; then
+			eval "$1" >/dev/null 2>&1 && return 0
+		else
+			"$@" >/dev/null 2>&1 && return 0
+		fi
 		sleep 0.05
 	done
 	return 1

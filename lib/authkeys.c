@@ -1,0 +1,384 @@
+/*
+ * authkeys.c - the authkeys file parser and Heartbeat's three digests.
+ *
+ * Parsing follows Heartbeat 3.0.6 (heartbeat-facts.md 3.1); where 3.0.6 is
+ * silently lax (garbage after the key, duplicate indexes, overlong lines) we
+ * warn or refuse with a "file:line: message" diagnostic instead.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "authkeys.h"
+#include "hb_err.h"
+
+#define AK_MAXLINE 1024		/* longest accepted line, without '\n' */
+
+const char *
+hb_auth_method_name(hb_auth_method m)
+{
+	switch (m) {
+	case HB_AUTH_CRC:
+		return "crc";
+	case HB_AUTH_MD5:
+		return "md5";
+	case HB_AUTH_SHA1:
+		return "sha1";
+	case HB_AUTH_NONE:
+		break;
+	}
+	return "none";
+}
+
+void
+hb_authkeys_free(hb_authkeys *k)
+{
+	int i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < HB_AUTH_MAXKEYS; i++) {
+		if (k->keys[i].key != NULL) {
+			OPENSSL_cleanse(k->keys[i].key,
+					strlen(k->keys[i].key));
+			g_free(k->keys[i].key);
+		}
+	}
+	OPENSSL_cleanse(k, sizeof(*k));
+	g_free(k);
+}
+
+static gboolean
+ak_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Splits line (NUL-terminated, writable) into at most max blank-separated
+ * tokens; returns the number of tokens found (max + 1 if more remain). */
+static int
+ak_tokens(char *line, char **tok, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (ak_is_blank(*p))
+			p++;
+		if (*p == '\0')
+			return n;
+		if (n == max)
+			return n + 1;
+		tok[n++] = p;
+		while (*p != '\0' && !ak_is_blank(*p))
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+/* Decimal 0..HB_AUTH_MAXKEYS-1 without sign or junk; -1 otherwise. */
+static int
+ak_index(const char *s)
+{
+	int v = 0;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v < HB_AUTH_MAXKEYS ? v : -1;
+}
+
+static hb_auth_method
+ak_method(const char *s)
+{
+	if (strcmp(s, "crc") == 0)
+		return HB_AUTH_CRC;
+	if (strcmp(s, "md5") == 0)
+		return HB_AUTH_MD5;
+	if (strcmp(s, "sha1") == 0)
+		return HB_AUTH_SHA1;
+	return HB_AUTH_NONE;
+}
+
+static void
+ak_line(hb_authkeys *k, const char *path, int lineno, char *line,
+	int *auth_line, hb_diag *d, int *nerr)
+{
+	char *tok[3];
+	int n, idx;
+	hb_auth_method m;
+	char *s = line;
+
+	while (ak_is_blank(*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return;
+	n = ak_tokens(s, tok, 3);
+	if (s[0] == 'a') {
+		if (strcmp(tok[0], "auth") != 0 || n != 2 ||
+		    (idx = ak_index(tok[1])) < 0) {
+			hb_diag_error(d, path, lineno,
+				      "Bad auth directive (expected \"auth N\" "
+				      "with N in 0..%d)", HB_AUTH_MAXKEYS - 1);
+			(*nerr)++;
+			return;
+		}
+		if (*auth_line > 0)
+			hb_diag_warn(d, path, lineno,
+				     "auth directive repeated (line %d); the "
+				     "last one wins", *auth_line);
+		k->active = idx;
+		*auth_line = lineno;
+		return;
+	}
+	if ((idx = ak_index(tok[0])) < 0) {
+		hb_diag_error(d, path, lineno,
+			      "Bad key index [%s] (expected 0..%d)", tok[0],
+			      HB_AUTH_MAXKEYS - 1);
+		(*nerr)++;
+		return;
+	}
+	if (n < 2) {
+		hb_diag_error(d, path, lineno,
+			      "Missing auth method for key index %d", idx);
+		(*nerr)++;
+		return;
+	}
+	if ((m = ak_method(tok[1])) == HB_AUTH_NONE) {
+		hb_diag_error(d, path, lineno,
+			      "Auth method [%s] not found (use crc, md5 or "
+			      "sha1)", tok[1]);
+		(*nerr)++;
+		return;
+	}
+	if (m == HB_AUTH_CRC && n >= 3) {
+		hb_diag_error(d, path, lineno,
+			      "Auth method [crc] doesn't use a key");
+		(*nerr)++;
+		return;
+	}
+	if (m != HB_AUTH_CRC && n < 3) {
+		hb_diag_error(d, path, lineno,
+			      "Auth method [%s] requires a key", tok[1]);
+		(*nerr)++;
+		return;
+	}
+	if (n > 3)
+		hb_diag_warn(d, path, lineno,
+			     "text after the key is ignored (a key is one "
+			     "token)");
+	if (k->keys[idx].method != HB_AUTH_NONE) {
+		hb_diag_error(d, path, lineno,
+			      "Key index %d defined twice", idx);
+		(*nerr)++;
+		return;
+	}
+	k->keys[idx].method = m;
+	k->keys[idx].key = m == HB_AUTH_CRC ? NULL : g_strdup(tok[2]);
+}
+
+int
+hb_authkeys_parse(const char *path, const char *buf, size_t len,
+		  hb_authkeys **out, hb_diag *d)
+{
+	hb_authkeys *k;
+	char line[AK_MAXLINE + 1];
+	size_t pos = 0;
+	int lineno = 0, nerr = 0, auth_line = 0;
+
+	if (len > HB_AUTHKEYS_MAXFILE) {
+		hb_diag_error(d, path, 0, "file is larger than %d bytes",
+			      HB_AUTHKEYS_MAXFILE);
+		return HB_ECONFIG;
+	}
+	k = g_new0(hb_authkeys, 1);
+	k->active = -1;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+		size_t ll = end - pos;
+
+		lineno++;
+		if (ll > AK_MAXLINE) {
+			hb_diag_error(d, path, lineno,
+				      "line longer than %d bytes", AK_MAXLINE);
+			nerr++;
+		} else if (memchr(buf + pos, '\0', ll) != NULL) {
+			hb_diag_error(d, path, lineno, "NUL byte in line");
+			nerr++;
+		} else {
+			memcpy(line, buf + pos, ll);
+			line[ll] = '\0';
+			ak_line(k, path, lineno, line, &auth_line, d, &nerr);
+		}
+		pos = end + 1;
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	if (nerr == 0 && auth_line == 0) {
+		hb_diag_error(d, path, 0, "Missing auth directive");
+		nerr++;
+	} else if (nerr == 0 && k->keys[k->active].method == HB_AUTH_NONE) {
+		hb_diag_error(d, path, auth_line, "Auth Key [%d] not found",
+			      k->active);
+		nerr++;
+	}
+	if (nerr > 0) {
+		hb_authkeys_free(k);
+		return HB_ECONFIG;
+	}
+	*out = k;
+	return 0;
+}
+
+int
+hb_authkeys_load(const char *path, hb_authkeys **out, hb_diag *d)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rc = -errno;
+		hb_diag_error(d, path, 0, "cannot open: %s", g_strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		hb_diag_error(d, path, 0, "cannot stat: %s", g_strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		hb_diag_error(d, path, 0, "not a regular file");
+		close(fd);
+		return HB_ECONFIG;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		hb_diag_error(d, path, 0,
+			      "Bad permissions on keyfile [%s], 600 recommended.",
+			      path);
+		close(fd);
+		return HB_ECONFIG;
+	}
+	if (st.st_size > HB_AUTHKEYS_MAXFILE) {
+		hb_diag_error(d, path, 0, "file is larger than %d bytes",
+			      HB_AUTHKEYS_MAXFILE);
+		close(fd);
+		return HB_ECONFIG;
+	}
+	/* One spare byte detects a file that grew past the limit. */
+	buf = g_malloc(HB_AUTHKEYS_MAXFILE + 1);
+	while (got < HB_AUTHKEYS_MAXFILE + 1) {
+		n = read(fd, buf + got, HB_AUTHKEYS_MAXFILE + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			hb_diag_error(d, path, 0, "read error: %s",
+				      g_strerror(-rc));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	rc = hb_authkeys_parse(path, buf, got, out, d);
+done:
+	OPENSSL_cleanse(buf, HB_AUTHKEYS_MAXFILE + 1);
+	g_free(buf);
+	close(fd);
+	return rc;
+}
+
+/* CRC-32/POSIX register without the length suffix: poly 0x04C11DB7, init 0,
+ * MSB first, final complement. */
+static guint32
+ak_crc32(const unsigned char *p, size_t len)
+{
+	guint32 crc = 0;
+	size_t i;
+	int b;
+
+	for (i = 0; i < len; i++) {
+		crc ^= (guint32)p[i] << 24;
+		for (b = 0; b < 8; b++)
+			crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04C11DB7u
+						  : crc << 1;
+	}
+	return ~crc;
+}
+
+int
+hb_auth_compute(const hb_authkeys *k, int idx, const void *data,
+		size_t len, char out[HB_AUTH_MAXSTR])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const EVP_MD *evp;
+	int off;
+	unsigned int i;
+
+	if (k == NULL || idx < 0 || idx >= HB_AUTH_MAXKEYS ||
+	    k->keys[idx].method == HB_AUTH_NONE)
+		return HB_ENOKEY;
+	if (k->keys[idx].method == HB_AUTH_CRC) {
+		g_snprintf(out, HB_AUTH_MAXSTR, "%d %lx", idx,
+			   (unsigned long)ak_crc32(data, len));
+		return 0;
+	}
+	evp = k->keys[idx].method == HB_AUTH_SHA1 ? EVP_sha1() : EVP_md5();
+	if (HMAC(evp, k->keys[idx].key, (int)strlen(k->keys[idx].key),
+		 data, len, md, &mdlen) == NULL)
+		return -EIO;
+	off = g_snprintf(out, HB_AUTH_MAXSTR, "%d ", idx);
+	for (i = 0; i < mdlen; i++)
+		g_snprintf(out + off + 2 * i, HB_AUTH_MAXSTR - off - 2 * i,
+			   "%02x", md[i]);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+int
+hb_auth_verify(const hb_authkeys *k, const char *authstr,
+	       const void *data, size_t len)
+{
+	char want[HB_AUTH_MAXSTR];
+	size_t n = strnlen(authstr, HB_AUTH_MAXSTR), i;
+	int idx = 0, rc;
+
+	/* "<index> <hex>": 1-2 digits, one space, lowercase hex. */
+	if (n == 0 || n >= HB_AUTH_MAXSTR)
+		return HB_EAUTH;
+	for (i = 0; i < n && g_ascii_isdigit(authstr[i]); i++)
+		idx = idx * 10 + (authstr[i] - '0');
+	if (i == 0 || i > 2 || idx >= HB_AUTH_MAXKEYS || authstr[i] != ' ' ||
+	    i + 1 == n)
+		return HB_EAUTH;
+	for (i++; i < n; i++)
+		if (!g_ascii_isxdigit(authstr[i]) ||
+		    g_ascii_isupper(authstr[i]))
+			return HB_EAUTH;
+	rc = hb_auth_compute(k, idx, data, len, want);
+	if (rc < 0)
+		return rc;
+	if (strlen(want) != n || CRYPTO_memcmp(want, authstr, n) != 0)
+		return HB_EAUTH;
+	return 0;
+}

@@ -1,0 +1,1345 @@
+/*
+ * hacf.c - ha.cf parser, validator and normalised dump.
+ *
+ * Purpose: turn the bytes of an ha.cf into an immutable hb_config, with the
+ * lexical rules and checks of Heartbeat 3.0.6 (heartbeat-facts 1.1, 1.2).
+ * One table, hacf_dirs[], lists every 3.0.6 directive with its kind,
+ * bounds, default (as `heartbeat -D` prints it), help line and handler.
+ *
+ * Invariants: the parser is pure (no I/O, no resolver, no logging); it
+ * reads at most HB_HACF_MAXFILE bytes; every problem found is appended to
+ * the hb_diag as "file:line: message" and parsing carries on so that one
+ * run reports every error.  hb_config_dump(parse(dump(x))) == dump(x).
+ *
+ * Logs: nothing.  Errors and warnings go to the caller's hb_diag.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "hacf.h"
+#include "hacf-private.h"
+#include "hb_err.h"
+
+#define HACF_MAXNAME 100	/* longest node / ping group name */
+
+typedef struct hacf_ctx {
+	const char *path;
+	hb_diag *d;
+	hb_config *c;
+	const char *local;
+	int line;
+	int set_line[96];	/* per table index: last line set, 0 = unset */
+	gboolean baud_set;
+	gboolean watchdog_set;
+	gboolean crm_set;
+	gboolean too_many_nodes;
+} hacf_ctx;
+
+static void hacf_err(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void hacf_warn(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+hacf_err(hacf_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *m = NULL;
+
+	va_start(ap, fmt);
+	m = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	hb_diag_error(x->d, x->path, x->line, "%s", m);
+}
+
+static void
+hacf_warn(hacf_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *m = NULL;
+
+	va_start(ap, fmt);
+	m = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	hb_diag_warn(x->d, x->path, x->line, "%s", m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Value syntax                                                       */
+
+gboolean
+hb_parse_msec(const char *s, guint *out_ms)
+{
+	guint64 mant = 0, pow10 = 1, num, den, ms;
+	int ndig = 0, nfrac = 0;
+	gboolean dot = FALSE;
+	const char *p;
+
+	if (s == NULL)
+		return FALSE;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (dot)
+				return FALSE;
+			dot = TRUE;
+		} else if (g_ascii_isdigit(*p)) {
+			if (mant > G_GUINT64_CONSTANT(100000000000000))
+				return FALSE;	/* absurdly long */
+			if (dot) {
+				if (nfrac >= 9)
+					continue;	/* beyond ns: ignore */
+				nfrac++;
+				pow10 *= 10;
+			}
+			mant = mant * 10 + (guint64)(*p - '0');
+			ndig++;
+		} else {
+			break;
+		}
+	}
+	if (ndig == 0)
+		return FALSE;
+	/* value = mant / pow10 units; unit -> ms factor num/den */
+	if (*p == '\0') {
+		num = 1000;
+		den = 1;
+	} else if (strcmp(p, "ms") == 0) {
+		num = 1;
+		den = 1;
+	} else if (strcmp(p, "us") == 0 || strcmp(p, "usec") == 0) {
+		num = 1;
+		den = 1000;
+	} else {
+		return FALSE;
+	}
+	if (mant > G_MAXUINT64 / num / 2)
+		return FALSE;
+	den *= pow10;
+	ms = (mant * num + den / 2) / den;
+	if (ms > G_MAXUINT / 4)
+		return FALSE;	/* keeps 2*deadtime and friends in range */
+	*out_ms = (guint)ms;
+	return TRUE;
+}
+
+/* cl_str_to_boolean: case-insensitive true/on/yes/y/1 or
+ * false/off/no/n/0.  Returns FALSE if s is neither. */
+static gboolean
+hacf_parse_bool(const char *s, gboolean *out)
+{
+	static const char *const yes[] = { "true", "on", "yes", "y", "1" };
+	static const char *const no[] = { "false", "off", "no", "n", "0" };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(yes); i++) {
+		if (g_ascii_strcasecmp(s, yes[i]) == 0) {
+			*out = TRUE;
+			return TRUE;
+		}
+		if (g_ascii_strcasecmp(s, no[i]) == 0) {
+			*out = FALSE;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+hacf_parse_int(const char *s, gint64 *out)
+{
+	char *end = NULL;
+	gint64 v;
+
+	if (s[0] == '\0' || !(g_ascii_isdigit(s[0]) || s[0] == '-'))
+		return FALSE;
+	errno = 0;
+	v = g_ascii_strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return FALSE;
+	*out = v;
+	return TRUE;
+}
+
+static gboolean
+hacf_is_ipv4(const char *s)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+static const struct {
+	const char *name;
+	int code;
+} hacf_facilities[] = {
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
+	{ "ftp", LOG_FTP }, { "kern", LOG_KERN }, { "lpr", LOG_LPR },
+	{ "mail", LOG_MAIL }, { "news", LOG_NEWS },
+	{ "syslog", LOG_SYSLOG }, { "user", LOG_USER },
+	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+static const char *
+hacf_facility_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++)
+		if (hacf_facilities[i].code == code)
+			return hacf_facilities[i].name;
+	return "none";
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers: called once per value token (or once with the line rest). */
+
+static void
+h_time(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hb_config *c = x->c;
+
+	if (strcmp(dp->name, "keepalive") == 0)
+		c->keepalive_ms = (guint)n;
+	else if (strcmp(dp->name, "deadtime") == 0)
+		c->deadtime_ms = (guint)n;
+	else if (strcmp(dp->name, "warntime") == 0)
+		c->warntime_ms = (guint)n;
+	else if (strcmp(dp->name, "initdead") == 0)
+		c->initdead_ms = (guint)n;
+	else if (strcmp(dp->name, "deadping") == 0)
+		c->deadping_ms = (guint)n;
+}
+
+static void
+h_int(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hb_config *c = x->c;
+
+	if (strcmp(dp->name, "udpport") == 0)
+		c->udpport = (int)n;
+	else if (strcmp(dp->name, "hopfudge") == 0)
+		c->hopfudge = (int)n;
+	else if (strcmp(dp->name, "debug") == 0)
+		c->debug = (int)n;
+	else if (strcmp(dp->name, "max_rexmit_delay") == 0)
+		c->max_rexmit_delay_ms = (guint)n;
+}
+
+static void
+h_baud(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	static const int ok[] = { 9600, 19200, 38400, 57600, 115200, 230400,
+				  460800 };
+	size_t i;
+
+	if (x->baud_set) {
+		hacf_err(x, "baud may be given only once");
+		return;
+	}
+	x->baud_set = TRUE;
+	for (i = 0; i < G_N_ELEMENTS(ok); i++) {
+		if (ok[i] == n) {
+			x->c->baud = (int)n;
+			return;
+		}
+	}
+	hacf_err(x, "Serial baud rate [%s] is not supported (use 9600, "
+		 "19200, 38400, 57600, 115200, 230400 or 460800)", v);
+}
+
+static void
+h_node(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	g_autofree char *lc = g_ascii_strdown(v, -1);
+
+	if (strlen(lc) > HACF_MAXNAME) {
+		hacf_err(x, "node name [%s] is longer than %d characters", v,
+			 HACF_MAXNAME);
+		return;
+	}
+	if (hb_config_has_node(x->c, lc)) {
+		hacf_warn(x, "node [%s] listed more than once", lc);
+		return;
+	}
+	if (x->c->nodes->len >= HB_MAXNODES) {
+		if (!x->too_many_nodes)
+			hacf_err(x, "Too many nodes in configuration "
+				 "(at most %d)", HB_MAXNODES);
+		x->too_many_nodes = TRUE;
+		return;
+	}
+	g_ptr_array_add(x->c->nodes, g_steal_pointer(&lc));
+}
+
+static void
+h_failback(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	gboolean b;
+
+	if (g_ascii_strcasecmp(v, "legacy") == 0)
+		x->c->auto_failback = HB_FAILBACK_LEGACY;
+	else if (hacf_parse_bool(v, &b))
+		x->c->auto_failback = b ? HB_FAILBACK_ON : HB_FAILBACK_OFF;
+	else
+		hacf_err(x, "Invalid auto_failback value [%s] (use on, off "
+			 "or legacy)", v);
+}
+
+static void
+h_path(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	char **slot;
+
+	if (strcmp(dp->name, "logfile") == 0) {
+		slot = &x->c->logfile;
+	} else if (strcmp(dp->name, "debugfile") == 0) {
+		slot = &x->c->debugfile;
+	} else {
+		if (x->watchdog_set) {
+			hacf_err(x, "watchdog may be given only once");
+			return;
+		}
+		x->watchdog_set = TRUE;
+		slot = &x->c->watchdog;
+	}
+	if (v[0] != '/') {
+		hacf_err(x, "%s [%s] must be an absolute path", dp->name, v);
+		return;
+	}
+	g_free(*slot);
+	*slot = g_strdup(v);
+}
+
+static void
+h_facility(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	size_t i;
+
+	if (strcmp(v, "none") == 0) {
+		x->c->logfacility = -1;
+		return;
+	}
+	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++) {
+		if (strcmp(v, hacf_facilities[i].name) == 0) {
+			x->c->logfacility = hacf_facilities[i].code;
+			return;
+		}
+	}
+	hacf_err(x, "Unknown syslog facility [%s]", v);
+}
+
+/* Word choices: msgfmt, hbgenmethod, uuidfrom, autojoin, compression. */
+static void
+h_choice(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hb_config *c = x->c;
+
+	if (strcmp(dp->name, "msgfmt") == 0) {
+		if (strcmp(v, "classic") == 0 || strcmp(v, "netstring") == 0)
+			c->msgfmt_netstring = v[0] == 'n';
+		else
+			hacf_err(x, "Invalid msgfmt [%s] (use classic or "
+				 "netstring)", v);
+	} else if (strcmp(dp->name, "hbgenmethod") == 0) {
+		if (strcmp(v, "file") == 0 || strcmp(v, "time") == 0)
+			c->hbgen_time = v[0] == 't';
+		else
+			hacf_err(x, "Invalid hbgenmethod [%s] (use file or "
+				 "time)", v);
+	} else if (strcmp(dp->name, "uuidfrom") == 0) {
+		if (strcmp(v, "file") == 0 || strcmp(v, "nodename") == 0)
+			c->uuid_from_name = v[0] == 'n';
+		else
+			hacf_err(x, "Invalid uuidfrom [%s] (use file or "
+				 "nodename)", v);
+	} else if (strcmp(dp->name, "autojoin") == 0) {
+		if (strcmp(v, "none") != 0) {
+			if (strcmp(v, "other") == 0 || strcmp(v, "any") == 0)
+				hacf_err(x, "R1 style resource management "
+					 "conflicts with autojoin set [%s]",
+					 v);
+			else
+				hacf_err(x, "Invalid autojoin [%s] (only none "
+					 "is supported)", v);
+		}
+	} else if (strcmp(dp->name, "compression") == 0) {
+		if (strcmp(v, "zlib") != 0 && strcmp(v, "bz2") != 0)
+			hacf_err(x, "Unknown compression module [%s] (use "
+				 "zlib or bz2)", v);
+	}
+}
+
+static void
+h_crm(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	gboolean b;
+
+	if (x->crm_set) {
+		hacf_err(x, "%s may be given only once (crm and pacemaker "
+			 "are the same directive)", dp->name);
+		return;
+	}
+	x->crm_set = TRUE;
+	if (hacf_parse_bool(v, &b) && !b)
+		return;
+	hacf_err(x, "%s [%s]: hbd only does haresources (v1) resource "
+		 "management; set \"%s off\"", dp->name, v, dp->name);
+}
+
+/* Generic validation only (bool, int, time, word): the value is checked
+ * and recorded; hbd has no use for it. */
+static void
+h_accept(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+}
+
+static void
+h_ignored(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hacf_warn(x, "directive %s is accepted and ignored: %s", dp->name,
+		  dp->why);
+}
+
+static void
+h_rejected(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hacf_err(x, "directive %s is not supported by hbd: %s", dp->name,
+		 dp->why);
+}
+
+static void
+h_nice_failback(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	hacf_warn(x, "nice_failback is obsolete and ignored: use "
+		  "auto_failback on|off|legacy");
+}
+
+static hb_media_cfg *
+hacf_media_new(hacf_ctx *x, hb_media_type t, const char *dev)
+{
+	hb_media_cfg *m = g_new0(hb_media_cfg, 1);
+
+	m->type = t;
+	m->dev = g_strdup(dev);
+	m->port = x->c->udpport;
+	m->baud = x->c->baud;
+	m->line = x->line;
+	g_ptr_array_add(x->c->media, m);
+	return m;
+}
+
+static gboolean
+hacf_dev_ok(hacf_ctx *x, const char *what, const char *dev)
+{
+	if (strlen(dev) >= 16) {
+		hacf_err(x, "%s: interface name [%s] is too long", what, dev);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+h_bcast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	g_auto(GStrv) t = g_strsplit_set(v, " \t", -1);
+	int i, count = 0;
+
+	if (strcmp(dp->name, "udp") == 0)
+		hacf_warn(x, "directive 'udp' replaced by 'bcast'");
+	for (i = 0; t[i] != NULL; i++) {
+		if (t[i][0] == '\0')
+			continue;
+		count++;
+		if (hacf_dev_ok(x, dp->name, t[i]))
+			hacf_media_new(x, HB_MEDIA_BCAST, t[i]);
+	}
+	if (count == 0)
+		hacf_err(x, "%s: no interface given", dp->name);
+}
+
+static char **
+hacf_words(const char *v, int *out_n)
+{
+	g_auto(GStrv) t = g_strsplit_set(v, " \t", -1);
+	GPtrArray *a = g_ptr_array_new();
+	int i;
+
+	for (i = 0; t[i] != NULL; i++)
+		if (t[i][0] != '\0')
+			g_ptr_array_add(a, g_strdup(t[i]));
+	*out_n = (int)a->len;
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
+static void
+h_mcast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	int nw, bad = 0;
+	g_auto(GStrv) w = hacf_words(v, &nw);
+	gint64 port, ttl, loop;
+	struct in_addr a;
+	hb_media_cfg *m;
+
+	if (nw != 5) {
+		hacf_err(x, "mcast needs 5 arguments: dev group port ttl loop "
+			 "(got %d)", nw);
+		return;
+	}
+	if (!hacf_dev_ok(x, "mcast", w[0]))
+		bad++;
+	if (inet_pton(AF_INET, w[1], &a) != 1 ||
+	    (ntohl(a.s_addr) >> 28) != 0xe) {
+		hacf_err(x, "mcast: [%s] is not an IPv4 multicast group",
+			 w[1]);
+		bad++;
+	}
+	if (!hacf_parse_int(w[2], &port) || port < 1 || port > 65535) {
+		hacf_err(x, "mcast: bad port [%s] (1..65535)", w[2]);
+		bad++;
+	}
+	if (!hacf_parse_int(w[3], &ttl) || ttl < 0 || ttl > 4) {
+		hacf_err(x, "mcast: bad ttl [%s] (0..4)", w[3]);
+		bad++;
+	}
+	if (!hacf_parse_int(w[4], &loop) || loop < 0 || loop > 1) {
+		hacf_err(x, "mcast: bad loop [%s] (0 or 1)", w[4]);
+		bad++;
+	}
+	if (bad)
+		return;
+	m = hacf_media_new(x, HB_MEDIA_MCAST, w[0]);
+	m->addr = g_strdup(w[1]);
+	m->port = (int)port;
+	m->ttl = (int)ttl;
+	m->loop = (int)loop;
+}
+
+static void
+h_ucast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	int nw;
+	g_auto(GStrv) w = hacf_words(v, &nw);
+	hb_media_cfg *m;
+
+	if (nw < 2) {
+		hacf_err(x, "ucast needs 2 arguments: dev peer-address");
+		return;
+	}
+	if (nw > 2)
+		hacf_warn(x, "ucast takes one peer per line; ignoring [%s] "
+			  "and what follows", w[2]);
+	if (!hacf_dev_ok(x, "ucast", w[0]))
+		return;
+	if (!hacf_is_ipv4(w[1])) {
+		hacf_err(x, "ucast: [%s] is not an IPv4 address (hbd does "
+			 "not resolve host names)", w[1]);
+		return;
+	}
+	m = hacf_media_new(x, HB_MEDIA_UCAST, w[0]);
+	m->addr = g_strdup(w[1]);
+}
+
+static void
+h_serial(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	int nw, i;
+	g_auto(GStrv) w = hacf_words(v, &nw);
+
+	if (nw == 0)
+		hacf_err(x, "serial: no device given");
+	for (i = 0; i < nw; i++) {
+		if (w[i][0] != '/')
+			hacf_err(x, "serial: [%s] is not a device path", w[i]);
+		else
+			hacf_media_new(x, HB_MEDIA_SERIAL, w[i]);
+	}
+}
+
+static void
+h_ping(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	int nw, i, first;
+	g_auto(GStrv) w = hacf_words(v, &nw);
+	hb_ping_cfg *p;
+	gboolean group = strcmp(dp->name, "ping_group") == 0;
+
+	if (nw < (group ? 2 : 1)) {
+		hacf_err(x, group ? "ping_group needs a name and at least one "
+			 "address" : "ping needs at least one address");
+		return;
+	}
+	first = group ? 1 : 0;
+	for (i = first; i < nw; i++) {
+		if (!hacf_is_ipv4(w[i])) {
+			hacf_err(x, "%s: [%s] is not an IPv4 address",
+				 dp->name, w[i]);
+			return;
+		}
+	}
+	if (group && strlen(w[0]) > HACF_MAXNAME) {
+		hacf_err(x, "ping_group name [%s] is too long", w[0]);
+		return;
+	}
+	for (i = first; i < nw; i++) {
+		if (group && i > first)
+			break;
+		p = g_new0(hb_ping_cfg, 1);
+		p->group = group;
+		p->name = g_strdup(w[group ? 0 : i]);
+		p->addrs = g_ptr_array_new_with_free_func(g_free);
+		if (group) {
+			int j;
+
+			for (j = 1; j < nw; j++)
+				g_ptr_array_add(p->addrs, g_strdup(w[j]));
+		} else {
+			g_ptr_array_add(p->addrs, g_strdup(w[i]));
+		}
+		g_ptr_array_add(x->c->pings, p);
+	}
+}
+
+static void
+hacf_stonith_set(hacf_ctx *x, hb_stonith_cfg *s)
+{
+	if (x->c->stonith != NULL) {
+		g_free(x->c->stonith->type);
+		g_free(x->c->stonith->params);
+		g_free(x->c->stonith->file);
+		g_free(x->c->stonith);
+	}
+	x->c->stonith = s;
+}
+
+static void
+h_stonith(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	int nw;
+	g_auto(GStrv) w = hacf_words(v, &nw);
+	hb_stonith_cfg *s;
+
+	if (nw != 2) {
+		hacf_err(x, "stonith needs 2 arguments: type config-file");
+		return;
+	}
+	if (w[1][0] != '/') {
+		hacf_err(x, "stonith: config file [%s] must be an absolute "
+			 "path", w[1]);
+		return;
+	}
+	s = g_new0(hb_stonith_cfg, 1);
+	s->type = g_strdup(w[0]);
+	s->file = g_strdup(w[1]);
+	hacf_stonith_set(x, s);
+}
+
+static void
+h_stonith_host(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	const char *p = v, *host, *type;
+	size_t hl, tl;
+	hb_stonith_cfg *s;
+
+	host = p;
+	hl = strcspn(p, " \t");
+	p += hl;
+	p += strspn(p, " \t");
+	type = p;
+	tl = strcspn(p, " \t");
+	p += tl;
+	p += strspn(p, " \t");
+	if (hl == 0 || tl == 0) {
+		hacf_err(x, "stonith_host needs at least 2 arguments: "
+			 "fromhost|* type [params...]");
+		return;
+	}
+	if (x->local != NULL && !(hl == 1 && host[0] == '*')) {
+		g_autofree char *h = g_strndup(host, hl);
+
+		if (g_ascii_strcasecmp(h, x->local) != 0)
+			return;		/* a line for another node */
+	}
+	s = g_new0(hb_stonith_cfg, 1);
+	s->type = g_strndup(type, tl);
+	s->params = g_strdup(p);
+	g_strchomp(s->params);
+	hacf_stonith_set(x, s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                          */
+
+#define I HACF_IMPL
+#define A HACF_ACCEPT
+#define W HACF_IGNORE
+#define R HACF_REJECT
+
+const hacf_dir hacf_dirs[] = {
+	/* name, kind, disp, min, max, default, help, handler, flags, why */
+	{ "node", HACF_WORD, I, 0, 0, NULL,
+	  "names the cluster nodes (lowercased; at most 100)", h_node,
+	  0, NULL },
+	{ "keepalive", HACF_TIME, I, 1, G_MAXUINT / 4, "1000ms",
+	  "interval between heartbeats", h_time, 0, NULL },
+	{ "deadtime", HACF_TIME, I, 1, G_MAXUINT / 4, "30000ms",
+	  "silence after which a node is declared dead", h_time, 0, NULL },
+	{ "warntime", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
+	  "late-heartbeat warning threshold (default deadtime/2)", h_time,
+	  0, NULL },
+	{ "initdead", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
+	  "dead time used until communication is up", h_time, 0, NULL },
+	{ "deadping", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
+	  "dead time for ping nodes (default deadtime)", h_time, 0, NULL },
+	{ "hopfudge", HACF_INT, I, 0, 255, "1",
+	  "# of hops above cluster size", h_int, 0, NULL },
+	{ "udpport", HACF_INT, I, 1, 65535, NULL,
+	  "UDP port of the bcast/ucast lines that follow (default 694)",
+	  h_int, 0, NULL },
+	{ "baud", HACF_INT, I, 1, 460800, "19200",
+	  "speed of the serial lines that follow", h_baud, 0, NULL },
+	{ "bcast", HACF_LINE, I, 0, 0, NULL,
+	  "UDP broadcast medium per interface: bcast dev...", h_bcast, 0,
+	  NULL },
+	{ "udp", HACF_LINE, I, 0, 0, NULL,
+	  "old name of bcast", h_bcast, 0, NULL },
+	{ "mcast", HACF_LINE, I, 0, 0, NULL,
+	  "UDP multicast medium: mcast dev group port ttl loop", h_mcast, 0,
+	  NULL },
+	{ "ucast", HACF_LINE, I, 0, 0, NULL,
+	  "UDP unicast medium: ucast dev peer-ip", h_ucast, 0, NULL },
+	{ "serial", HACF_LINE, I, 0, 0, NULL,
+	  "serial medium: serial /dev/ttyX...", h_serial, 0, NULL },
+	{ "ping", HACF_LINE, I, 0, 0, NULL,
+	  "ping nodes: ping ip...", h_ping, 0, NULL },
+	{ "ping_group", HACF_LINE, I, 0, 0, NULL,
+	  "one ping node up while any address answers: ping_group name ip...",
+	  h_ping, 0, NULL },
+	{ "auto_failback", HACF_WORD, I, 0, 0, "legacy",
+	  "auto failback", h_failback, 0, NULL },
+	{ "logfile", HACF_WORD, I, 0, 0, NULL,
+	  "file for log messages", h_path, 0, NULL },
+	{ "debugfile", HACF_WORD, I, 0, 0, NULL,
+	  "file for debug messages", h_path, 0, NULL },
+	{ "logfacility", HACF_WORD, I, 0, 0, NULL,
+	  "syslog facility, or none", h_facility, 0, NULL },
+	{ "debug", HACF_INT, I, 0, 255, NULL,
+	  "debug level", h_int, 0, NULL },
+	{ "watchdog", HACF_WORD, I, 0, 0, NULL,
+	  "watchdog device fed by our own heartbeats", h_path, 0, NULL },
+	{ "crm", HACF_WORD, I, 0, 0, NULL,
+	  "alias of pacemaker; only off is accepted", h_crm, 0, NULL },
+	{ "pacemaker", HACF_WORD, I, 0, 0, "false",
+	  "enable Pacemaker resource management (only off accepted)", h_crm,
+	  0, NULL },
+	{ "msgfmt", HACF_WORD, I, 0, 0, "classic",
+	  "message format in the wire", h_choice, 0, NULL },
+	{ "hbgenmethod", HACF_WORD, I, 0, 0, "file",
+	  "protocol generation computation method", h_choice, 0, NULL },
+	{ "uuidfrom", HACF_WORD, I, 0, 0, "file",
+	  "set the source for uuid", h_choice, 0, NULL },
+	{ "stonith", HACF_LINE, I, 0, 0, NULL,
+	  "STONITH device from a file: stonith type /path", h_stonith, 0,
+	  NULL },
+	{ "stonith_host", HACF_LINE, I, 0, 0, NULL,
+	  "STONITH device: stonith_host fromhost|* type params...",
+	  h_stonith_host, 0, NULL },
+	{ "max_rexmit_delay", HACF_INT, I, 1, 60000, "250",
+	  "set the maximum rexmit delay time (ms)", h_int, 0, NULL },
+	{ "autojoin", HACF_WORD, I, 0, 0, "none",
+	  "set automatic join mode/style (only none)", h_choice, 0, NULL },
+	/* accepted: validated and recorded, no effect on hbd */
+	{ "cluster", HACF_WORD, A, 0, 0, "linux-ha",
+	  "the name of cluster", h_accept, 0, NULL },
+	{ "realtime", HACF_BOOL, A, 0, 0, "true",
+	  "enable realtime behavior?", h_accept, 0, NULL },
+	{ "rtprio", HACF_INT, A, 1, 99, NULL,
+	  "realtime priority", h_accept, 0, NULL },
+	{ "conn_logd_time", HACF_TIME, A, 1, G_MAXUINT / 4, "60",
+	  "the interval to reconnect to logd", h_accept, 0, NULL },
+	{ "log_badpack", HACF_BOOL, A, 0, 0, "true",
+	  "warn about bad packets", h_accept, 0, NULL },
+	{ "syslogmsgfmt", HACF_BOOL, A, 0, 0, "true",
+	  "log to files in syslog format", h_accept, 0, NULL },
+	{ "coredumps", HACF_BOOL, A, 0, 0, "true",
+	  "enable Linux-HA core dumps", h_accept, 0, NULL },
+	{ "coreroot", HACF_WORD, A, 0, 0, NULL,
+	  "directory for core dumps", h_accept, 0, NULL },
+	{ "use_logd", HACF_BOOL, A, 0, 0, NULL,
+	  "log through ha_logd", h_accept, 0, NULL },
+	{ "compression", HACF_WORD, A, 0, 0, "zlib",
+	  "set compression module", h_choice, 0, NULL },
+	{ "compression_threshold", HACF_INT, A, 1, 1 << 20, "2",
+	  "set compression threshold", h_accept, 0, NULL },
+	{ "traditional_compression", HACF_BOOL, A, 0, 0, "no",
+	  "set traditional_compression", h_accept, 0, NULL },
+	{ "memreserve", HACF_INT, A, 0, 1 << 30, "6500",
+	  "number of kbytes to preallocate in heartbeat", h_accept, 0, NULL },
+	/* accepted with a warning */
+	{ "nice_failback", HACF_BOOL, W, 0, 0, NULL,
+	  "obsolete; use auto_failback", h_nice_failback, 0, NULL },
+	{ "use_apphbd", HACF_BOOL, W, 0, 0, NULL,
+	  "register with apphbd", h_ignored, 0,
+	  "hbd does not register with apphbd" },
+	{ "apiauth", HACF_LINE, W, 0, 0, NULL,
+	  "API client authorisation", h_ignored, 0,
+	  "hbd has no client API; its control socket is root-only" },
+	{ "respawn", HACF_LINE, W, 0, 0, NULL,
+	  "spawn and restart a child", h_ignored, 0,
+	  "hbd runs no children of its own (ipfail is built in: use ping)" },
+	{ "env", HACF_LINE, W, 0, 0, NULL,
+	  "environment for children", h_ignored, 0,
+	  "hbd does not pass HA_ variables from ha.cf" },
+	{ "quorum_server", HACF_WORD, W, 0, 0, NULL,
+	  "Pacemaker quorum server", h_ignored, 0, "Pacemaker-only option" },
+	{ "crm_daemon_dir", HACF_WORD, W, 0, 0, NULL,
+	  "Pacemaker daemon directory", h_ignored, 0,
+	  "Pacemaker-only option" },
+	{ "crmd_spawns_pengine", HACF_WORD, W, 0, 0, NULL,
+	  "Pacemaker option", h_ignored, 0, "Pacemaker-only option" },
+	{ "record_config_changes", HACF_WORD, W, 0, 0, "on",
+	  "record changes to the cib (valid only with: pacemaker on)",
+	  h_ignored, 0, "Pacemaker-only option" },
+	{ "record_pengine_inputs", HACF_WORD, W, 0, 0, "on",
+	  "record the input used by the policy engine (valid only with: "
+	  "pacemaker on)", h_ignored, 0, "Pacemaker-only option" },
+	{ "enable_config_writes", HACF_WORD, W, 0, 0, "on",
+	  "write configuration changes to disk (valid only with: pacemaker "
+	  "on)", h_ignored, 0, "Pacemaker-only option" },
+	{ "normalpoll", HACF_WORD, W, 0, 0, NULL,
+	  "poll mode tuning", h_ignored, 0, "hbd is event driven" },
+	/* rejected by name */
+	{ "failfast", HACF_LINE, R, 0, 0, NULL,
+	  "child whose death reboots the machine", h_rejected, 0,
+	  "hbd does not run failfast children" },
+	{ "mcast6", HACF_LINE, R, 0, 0, NULL,
+	  "IPv6 multicast medium", h_rejected, 0, "no IPv6 media" },
+	{ "ucast6", HACF_LINE, R, 0, 0, NULL,
+	  "IPv6 unicast medium", h_rejected, 0, "no IPv6 media" },
+	{ "ping6", HACF_LINE, R, 0, 0, NULL,
+	  "IPv6 ping node", h_rejected, 0, "no IPv6 ping nodes" },
+	{ "hbaping", HACF_LINE, R, 0, 0, NULL,
+	  "HBA ping medium", h_rejected, 0, "no HBA ping" },
+	{ "tipc", HACF_LINE, R, 0, 0, NULL,
+	  "TIPC medium", h_rejected, 0, "no TIPC medium" },
+	{ "rds", HACF_LINE, R, 0, 0, NULL,
+	  "RDS medium", h_rejected, 0, "no RDS medium" },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL },
+};
+
+#undef I
+#undef A
+#undef W
+#undef R
+
+G_STATIC_ASSERT(G_N_ELEMENTS(hacf_dirs) <= 96);
+
+
+const hacf_dir *
+hacf_dir_lookup(const char *name)
+{
+	const hacf_dir *dp;
+
+	for (dp = hacf_dirs; dp->name != NULL; dp++)
+		if (strcmp(dp->name, name) == 0)
+			return dp;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing                                                            */
+
+static void
+hacf_apply(hacf_ctx *x, const hacf_dir *dp, const char *v)
+{
+	gint64 n = 0;
+	guint ms;
+	gboolean b;
+
+	switch (dp->kind) {
+	case HACF_TIME:
+		if (!hb_parse_msec(v, &ms)) {
+			hacf_err(x, "Invalid time [%s] for %s (seconds, or a "
+				 "number with ms or us; no \"s\" suffix)", v,
+				 dp->name);
+			return;
+		}
+		n = ms;
+		break;
+	case HACF_INT:
+		if (!hacf_parse_int(v, &n)) {
+			hacf_err(x, "Invalid integer [%s] for %s", v,
+				 dp->name);
+			return;
+		}
+		break;
+	case HACF_BOOL:
+		if (!hacf_parse_bool(v, &b)) {
+			hacf_err(x, "Invalid boolean [%s] for %s (use on or "
+				 "off)", v, dp->name);
+			return;
+		}
+		n = b;
+		break;
+	default:
+		break;
+	}
+	if ((dp->kind == HACF_TIME || dp->kind == HACF_INT) &&
+	    (n < dp->min || n > dp->max)) {
+		hacf_err(x, "%s [%s] is out of range (%" G_GINT64_FORMAT
+			 "..%" G_GINT64_FORMAT "%s)", dp->name, v, dp->min,
+			 dp->max, dp->kind == HACF_TIME ? " ms" : "");
+		return;
+	}
+	dp->handler(x, dp, v, n);
+	x->set_line[dp - hacf_dirs] = x->line;
+	if (dp->kind != HACF_LINE && dp->disp != HACF_REJECT &&
+	    dp->handler != h_node)
+		g_hash_table_replace(x->c->recorded, g_strdup(dp->name),
+				     g_strdup(v));
+}
+
+static void
+hacf_line(hacf_ctx *x, char *s)
+{
+	char *hash = strchr(s, '#');
+	char *name, *rest;
+	const hacf_dir *dp;
+
+	if (hash != NULL)
+		*hash = '\0';
+	s += strspn(s, " \t\f\v");
+	g_strchomp(s);
+	if (*s == '\0')
+		return;
+	name = s;
+	rest = s + strcspn(s, " \t");
+	if (*rest != '\0') {
+		*rest++ = '\0';
+		rest += strspn(rest, " \t");
+	}
+	dp = hacf_dir_lookup(name);
+	if (dp == NULL) {
+		hacf_err(x, "Illegal directive [%s]", name);
+		return;
+	}
+	if (dp->kind == HACF_LINE) {
+		if (*rest == '\0' && dp->disp == HACF_IMPL) {
+			hacf_err(x, "%s needs a value", dp->name);
+			return;
+		}
+		hacf_apply(x, dp, rest);
+		return;
+	} else {
+		g_auto(GStrv) t = g_strsplit_set(rest, ", \t", -1);
+		int i, cnt = 0;
+
+		for (i = 0; t[i] != NULL; i++) {
+			if (t[i][0] == '\0')
+				continue;
+			cnt++;
+			hacf_apply(x, dp, t[i]);
+		}
+		if (cnt == 0)
+			hacf_err(x, "%s needs a value", dp->name);
+	}
+}
+
+static int
+hacf_dir_line(const hacf_ctx *x, const char *name)
+{
+	const hacf_dir *dp = hacf_dir_lookup(name);
+
+	return dp ? x->set_line[dp - hacf_dirs] : 0;
+}
+
+static void
+hacf_record_ms(hacf_ctx *x, const char *name, guint ms)
+{
+	if (hacf_dir_line(x, name) == 0)
+		g_hash_table_replace(x->c->recorded, g_strdup(name),
+				     g_strdup_printf("%ums", ms));
+}
+
+/* The checks heartbeat makes once the whole file is read. */
+static void
+hacf_validate(hacf_ctx *x)
+{
+	hb_config *c = x->c;
+	const hacf_dir *dp;
+	guint i;
+	int dl = hacf_dir_line(x, "deadtime");
+
+	for (dp = hacf_dirs; dp->name != NULL; dp++)
+		if (dp->def != NULL && x->set_line[dp - hacf_dirs] == 0)
+			g_hash_table_insert(c->recorded, g_strdup(dp->name),
+					    g_strdup(dp->def));
+	if (hacf_dir_line(x, "warntime") == 0)
+		c->warntime_ms = c->deadtime_ms / 2;
+	if (hacf_dir_line(x, "deadping") == 0)
+		c->deadping_ms = c->deadtime_ms;
+	if (hacf_dir_line(x, "initdead") == 0) {
+		if (c->deadtime_ms > 10000)
+			c->initdead_ms = c->deadtime_ms;
+		else if (c->deadtime_ms < 6000)
+			c->initdead_ms = 12000;
+		else
+			c->initdead_ms = 2 * c->deadtime_ms;
+	}
+	hacf_record_ms(x, "warntime", c->warntime_ms);
+	hacf_record_ms(x, "deadping", c->deadping_ms);
+	hacf_record_ms(x, "initdead", c->initdead_ms);
+	if (hacf_dir_line(x, "udpport") == 0)
+		g_hash_table_insert(c->recorded, g_strdup("udpport"),
+				    g_strdup_printf("%d", HB_DEFAULT_UDPPORT));
+	if (hacf_dir_line(x, "debug") == 0)
+		g_hash_table_insert(c->recorded, g_strdup("debug"),
+				    g_strdup("0"));
+
+	x->line = dl ? dl : hacf_dir_line(x, "keepalive");
+	if (c->deadtime_ms <= 2 * c->keepalive_ms)
+		hacf_err(x, "Dead time [%u] is too small compared to "
+			 "keepalive [%u]", c->deadtime_ms, c->keepalive_ms);
+	x->line = hacf_dir_line(x, "warntime");
+	if (x->line > 0 && c->warntime_ms >= c->deadtime_ms)
+		hacf_warn(x, "Warn time [%u] is not less than dead time [%u]",
+			  c->warntime_ms, c->deadtime_ms);
+	x->line = hacf_dir_line(x, "initdead");
+	if (x->line > 0) {
+		if (c->initdead_ms < c->deadtime_ms)
+			hacf_err(x, "Initial dead time [%u] is smaller than "
+				 "deadtime [%u]", c->initdead_ms,
+				 c->deadtime_ms);
+		else if (c->initdead_ms < 10000)
+			hacf_warn(x, "Initial dead time [%u ms] may be too "
+				  "small! It should be >= deadtime and >= 10 "
+				  "seconds", c->initdead_ms);
+	}
+	x->line = hacf_dir_line(x, "deadping");
+	if (x->line > 0 && c->deadping_ms <= 2 * c->keepalive_ms)
+		hacf_err(x, "Ping dead time [%u] is too small compared to "
+			 "keepalive [%u]", c->deadping_ms, c->keepalive_ms);
+	x->line = 0;
+	if (!x->too_many_nodes && c->nodes->len + c->pings->len > HB_MAXNODES)
+		hacf_err(x, "Too many nodes in configuration (at most %d, "
+			 "ping nodes included)", HB_MAXNODES);
+	for (i = 0; i < c->pings->len; i++) {
+		const hb_ping_cfg *p = c->pings->pdata[i];
+		guint j;
+		gboolean dup = hb_config_has_node(c, p->name);
+
+		for (j = 0; j < i && !dup; j++)
+			dup = strcmp(((hb_ping_cfg *)c->pings->pdata[j])->name,
+				     p->name) == 0;
+		if (dup)
+			hacf_err(x, "Duplicate node name [%s] (ping node)",
+				 p->name);
+	}
+	if (c->media->len == 0)
+		hacf_err(x, "No heartbeat media defined");
+	if (c->nodes->len == 0)
+		hacf_err(x, "no nodes defined");
+	if (x->local != NULL) {
+		g_autofree char *lc = g_ascii_strdown(x->local, -1);
+
+		if (!hb_config_has_node(c, lc))
+			hacf_err(x, "Current node [%s] not in configuration!",
+				 lc);
+	}
+}
+
+static hb_config *
+hacf_config_new(const char *path)
+{
+	hb_config *c = g_new0(hb_config, 1);
+
+	c->path = g_strdup(path);
+	c->nodes = g_ptr_array_new_with_free_func(g_free);
+	c->pings = g_ptr_array_new();
+	c->media = g_ptr_array_new();
+	c->keepalive_ms = 1000;
+	c->deadtime_ms = 30000;
+	c->udpport = HB_DEFAULT_UDPPORT;
+	c->baud = 19200;
+	c->hopfudge = 1;
+	c->auto_failback = HB_FAILBACK_LEGACY;
+	c->logfacility = -1;
+	c->max_rexmit_delay_ms = 250;
+	c->recorded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    g_free);
+	return c;
+}
+
+int
+hb_config_parse(const char *path, const char *buf, size_t len,
+		const char *local_node, hb_config **out, hb_diag *d)
+{
+	hacf_ctx x = { 0 };
+	size_t pos = 0;
+	guint nerr;
+
+	g_return_val_if_fail(d != NULL && out != NULL, -EINVAL);
+	nerr = d->errors->len;
+	if (len > HB_HACF_MAXFILE) {
+		hb_diag_error(d, path, 0, "file is larger than %d bytes",
+			      HB_HACF_MAXFILE);
+		return HB_ECONFIG;
+	}
+	x.path = path;
+	x.d = d;
+	x.local = local_node;
+	x.c = hacf_config_new(path);
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		g_autofree char *s = g_strndup(buf + pos, ll);
+		char *cr;
+
+		x.line++;
+		pos += ll + 1;
+		if (strlen(s) != ll) {
+			hacf_err(&x, "NUL byte in line");
+			continue;
+		}
+		if ((cr = strchr(s, '\r')) != NULL)
+			*cr = '\0';
+		hacf_line(&x, s);
+	}
+	hacf_validate(&x);
+	if (d->errors->len > nerr) {
+		hb_config_free(x.c);
+		return HB_ECONFIG;
+	}
+	*out = x.c;
+	return 0;
+}
+
+/* Reads at most max bytes; more is an error.  Shared with haresources. */
+int
+hacf_read_file(const char *path, size_t max, char **out_buf,
+	       size_t *out_len, hb_diag *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	GString *s;
+	char chunk[8192];
+	ssize_t n;
+	int err;
+
+	if (fd < 0) {
+		err = errno;
+		hb_diag_error(d, path, 0, "cannot open: %s", g_strerror(err));
+		return -err;
+	}
+	s = g_string_new(NULL);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			close(fd);
+			g_string_free(s, TRUE);
+			hb_diag_error(d, path, 0, "cannot read: %s",
+				      g_strerror(err));
+			return -err;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(s, chunk, n);
+		if (s->len > max) {
+			close(fd);
+			g_string_free(s, TRUE);
+			hb_diag_error(d, path, 0, "file is larger than %zu "
+				      "bytes", max);
+			return HB_ECONFIG;
+		}
+	}
+	close(fd);
+	*out_len = s->len;
+	*out_buf = g_string_free(s, FALSE);
+	return 0;
+}
+
+int
+hb_config_load(const char *path, const char *local_node, hb_config **out,
+	       hb_diag *d)
+{
+	g_autofree char *buf = NULL;
+	size_t len = 0;
+	int rc = hacf_read_file(path, HB_HACF_MAXFILE, &buf, &len, d);
+
+	if (rc != 0)
+		return rc;
+	return hb_config_parse(path, buf, len, local_node, out, d);
+}
+
+static void
+hacf_ping_free(gpointer p)
+{
+	hb_ping_cfg *pc = p;
+
+	g_free(pc->name);
+	g_ptr_array_unref(pc->addrs);
+	g_free(pc);
+}
+
+static void
+hacf_media_free(gpointer p)
+{
+	hb_media_cfg *m = p;
+
+	g_free(m->dev);
+	g_free(m->addr);
+	g_free(m);
+}
+
+void
+hb_config_free(hb_config *c)
+{
+	if (c == NULL)
+		return;
+	g_free(c->path);
+	g_ptr_array_unref(c->nodes);
+	g_ptr_array_foreach(c->pings, (GFunc)(void (*)(void))hacf_ping_free,
+			    NULL);
+	g_ptr_array_unref(c->pings);
+	g_ptr_array_foreach(c->media, (GFunc)(void (*)(void))hacf_media_free,
+			    NULL);
+	g_ptr_array_unref(c->media);
+	g_free(c->logfile);
+	g_free(c->debugfile);
+	g_free(c->watchdog);
+	if (c->stonith != NULL) {
+		g_free(c->stonith->type);
+		g_free(c->stonith->params);
+		g_free(c->stonith->file);
+		g_free(c->stonith);
+	}
+	g_hash_table_unref(c->recorded);
+	g_free(c);
+}
+
+gboolean
+hb_config_has_node(const hb_config *c, const char *name)
+{
+	guint i;
+
+	if (c == NULL || name == NULL)
+		return FALSE;
+	for (i = 0; i < c->nodes->len; i++)
+		if (g_ascii_strcasecmp(c->nodes->pdata[i], name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dump                                                               */
+
+void
+hb_config_dump(const hb_config *c, GString *out)
+{
+	static const char *const fb[] = { "legacy", "on", "off" };
+	int port = HB_DEFAULT_UDPPORT, baud = 19200;
+	guint i, j;
+
+	g_string_append(out, "# ha.cf as hbd understood it (hbd -T)\n");
+	g_string_append_printf(out, "keepalive %ums\n", c->keepalive_ms);
+	g_string_append_printf(out, "deadtime %ums\n", c->deadtime_ms);
+	g_string_append_printf(out, "warntime %ums\n", c->warntime_ms);
+	g_string_append_printf(out, "initdead %ums\n", c->initdead_ms);
+	g_string_append_printf(out, "deadping %ums\n", c->deadping_ms);
+	g_string_append_printf(out, "hopfudge %d\n", c->hopfudge);
+	g_string_append_printf(out, "max_rexmit_delay %u\n",
+			       c->max_rexmit_delay_ms);
+	g_string_append_printf(out, "auto_failback %s\n",
+			       fb[c->auto_failback]);
+	g_string_append_printf(out, "msgfmt %s\n",
+			       c->msgfmt_netstring ? "netstring" : "classic");
+	g_string_append_printf(out, "hbgenmethod %s\n",
+			       c->hbgen_time ? "time" : "file");
+	g_string_append_printf(out, "uuidfrom %s\n",
+			       c->uuid_from_name ? "nodename" : "file");
+	g_string_append(out, "pacemaker off\n");
+	g_string_append_printf(out, "debug %d\n", c->debug);
+	g_string_append_printf(out, "logfacility %s\n",
+			       c->logfacility < 0 ? "none" :
+			       hacf_facility_name(c->logfacility));
+	if (c->logfile != NULL)
+		g_string_append_printf(out, "logfile %s\n", c->logfile);
+	if (c->debugfile != NULL)
+		g_string_append_printf(out, "debugfile %s\n", c->debugfile);
+	if (c->watchdog != NULL)
+		g_string_append_printf(out, "watchdog %s\n", c->watchdog);
+	g_string_append(out, "node");
+	for (i = 0; i < c->nodes->len; i++)
+		g_string_append_printf(out, " %s",
+				       (char *)c->nodes->pdata[i]);
+	g_string_append_c(out, '\n');
+	for (i = 0; i < c->pings->len; i++) {
+		const hb_ping_cfg *p = c->pings->pdata[i];
+
+		if (p->group) {
+			g_string_append_printf(out, "ping_group %s", p->name);
+			for (j = 0; j < p->addrs->len; j++)
+				g_string_append_printf(out, " %s",
+					(char *)p->addrs->pdata[j]);
+			g_string_append_c(out, '\n');
+		} else {
+			g_string_append_printf(out, "ping %s\n", p->name);
+		}
+	}
+	for (i = 0; i < c->media->len; i++) {
+		const hb_media_cfg *m = c->media->pdata[i];
+
+		if ((m->type == HB_MEDIA_BCAST || m->type == HB_MEDIA_UCAST)
+		    && m->port != port) {
+			port = m->port;
+			g_string_append_printf(out, "udpport %d\n", port);
+		}
+		if (m->type == HB_MEDIA_SERIAL && m->baud != baud) {
+			baud = m->baud;
+			g_string_append_printf(out, "baud %d\n", baud);
+		}
+		switch (m->type) {
+		case HB_MEDIA_BCAST:
+			g_string_append_printf(out, "bcast %s\n", m->dev);
+			break;
+		case HB_MEDIA_UCAST:
+			g_string_append_printf(out, "ucast %s %s\n", m->dev,
+					       m->addr);
+			break;
+		case HB_MEDIA_MCAST:
+			g_string_append_printf(out, "mcast %s %s %d %d %d\n",
+					       m->dev, m->addr, m->port,
+					       m->ttl, m->loop);
+			break;
+		case HB_MEDIA_SERIAL:
+			g_string_append_printf(out, "serial %s\n", m->dev);
+			break;
+		}
+	}
+	if (c->udpport != port)
+		g_string_append_printf(out, "udpport %d\n", c->udpport);
+	if (c->baud != baud)
+		g_string_append_printf(out, "baud %d\n", c->baud);
+	if (c->stonith != NULL) {
+		if (c->stonith->file != NULL)
+			g_string_append_printf(out, "stonith %s %s\n",
+					       c->stonith->type,
+					       c->stonith->file);
+		else
+			g_string_append_printf(out, "stonith_host * %s%s%s\n",
+					       c->stonith->type,
+					       c->stonith->params[0] ? " " : "",
+					       c->stonith->params);
+	}
+}
