@@ -13,6 +13,7 @@ rp_start b
 rp_start a
 # kill the replica while the initial copy runs
 sleep 0.3
+rp_same >/dev/null 2>&1 && nt_fail "the initial copy had finished before the kill: not mid-stream"
 rp_kill b KILL
 nt_log "replica killed -9 mid-stream"
 # every message visible in new/ or cur/ on the replica is complete (equal
