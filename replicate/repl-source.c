@@ -251,7 +251,7 @@ rewrite_prefix(GHashTable *t, const char *from, const char *to, bool wd_values)
 	GHashTableIter it;
 	gpointer k, v;
 	size_t n = strlen(from);
-	GPtrArray *keys = g_ptr_array_new();
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
 
 	g_hash_table_iter_init(&it, wd_values ? S.path2wd : t);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
@@ -271,9 +271,10 @@ rewrite_prefix(GHashTable *t, const char *from, const char *to, bool wd_values)
 			g_hash_table_insert(S.path2wd, np, wd);
 			g_hash_table_insert(S.wd2path, wd, g_strdup(np));
 		} else {
-			gpointer val = g_hash_table_lookup(t, p);
+			gpointer okey = NULL, val = NULL;
 
-			g_hash_table_steal(t, p);
+			g_hash_table_steal_extended(t, p, &okey, &val);
+			g_free(okey);
 			g_hash_table_insert(t, np, val);
 		}
 	}

@@ -63,4 +63,4 @@ sleep 2
 [ -e "$NT_TMP/b/mail/x/file" ] && nt_fail "unauthenticated peer wrote to the replica"
 grep -q "closed" "$NT_TMP"/b.log.* || nt_fail "replica did not log the refused session"
 nt_log "peer with a wrong key refused: $(grep -h closed "$NT_TMP"/b.log.* | tail -1)"
-nt_pass
+rp_pass

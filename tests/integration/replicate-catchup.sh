@@ -39,4 +39,4 @@ nt_link a up
 nt_log "link restored"
 rp_sync a 40 || nt_fail "barrier after link restore"
 rp_assert_same "link cut and restore" 1
-nt_pass
+rp_pass

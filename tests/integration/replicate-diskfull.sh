@@ -39,4 +39,4 @@ wait $spid || nt_fail "barrier failed after space was freed: $(cat "$NT_TMP/sync
 nt_log "barrier returned after the retries: $(cat "$NT_TMP/sync.out")"
 rp_assert_same "after disk full" 20
 rp_sync a || nt_fail "barrier after disk full"
-nt_pass
+rp_pass

@@ -45,4 +45,4 @@ check_complete || nt_fail "partial file visible after source kill -9"
 rp_start a
 rp_sync a 60 || nt_fail "barrier after source restart"
 rp_assert_same "after source kill -9"
-nt_pass
+rp_pass

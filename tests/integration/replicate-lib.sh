@@ -71,3 +71,15 @@ rp_deliver() {
 		mv "$md/tmp/$u" "$md/new/$u"
 	done
 }
+
+# rp_pass: stop the daemons cleanly (so a sanitizer build reports leaks at
+# exit), fail on any sanitizer report in their logs, then pass.
+rp_pass() {
+	local n
+	for n in "${!RP_PID[@]}"; do rp_kill "$n"; done
+	if grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* 2>/dev/null; then
+		grep -h -A5 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* | head -30
+		nt_fail "sanitizer report in a daemon log"
+	fi
+	nt_pass "$@"
+}
