@@ -35,7 +35,7 @@
 #define OUT_HIGH (2 * 1024 * 1024)
 #define MAX_MANIFEST 20000000
 
-enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
+enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
 	       OP_FETCH };
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
 
@@ -186,7 +186,7 @@ barriers_check(void)
 /* ---- inotify ---------------------------------------------------------- */
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
-		    IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | \
+		    IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW | \
 		    IN_EXCL_UNLINK)
 
 static int
@@ -384,6 +384,9 @@ inotify_event(const struct inotify_event *ev)
 	} else if (ev->mask & IN_CLOSE_WRITE) {
 		if (q)
 			op_push(OP_PUT, w, NULL);
+	} else if (ev->mask & IN_ATTRIB) {
+		if (q && !isdir)
+			op_push(OP_ATTR, w, NULL);
 	} else if (ev->mask & IN_DELETE) {
 		if (q)
 			op_push(OP_DELETE, w, NULL);
@@ -792,6 +795,7 @@ repl_source_pump(void)
 
 				m->size = f.size;
 				m->mtime = x->mtime;
+				m->mode = x->mode;
 				g_hash_table_insert(S.known, g_strdup(x->path), m);
 			}
 			g_clear_pointer(&S.x, xfer_free);
@@ -887,6 +891,38 @@ repl_source_pump(void)
 		case OP_FETCH:
 			repl_sendf(REPL_FETCH, 0, o->path, NULL);
 			break;
+		case OP_ATTR: {
+			/* chmod of a file the replica has as it is now: mode
+			 * only; anything else is sent as content */
+			g_autofree char *abs = wire_abs(o->path);
+			struct mval *m = g_hash_table_lookup(S.known, o->path);
+			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
+				.path_len = strlen(o->path) };
+
+			if (!m || !abs || lstat(abs, &st) < 0 ||
+			    !S_ISREG(st.st_mode) || m->size != (guint64)st.st_size)
+				break;
+			if (m->mtime != st_mtime_ns(&st)) {
+				/* mtime moved: maybe a write, send the content
+				 * (a delta when big) rather than trust it */
+				struct op *p = g_new0(struct op, 1);
+
+				p->type = OP_PUT;
+				p->path = g_strdup(o->path);
+				g_queue_push_head(&S.ops, p);
+				break;
+			}
+			if (m->mode == (st.st_mode & 07777))
+				break;
+			f.seq = ++S.seq;
+			f.mode = st.st_mode & 07777;
+			f.mtime_ns = st_mtime_ns(&st);
+			f.size = st.st_size;
+			m->mode = f.mode;
+			m->mtime = f.mtime_ns;
+			repl_send(&f);
+			break;
+		}
 		case OP_BARRIER:
 			o->b->assigned = true;
 			o->b->target = S.seq;

@@ -647,6 +647,7 @@ replica_frame(const struct repl_frame *f, bool *ack)
 	case REPL_RENAME:
 	case REPL_DELETE:
 	case REPL_MKDIR:
+	case REPL_ATTR:
 		if (f->kind == REPL_KIND_FETCHED)
 			break;
 		r = repl_apply_frame(f, &err);

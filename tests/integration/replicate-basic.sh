@@ -42,6 +42,15 @@ rp_assert_same "account edits" 1
 [ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
 	nt_fail "mode/mtime not replicated"
 
+# chmod alone goes as an ATTR operation, not as content
+before=$(rp_ctl a status | sed 's/.*bytes_out=//')
+chmod 600 "$A/accounts/passwd"
+rp_sync a || nt_fail "barrier after chmod"
+[ "$(stat -c %a "$NT_TMP/b/accounts/passwd")" = 600 ] || nt_fail "chmod not replicated"
+after=$(rp_ctl a status | sed 's/.*bytes_out=//')
+[ $((after - before)) -lt 500 ] || nt_fail "chmod sent $((after - before)) bytes"
+nt_log "chmod replicated with $((after - before)) bytes"
+
 # deleting a whole user
 rm -rf "$A/mail/example.com/bob"
 rp_sync a || nt_fail "barrier after user delete"
