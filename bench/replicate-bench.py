@@ -250,10 +250,14 @@ def main():
         os.makedirs(dst)
         rp = rsyncd(dst)
         dt, by = rsync_once(corpus)
+        t1 = time.time()
         subprocess.run(["sync"])
+        dts = dt + time.time() - t1
         stop(rp)
         res["rsync_init"] = (dt, by)
         print("initial  rsync daemon   %7.2f s %12d bytes" % (dt, by))
+        print("initial  rsync + sync   %7.2f s  (replicate fsyncs before it acknowledges)" % dts)
+        res["rsync_sync"] = dts
         dst = os.path.join(W, "dst-repl")
         os.makedirs(dst)
         ca, pa, pb, t0 = repl_pair(corpus, dst, "init")
@@ -278,7 +282,6 @@ def main():
         stop(pb)
         same_d = trees_equal(corpus, dst)
         rdst = os.path.join(W, "dst-rsync")
-        shutil.copy2(big + "", os.path.join(rdst, "big.txt")) if False else None
         rp = rsyncd(rdst)
         # bring rsync's copy to the pre-change file, then measure the change
         subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED AGAIN/", big])
@@ -304,7 +307,8 @@ def main():
                     print("lag %-10s %3d/s: nothing arrived" % (kind, rate))
         print("\nratios (replicate / peer; < 1 is better for replicate)")
         ri, rr = res["repl_init"], res["rsync_init"]
-        print("  initial sync time  vs rsync: %.2f   bytes: %.2f" % (ri[0] / rr[0], ri[1] / rr[1]))
+        print("  initial sync time  vs rsync: %.2f   bytes: %.2f   time vs rsync+sync: %.2f"
+              % (ri[0] / rr[0], ri[1] / rr[1], ri[0] / res["rsync_sync"]))
         print("  one-line delta bytes vs rsync: %.2f" % (dbytes / max(1, rbytes)))
         for rate in (50, 500):
             me = lag[("replicate", rate)]
