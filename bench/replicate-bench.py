@@ -82,7 +82,7 @@ def repl_conf(name, root, key, listen, peer, role, extra=""):
     conf = os.path.join(d, "conf")
     with open(conf, "w") as f:
         f.write("root mail %s\nlisten 127.0.0.1 %d\npeer 127.0.0.1 %d\nkeyfile %s\n"
-                "role %s\nstatedir %s/state\ncontrol %s/state/ctl\n%s" %
+                "role %s\nstatedir %s/state\ncontrol %s/state/ctl\nlogfacility none\n%s" %
                 (root, listen, peer, key, role, d, d, extra))
     return conf
 

@@ -939,7 +939,8 @@ main(int argc, char **argv)
 	}
 	if (check)
 		return 0;
-	hb_log_setup(NULL, NULL, -1, debug >= 0 ? debug : R.conf->debug, TRUE);
+	hb_log_setup(R.conf->logfile, NULL, R.conf->logfacility,
+		     debug >= 0 ? debug : R.conf->debug, TRUE);
 	signal(SIGPIPE, SIG_IGN);
 	if (g_mkdir_with_parents(R.conf->statedir, 0700) < 0) {
 		hb_log(LOG_ERR, "statedir '%s': %s", R.conf->statedir,

@@ -28,6 +28,7 @@ statedir $NT_TMP/$n/state
 control $NT_TMP/$n/state/ctl
 delta_threshold 65536
 debug ${RP_DEBUG:-0}
+logfacility none
 EOC
 		shift 2>/dev/null || true
 	done
