@@ -442,6 +442,34 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 	return err;
 }
 
+static int
+apply_attr(const char *rel, int root, const struct repl_frame *f)
+{
+	const char *base;
+	int pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+	int fd, err = 0;
+	struct timespec ts[2];
+	struct stat st;
+
+	if (pfd < 0)
+		return pfd;
+	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(pfd);
+	if (fd < 0)
+		return -errno;
+	ts[0].tv_sec = ts[1].tv_sec = f->mtime_ns / 1000000000;
+	ts[0].tv_nsec = ts[1].tv_nsec = f->mtime_ns % 1000000000;
+	if (ts[0].tv_nsec < 0)
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		err = -EISDIR;
+	else if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0 ||
+		 fsync(fd) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int
 repl_apply_frame(const struct repl_frame *f, char **out_err)
 {
@@ -473,6 +501,9 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 		break;
 	case REPL_MKDIR:
 		err = apply_mkdir(rel, root, f->mode);
+		break;
+	case REPL_ATTR:
+		err = apply_attr(rel, root, f);
 		break;
 	default:
 		err = HB_EMALFORMED;

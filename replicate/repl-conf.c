@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <stdlib.h>
+#include <syslog.h>
 
 #include "hb_err.h"
 #include "repl-conf.h"
@@ -59,6 +60,7 @@ repl_conf_free(struct repl_conf *c)
 	g_free(c->keyfile);
 	g_free(c->statedir);
 	g_free(c->control);
+	g_free(c->logfile);
 	g_free(c);
 }
 
@@ -72,6 +74,7 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 	char *err = NULL;
 
 	c->delta_threshold = 65536;
+	c->logfacility = LOG_DAEMON;
 	c->listen_port = 7790;
 	c->peer_port = 7790;
 	c->statedir = g_strdup(HB_STATEDIR "/replicate");
@@ -172,6 +175,30 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 				break;
 			}
 			c->delta_threshold = v;
+		} else if (!strcmp(w[0], "logfile")) {
+			ARGS(1);
+			g_free(c->logfile);
+			c->logfile = g_strdup(w[1]);
+		} else if (!strcmp(w[0], "logfacility")) {
+			static const struct { const char *n; int f; } fac[] = {
+				{ "none", -1 }, { "daemon", LOG_DAEMON },
+				{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+				{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+				{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+				{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+			};
+			guint i;
+
+			ARGS(1);
+			for (i = 0; i < G_N_ELEMENTS(fac); i++)
+				if (!strcmp(w[1], fac[i].n))
+					break;
+			if (i == G_N_ELEMENTS(fac)) {
+				err = g_strdup_printf("%s:%d: unknown logfacility "
+					"'%s'", fname, lineno, w[1]);
+				break;
+			}
+			c->logfacility = fac[i].f;
 		} else if (!strcmp(w[0], "debug")) {
 			ARGS(1);
 			if (!parse_num(w[1], 255, &v)) {

@@ -12,6 +12,8 @@
  *   delta_threshold N   files above N bytes are sent as librsync deltas
  *   mode sync|async     async: barrier returns at once
  *   debug N
+ *   logfile PATH        also log to this file
+ *   logfacility NAME    daemon (default), local0..local7, or none
  * Errors are reported as "FILE:LINE: text" in *out_err (caller frees).
  */
 #ifndef REPL_CONF_H
@@ -37,6 +39,8 @@ struct repl_conf {
 	guint64 delta_threshold;
 	gboolean async;
 	int debug;
+	char *logfile;		/* NULL: none */
+	int logfacility;	/* syslog facility, -1: none (default daemon) */
 };
 
 /* Parse text; returns 0 and *out (free with repl_conf_free) or HB_ECONFIG. */

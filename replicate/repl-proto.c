@@ -203,7 +203,7 @@ repl_type_name(int type)
 	static const char *const names[] = {
 		"?", "HELLO", "HELLO_ACK", "MANIFEST", "MANIFEST_END", "DATA",
 		"COMMIT", "RENAME", "DELETE", "MKDIR", "SIGREQ", "SIG", "ACK",
-		"RESYNC", "RESCAN", "FETCH", "ERROR",
+		"RESYNC", "RESCAN", "FETCH", "ERROR", "ATTR",
 	};
 
 	if (type < 0 || type > REPL_TYPE_MAX)

@@ -40,7 +40,8 @@ enum repl_type {
 	REPL_RESCAN,		/* source asks for a fresh manifest */
 	REPL_FETCH,		/* source asks replica to send path back */
 	REPL_ERROR,		/* data = text; kind 1 = retry later */
-	REPL_TYPE_MAX = REPL_ERROR,
+	REPL_ATTR,		/* path, mode, mtime of an unchanged file; seq */
+	REPL_TYPE_MAX = REPL_ATTR,
 };
 
 enum repl_kind {

@@ -35,7 +35,7 @@
 #define OUT_HIGH (2 * 1024 * 1024)
 #define MAX_MANIFEST 20000000
 
-enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
+enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
 	       OP_FETCH };
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
 
@@ -82,6 +82,7 @@ static struct {
 	GHashTable *manifest;
 	GHashTable *known;
 	GHashTable *late;	/* held-back new big files -> timer id */
+	GHashTable *failing;	/* paths the replica failed -> seq of resend */
 	bool union_mode;
 	guint64 seq;
 	guint64 acked;
@@ -157,7 +158,17 @@ static void
 barriers_check(void)
 {
 	GList *l = S.barriers;
+	GHashTableIter it;
+	gpointer k, v;
 
+	/* a file the replica could not store holds every barrier until a
+	 * resend of it is acknowledged */
+	g_hash_table_iter_init(&it, S.failing);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (v && GPOINTER_TO_SIZE(v) <= S.acked)
+			g_hash_table_iter_remove(&it);
+	if (g_hash_table_size(S.failing))
+		return;
 	while (l) {
 		struct barrier *b = l->data;
 
@@ -175,7 +186,7 @@ barriers_check(void)
 /* ---- inotify ---------------------------------------------------------- */
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
-		    IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | \
+		    IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW | \
 		    IN_EXCL_UNLINK)
 
 static int
@@ -240,7 +251,7 @@ rewrite_prefix(GHashTable *t, const char *from, const char *to, bool wd_values)
 	GHashTableIter it;
 	gpointer k, v;
 	size_t n = strlen(from);
-	GPtrArray *keys = g_ptr_array_new();
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
 
 	g_hash_table_iter_init(&it, wd_values ? S.path2wd : t);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
@@ -260,9 +271,10 @@ rewrite_prefix(GHashTable *t, const char *from, const char *to, bool wd_values)
 			g_hash_table_insert(S.path2wd, np, wd);
 			g_hash_table_insert(S.wd2path, wd, g_strdup(np));
 		} else {
-			gpointer val = g_hash_table_lookup(t, p);
+			gpointer okey = NULL, val = NULL;
 
-			g_hash_table_steal(t, p);
+			g_hash_table_steal_extended(t, p, &okey, &val);
+			g_free(okey);
 			g_hash_table_insert(t, np, val);
 		}
 	}
@@ -372,6 +384,9 @@ inotify_event(const struct inotify_event *ev)
 	} else if (ev->mask & IN_CLOSE_WRITE) {
 		if (q)
 			op_push(OP_PUT, w, NULL);
+	} else if (ev->mask & IN_ATTRIB) {
+		if (q && !isdir)
+			op_push(OP_ATTR, w, NULL);
 	} else if (ev->mask & IN_DELETE) {
 		if (q)
 			op_push(OP_DELETE, w, NULL);
@@ -421,6 +436,8 @@ repl_source_start(void)
 						g_free, g_free);
 		S.late = g_hash_table_new_full(g_str_hash, g_str_equal,
 					       g_free, NULL);
+		S.failing = g_hash_table_new_full(g_str_hash, g_str_equal,
+						  g_free, NULL);
 		g_queue_init(&S.ops);
 	}
 	S.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -471,6 +488,8 @@ repl_source_session_down(void)
 	g_clear_pointer(&S.await_sig, g_free);
 	if (S.manifest)
 		g_hash_table_remove_all(S.manifest);
+	if (S.failing)
+		g_hash_table_remove_all(S.failing);	/* catch-up covers them */
 	for (GList *l = S.barriers; l; l = l->next) {
 		((struct barrier *)l->data)->assigned = false;
 		((struct barrier *)l->data)->target = 0;
@@ -500,7 +519,8 @@ maildir_msg(const char *path, char **out_folder, char **out_uniq)
 struct diff_ctx {
 	GQueue q;
 	GHashTable *local;
-	GHashTable *uniq;	/* "folder\0uniq" of local maildir messages */
+	GHashTable *uniq;	/* "folder/uniq" of local maildir messages */
+	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
 	guint64 nput, ndelta, nskip;
 };
 
@@ -527,6 +547,13 @@ local_cb(const char *wire, const struct stat *st, void *user)
 	o->path = g_strdup(wire);
 	if (S_ISDIR(st->st_mode)) {
 		o->type = OP_MKDIR;
+	} else if (!m && folder) {
+		/* maybe renamed while the replica was away: see catch_up */
+		o->type = OP_PUT;
+		c->nput++;
+		g_hash_table_insert(c->fresh, g_strdup_printf("%s/%s/%"
+			G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder, uniq,
+			(guint64)st->st_size, st_mtime_ns(st)), o);
 	} else {
 		o->type = OP_PUT;
 		if (m && !m->is_dir && (guint64)st->st_size > R.conf->delta_threshold)
@@ -546,16 +573,17 @@ cmp_str(gconstpointer a, gconstpointer b)
 static void
 catch_up(void)
 {
-	struct diff_ctx c = { G_QUEUE_INIT, NULL, NULL, 0, 0, 0 };
+	struct diff_ctx c = { .q = G_QUEUE_INIT };
 	GHashTableIter it;
 	gpointer k, v;
 	GPtrArray *gone = g_ptr_array_new();
 	const char *last_deleted = NULL;
-	guint64 ndel = 0, nfetch = 0;
+	guint64 ndel = 0, nfetch = 0, nren = 0;
 	struct op *o;
 
 	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_remove_all(S.known);
 	repl_walk(local_cb, &c);
 	g_hash_table_iter_init(&it, S.manifest);
@@ -578,6 +606,26 @@ catch_up(void)
 
 		if (last_deleted && !strncmp(p, last_deleted, n) && p[n] == '/')
 			continue;	/* inside a directory already deleted */
+		if (!m->is_dir && maildir_msg(p, &folder, &uniq)) {
+			g_autofree char *key = g_strdup_printf("%s/%s/%"
+				G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder,
+				uniq, m->size, m->mtime);
+			struct op *put = g_hash_table_lookup(c.fresh, key);
+
+			if (put) {
+				/* same message under a new name (flags):
+				 * a rename, not a copy */
+				put->type = OP_RENAME;
+				put->path2 = put->path;
+				put->path = g_strdup(p);
+				g_hash_table_remove(c.fresh, key);
+				c.nput--;
+				nren++;
+				continue;
+			}
+			g_clear_pointer(&folder, g_free);
+			g_clear_pointer(&uniq, g_free);
+		}
 		o = g_new0(struct op, 1);
 		o->path = g_strdup(p);
 		if (S.union_mode && m->is_dir) {
@@ -608,8 +656,9 @@ catch_up(void)
 	g_ptr_array_free(gone, TRUE);
 	hb_log(LOG_NOTICE, "catch-up: %" G_GUINT64_FORMAT " unchanged, %"
 	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
-	       " as deltas, %" G_GUINT64_FORMAT " to delete, %" G_GUINT64_FORMAT
-	       " to fetch back", c.nskip, c.nput, c.ndelta, ndel, nfetch);
+	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
+	       " to delete, %" G_GUINT64_FORMAT " to fetch back", c.nskip,
+	       c.nput, c.ndelta, nren, ndel, nfetch);
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&c.q)))
 		g_queue_push_head(&S.ops, o);
@@ -633,6 +682,7 @@ catch_up(void)
 	g_hash_table_remove_all(S.manifest);
 	g_hash_table_destroy(c.local);
 	g_hash_table_destroy(c.uniq);
+	g_hash_table_destroy(c.fresh);
 	S.phase = PH_STREAM;
 }
 
@@ -737,11 +787,15 @@ repl_source_pump(void)
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
 			repl_send(&f);
+			if (g_hash_table_contains(S.failing, x->path))
+				g_hash_table_insert(S.failing, g_strdup(x->path),
+						    GSIZE_TO_POINTER(f.seq));
 			{
 				struct mval *m = g_new0(struct mval, 1);
 
 				m->size = f.size;
 				m->mtime = x->mtime;
+				m->mode = x->mode;
 				g_hash_table_insert(S.known, g_strdup(x->path), m);
 			}
 			g_clear_pointer(&S.x, xfer_free);
@@ -755,9 +809,13 @@ repl_source_pump(void)
 		case OP_PUT_LATE:
 		case OP_FULL:
 			fd = repl_open_wire(o->path, &st);
-			if (fd < 0)
-				break;	/* gone again: a delete follows */
-			if (o->type == OP_PUT &&
+			if (fd < 0) {
+				/* gone again: a delete follows */
+				if (g_hash_table_remove(S.failing, o->path))
+					barriers_check();
+				break;
+			}
+			if (o->type == OP_PUT && !S.barriers &&
 			    (guint64)st.st_size > R.conf->delta_threshold &&
 			    !g_hash_table_contains(S.known, o->path)) {
 				/* a big new file is often an editor's temp
@@ -833,6 +891,38 @@ repl_source_pump(void)
 		case OP_FETCH:
 			repl_sendf(REPL_FETCH, 0, o->path, NULL);
 			break;
+		case OP_ATTR: {
+			/* chmod of a file the replica has as it is now: mode
+			 * only; anything else is sent as content */
+			g_autofree char *abs = wire_abs(o->path);
+			struct mval *m = g_hash_table_lookup(S.known, o->path);
+			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
+				.path_len = strlen(o->path) };
+
+			if (!m || !abs || lstat(abs, &st) < 0 ||
+			    !S_ISREG(st.st_mode) || m->size != (guint64)st.st_size)
+				break;
+			if (m->mtime != st_mtime_ns(&st)) {
+				/* mtime moved: maybe a write, send the content
+				 * (a delta when big) rather than trust it */
+				struct op *p = g_new0(struct op, 1);
+
+				p->type = OP_PUT;
+				p->path = g_strdup(o->path);
+				g_queue_push_head(&S.ops, p);
+				break;
+			}
+			if (m->mode == (st.st_mode & 07777))
+				break;
+			f.seq = ++S.seq;
+			f.mode = st.st_mode & 07777;
+			f.mtime_ns = st_mtime_ns(&st);
+			f.size = st.st_size;
+			m->mode = f.mode;
+			m->mtime = f.mtime_ns;
+			repl_send(&f);
+			break;
+		}
 		case OP_BARRIER:
 			o->b->assigned = true;
 			o->b->target = S.seq;
@@ -936,6 +1026,8 @@ repl_source_frame(const struct repl_frame *f)
 
 		hb_log(LOG_ERR, "peer %s could not apply: %.*s", R.conn->peer,
 		       (int)MIN(f->data_len, 300), (const char *)f->data);
+		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
+			g_hash_table_insert(S.failing, g_strdup(p), NULL);
 		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
 			g_timeout_add_full(G_PRIORITY_DEFAULT, 1000, retry_cb,
 					   g_steal_pointer(&p), g_free);

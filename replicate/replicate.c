@@ -647,6 +647,7 @@ replica_frame(const struct repl_frame *f, bool *ack)
 	case REPL_RENAME:
 	case REPL_DELETE:
 	case REPL_MKDIR:
+	case REPL_ATTR:
 		if (f->kind == REPL_KIND_FETCHED)
 			break;
 		r = repl_apply_frame(f, &err);
@@ -666,7 +667,7 @@ replica_frame(const struct repl_frame *f, bool *ack)
 		if (f->type == REPL_RENAME && r == -ENOENT) {
 			/* usual for tmp/ -> new/: the file never got here */
 			hb_debug("%s: %s: asking for it whole", __func__, err);
-		} else {
+		} else if (r != HB_EMALFORMED || f->offset == 0) {
 			hb_log(LOG_ERR, "peer %s: cannot apply %s", R.conn->peer,
 			       err);
 		}
@@ -682,9 +683,10 @@ replica_frame(const struct repl_frame *f, bool *ack)
 
 			if (f->type == REPL_DATA)
 				g_hash_table_remove(R.parts, p);
-			/* a COMMIT after a failed DATA finds no part: once */
-			if (f->type == REPL_DATA || r != HB_EMALFORMED ||
-			    f->size == 0)
+			/* chunks and the COMMIT after a failed first chunk
+			 * find no part: report the failure once */
+			if (r != HB_EMALFORMED ||
+			    (f->type == REPL_DATA && f->offset == 0))
 				repl_send(&e);
 		} else {
 			struct repl_frame e = { .type = REPL_ERROR,
@@ -880,6 +882,7 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = HA_DIR "/replicate.conf", *sock = NULL;
+	g_autofree char *sock_buf = NULL;
 	g_autofree char *text = NULL;
 	g_autofree char *err = NULL;
 	gsize len;
@@ -902,7 +905,7 @@ main(int argc, char **argv)
 
 		if (g_file_get_contents(conf_path, &text, &len, NULL) &&
 		    repl_conf_parse(text, len, conf_path, &c, &err) == 0) {
-			sock = g_strdup(c->control);
+			sock = sock_buf = g_strdup(c->control);
 			repl_conf_free(c);
 		} else {
 			sock = HB_RUNDIR "/replicate.sock";
@@ -936,7 +939,8 @@ main(int argc, char **argv)
 	}
 	if (check)
 		return 0;
-	hb_log_setup(NULL, NULL, -1, debug >= 0 ? debug : R.conf->debug, TRUE);
+	hb_log_setup(R.conf->logfile, NULL, R.conf->logfacility,
+		     debug >= 0 ? debug : R.conf->debug, TRUE);
 	signal(SIGPIPE, SIG_IGN);
 	if (g_mkdir_with_parents(R.conf->statedir, 0700) < 0) {
 		hb_log(LOG_ERR, "statedir '%s': %s", R.conf->statedir,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <syslog.h>
 #include <glib.h>
 
 #include "hb_err.h"
@@ -29,7 +30,8 @@ test_good(void)
 	const char *t = "# comment\nroot mail /var/mail/vhosts\n"
 		"root accounts /etc/dovecot/users.d  # trailing\n"
 		"peer 10.0.0.2 7790\nlisten 0.0.0.0 7791\nkeyfile /etc/ha.d/k\n"
-		"role source\nmode async\ndelta_threshold 1000\n";
+		"role source\nmode async\ndelta_threshold 1000\n"
+		"logfacility local3\nlogfile /var/log/replicate.log\n";
 	struct repl_conf *c = NULL;
 	char *err = NULL;
 
@@ -41,6 +43,8 @@ test_good(void)
 	g_assert_true(c->source);
 	g_assert_true(c->async);
 	g_assert_cmpuint(c->delta_threshold, ==, 1000);
+	g_assert_cmpint(c->logfacility, ==, LOG_LOCAL3);
+	g_assert_cmpstr(c->logfile, ==, "/var/log/replicate.log");
 	repl_conf_free(c);
 }
 
@@ -53,6 +57,7 @@ test_bad(void)
 	bad("root a /x\nroot a /y\n", "r.conf:2: duplicate");
 	bad("peer host 70000\n", "r.conf:1: bad port");
 	bad("role master\n", "r.conf:1: role");
+	bad("logfacility kern\n", "r.conf:1: unknown logfacility");
 	bad("root mail /x\n", "no 'keyfile'");
 	bad("keyfile /k\n", "no 'root'");
 	bad("root mail /x\nkeyfile\n", "r.conf:2: 'keyfile' takes 1");

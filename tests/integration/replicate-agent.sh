@@ -40,4 +40,4 @@ OCF_RESKEY_config=/nonexistent expect 6 nt_exec a "$AG" validate-all
 # the daemon the agent started is ours to stop
 pid=$(pgrep -f "replicate -c $NT_TMP/a.conf" | head -1)
 [ -n "$pid" ] && kill "$pid"
-nt_pass
+rp_pass

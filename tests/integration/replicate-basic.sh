@@ -42,6 +42,15 @@ rp_assert_same "account edits" 1
 [ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
 	nt_fail "mode/mtime not replicated"
 
+# chmod alone goes as an ATTR operation, not as content
+before=$(rp_ctl a status | sed 's/.*bytes_out=//')
+chmod 600 "$A/accounts/passwd"
+rp_sync a || nt_fail "barrier after chmod"
+[ "$(stat -c %a "$NT_TMP/b/accounts/passwd")" = 600 ] || nt_fail "chmod not replicated"
+after=$(rp_ctl a status | sed 's/.*bytes_out=//')
+[ $((after - before)) -lt 500 ] || nt_fail "chmod sent $((after - before)) bytes"
+nt_log "chmod replicated with $((after - before)) bytes"
+
 # deleting a whole user
 rm -rf "$A/mail/example.com/bob"
 rp_sync a || nt_fail "barrier after user delete"
@@ -63,4 +72,4 @@ sleep 2
 [ -e "$NT_TMP/b/mail/x/file" ] && nt_fail "unauthenticated peer wrote to the replica"
 grep -q "closed" "$NT_TMP"/b.log.* || nt_fail "replica did not log the refused session"
 nt_log "peer with a wrong key refused: $(grep -h closed "$NT_TMP"/b.log.* | tail -1)"
-nt_pass
+rp_pass

@@ -38,4 +38,4 @@ rp_assert_same "catch-up delta" 1
 sent=$(( $(bytes) - before ))
 nt_log "catch-up of the changed 50 MB file: $sent bytes"
 [ "$sent" -lt $((size / 20)) ] || nt_fail "catch-up sent $sent bytes: not a delta"
-nt_pass
+rp_pass

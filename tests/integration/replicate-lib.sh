@@ -28,6 +28,7 @@ statedir $NT_TMP/$n/state
 control $NT_TMP/$n/state/ctl
 delta_threshold 65536
 debug ${RP_DEBUG:-0}
+logfacility none
 EOC
 		shift 2>/dev/null || true
 	done
@@ -70,4 +71,16 @@ rp_deliver() {
 		printf 'From: x@%s\nSubject: %s\n\nbody %s\n' "$2" "$u" "$RANDOM" >"$md/tmp/$u"
 		mv "$md/tmp/$u" "$md/new/$u"
 	done
+}
+
+# rp_pass: stop the daemons cleanly (so a sanitizer build reports leaks at
+# exit), fail on any sanitizer report in their logs, then pass.
+rp_pass() {
+	local n
+	for n in "${!RP_PID[@]}"; do rp_kill "$n"; done
+	if grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* 2>/dev/null; then
+		grep -h -A5 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* | head -30
+		nt_fail "sanitizer report in a daemon log"
+	fi
+	nt_pass "$@"
 }

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""replicate-bench: replicate vs rsync (daemon, loopback) vs lsyncd.
+
+Run from the top of an in-tree build:  python3 bench/replicate-bench.py
+Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_DIR (/tmp).
+Measures, in one run:
+  1. initial sync of BENCH_MSGS Maildir messages: time and bytes
+     (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received)
+  2. lag per delivered message (write in tmp/, rename to new/ on the
+     source until the name appears in new/ on the replica, via inotify)
+     at 50/s and 500/s, every 5th delivery followed by a flag rename and
+     every 10th by an expunge: replicate, lsyncd default, lsyncd delay 0
+  3. bytes for a one-line change in a 50 MB file: replicate vs rsync
+Prints figures and ratios.  Everything runs on 127.0.0.1 under BENCH_DIR;
+all processes started here are stopped by PID at the end.
+"""
+import ctypes, os, random, shutil, signal, struct, subprocess, sys, threading, time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BIN = os.environ.get("REPLICATE_BIN", os.path.join(TOP, "replicate", "replicate"))
+N = int(os.environ.get("BENCH_MSGS", "20000"))
+SECS = float(os.environ.get("BENCH_SECS", "5"))
+W = os.path.join(os.environ.get("BENCH_DIR", "/tmp"), "replbench.%d" % os.getpid())
+PORT_R, PORT_A, PORT_B = 17890, 17891, 17892
+procs = []
+
+
+def start(args, log):
+    p = subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    procs.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def wait_for(cond, secs):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def trees_equal(a, b):
+    r = subprocess.run(["diff", "-rq", "-x", ".replicate.tmp", a, b],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+def make_corpus(root, n, rng):
+    users = max(1, n // 500)
+    total = 0
+    for i in range(n):
+        md = os.path.join(root, "example.com", "user%03d" % (i % users), "Maildir")
+        if i < users:
+            for s in ("tmp", "new", "cur"):
+                os.makedirs(os.path.join(md, s), exist_ok=True)
+        size = rng.randint(2000, 60000)
+        body = os.urandom(size * 3 // 4).hex()[:size]
+        name = "%d.M%dP%d.bench" % (1700000000 + i, i, os.getpid())
+        sub = "cur" if i % 3 else "new"
+        with open(os.path.join(md, sub, name + (":2,S" if sub == "cur" else "")), "w") as f:
+            f.write("From: a@example.com\nSubject: %d\n\n%s\n" % (i, body))
+        total += size
+    return total
+
+
+# ---- replicate --------------------------------------------------------------
+
+def repl_conf(name, root, key, listen, peer, role, extra=""):
+    d = os.path.join(W, name)
+    os.makedirs(os.path.join(d, "state"), exist_ok=True)
+    conf = os.path.join(d, "conf")
+    with open(conf, "w") as f:
+        f.write("root mail %s\nlisten 127.0.0.1 %d\npeer 127.0.0.1 %d\nkeyfile %s\n"
+                "role %s\nstatedir %s/state\ncontrol %s/state/ctl\nlogfacility none\n%s" %
+                (root, listen, peer, key, role, d, d, extra))
+    return conf
+
+
+def repl_ctl(conf, *args):
+    return subprocess.run([BIN, "-c", conf, "-w", "600"] + list(args),
+                          capture_output=True, text=True)
+
+
+def repl_pair(src, dst, tag):
+    key = os.path.join(W, "key")
+    if not os.path.exists(key):
+        with open(key, "w") as f:
+            f.write(os.urandom(32).hex())
+    cb = repl_conf(tag + "b", dst, key, PORT_B, PORT_A, "replica")
+    ca = repl_conf(tag + "a", src, key, PORT_A, PORT_B, "source")
+    pb = start([BIN, "-c", cb], os.path.join(W, tag + "b.log"))
+    wait_for(lambda: os.path.exists(os.path.join(W, tag + "b", "state", "ctl")), 5)
+    t0 = time.time()
+    pa = start([BIN, "-c", ca], os.path.join(W, tag + "a.log"))
+    wait_for(lambda: os.path.exists(os.path.join(W, tag + "a", "state", "ctl")), 5)
+    return ca, pa, pb, t0
+
+
+def repl_bytes(conf):
+    out = repl_ctl(conf, "status").stdout
+    return int(out.split("bytes_out=")[1].split()[0])
+
+
+# ---- rsync daemon -------------------------------------------------------------
+
+def rsyncd(dst):
+    conf = os.path.join(W, "rsyncd.conf")
+    with open(conf, "w") as f:
+        f.write("use chroot = no\nuid = root\ngid = root\n[mod]\npath = %s\nread only = no\n" % dst)
+    p = start(["rsync", "--daemon", "--no-detach", "--port", str(PORT_R), "--address",
+               "127.0.0.1", "--config", conf], os.path.join(W, "rsyncd.log"))
+    time.sleep(0.5)
+    return p
+
+
+def rsync_once(src, extra=()):
+    t0 = time.time()
+    r = subprocess.run(["rsync", "-a", "--delete", "--stats"] + list(extra) +
+                       [src + "/", "rsync://127.0.0.1:%d/mod/" % PORT_R],
+                       capture_output=True, text=True)
+    dt = time.time() - t0
+    sent = recv = 0
+    for line in r.stdout.splitlines():
+        if line.startswith("Total bytes sent:"):
+            sent = int(line.split(":")[1].replace(",", ""))
+        if line.startswith("Total bytes received:"):
+            recv = int(line.split(":")[1].replace(",", ""))
+    if r.returncode:
+        sys.exit("rsync failed: " + r.stderr)
+    return dt, sent + recv
+
+
+# ---- lag ------------------------------------------------------------------
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Watcher(threading.Thread):
+    """Records when each name appears in dir (IN_MOVED_TO / IN_CREATE)."""
+
+    def __init__(self, d):
+        super().__init__(daemon=True)
+        self.fd = libc.inotify_init()
+        libc.inotify_add_watch(self.fd, d.encode(), 0x80 | 0x100)
+        self.seen = {}
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            buf = os.read(self.fd, 65536)
+            now = time.monotonic()
+            off = 0
+            while off < len(buf):
+                wd, mask, cookie, ln = struct.unpack_from("iIII", buf, off)
+                name = buf[off + 16:off + 16 + ln].rstrip(b"\0").decode()
+                off += 16 + ln
+                self.seen.setdefault(name, now)
+
+
+def lag_run(kind, rate, secs, rng):
+    tag = "%s%d" % (kind, rate)
+    src = os.path.join(W, tag, "src")
+    dst = os.path.join(W, tag, "dst")
+    md_rel = "example.com/lag/Maildir"
+    for r in (src, dst):
+        for s in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(r, md_rel, s))
+    stoppers = []
+    if kind == "replicate":
+        ca, pa, pb, _ = repl_pair(src, dst, tag)
+        repl_ctl(ca, "sync")
+        stoppers = [pa, pb]
+    else:
+        rp = rsyncd(dst)
+        lconf = os.path.join(W, tag + ".lua")
+        delay = "" if kind == "lsyncd" else "delay = 0,"
+        with open(lconf, "w") as f:
+            f.write('settings { nodaemon = true, logfile = "%s/%s.lsyncd.log" }\n'
+                    'sync { default.rsync, source = "%s", target = "rsync://127.0.0.1:%d/mod/", %s }\n'
+                    % (W, tag, src, PORT_R, delay))
+        lp = start(["lsyncd", lconf], os.path.join(W, tag + ".lsyncd.out"))
+        time.sleep(2)  # initial (empty) rsync
+        stoppers = [lp, rp]
+    w = Watcher(os.path.join(dst, md_rel, "new"))
+    w.start()
+    sent = {}
+    md = os.path.join(src, md_rel)
+    n = int(rate * secs)
+    t0 = time.monotonic()
+    delivered = []
+    for i in range(n):
+        target = t0 + i / rate
+        d = target - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+        name = "%d.M%d.lag%d" % (1800000000 + i, i, rate)
+        with open(os.path.join(md, "tmp", name), "w") as f:
+            f.write("Subject: %d\n\n%s\n" % (i, "x" * rng.randint(500, 8000)))
+        os.rename(os.path.join(md, "tmp", name), os.path.join(md, "new", name))
+        sent[name] = time.monotonic()
+        delivered.append(name)
+        if i % 5 == 4 and len(delivered) > 20:   # flag change of an older message
+            old = delivered.pop(0)
+            os.rename(os.path.join(md, "new", old), os.path.join(md, "cur", old + ":2,S"))
+        if i % 10 == 9 and len(delivered) > 20:  # expunge
+            old = delivered.pop(0)
+            os.unlink(os.path.join(md, "new", old))
+    # wait for convergence (lsyncd's default delay is 15 s)
+    ok = wait_for(lambda: all(k in w.seen for k in sent) and trees_equal(src, dst), 60)
+    w.stop = True
+    lags = sorted((w.seen[k] - t) * 1000 for k, t in sent.items() if k in w.seen)
+    for p in stoppers:
+        stop(p)
+    shutil.rmtree(os.path.join(W, tag), ignore_errors=True)
+    if not lags:
+        return None
+    pct = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
+    return dict(n=n, got=len(lags), p50=pct(0.5), p99=pct(0.99), max=lags[-1], same=ok)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: run as root (rsync daemon uid)")
+        return 77
+    for b in ("rsync", "lsyncd"):
+        if not shutil.which(b):
+            print("SKIP: %s not installed (apt-get install rsync lsyncd)" % b)
+            return 77
+    os.makedirs(W)
+    rng = random.Random(1)
+    res = {}
+    try:
+        # 1. initial sync
+        corpus = os.path.join(W, "corpus")
+        total = make_corpus(corpus, N, rng)
+        subprocess.run(["sync"])
+        print("corpus: %d messages, %.0f MB" % (N, total / 1e6))
+        dst = os.path.join(W, "dst-rsync")
+        os.makedirs(dst)
+        rp = rsyncd(dst)
+        dt, by = rsync_once(corpus)
+        t1 = time.time()
+        subprocess.run(["sync"])
+        dts = dt + time.time() - t1
+        stop(rp)
+        res["rsync_init"] = (dt, by)
+        print("initial  rsync daemon   %7.2f s %12d bytes" % (dt, by))
+        print("initial  rsync + sync   %7.2f s  (replicate fsyncs before it acknowledges)" % dts)
+        res["rsync_sync"] = dts
+        dst = os.path.join(W, "dst-repl")
+        os.makedirs(dst)
+        ca, pa, pb, t0 = repl_pair(corpus, dst, "init")
+        r = repl_ctl(ca, "sync")
+        dt = time.time() - t0
+        by = repl_bytes(ca)
+        same = trees_equal(corpus, dst)
+        res["repl_init"] = (dt, by)
+        print("initial  replicate      %7.2f s %12d bytes  (trees equal: %s, sync: %s)"
+              % (dt, by, same, r.stdout.strip()))
+        # 3. one-line change in a 50 MB file (same pair, then rsync)
+        big = os.path.join(corpus, "big.txt")
+        with open(big, "w") as f:
+            for i in range(700000):
+                f.write("line %08d %064x\n" % (i, rng.getrandbits(256)))
+        repl_ctl(ca, "sync")
+        b0 = repl_bytes(ca)
+        subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED/", big])
+        repl_ctl(ca, "sync")
+        dbytes = repl_bytes(ca) - b0
+        stop(pa)
+        stop(pb)
+        same_d = trees_equal(corpus, dst)
+        rdst = os.path.join(W, "dst-rsync")
+        rp = rsyncd(rdst)
+        # bring rsync's copy to the pre-change file, then measure the change
+        subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED AGAIN/", big])
+        rsync_once(corpus)
+        subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED/", big])
+        _, rbytes = rsync_once(corpus)
+        stop(rp)
+        print("delta    replicate %d bytes (trees equal: %s), rsync %d bytes for a one-line change in %d bytes"
+              % (dbytes, same_d, rbytes, os.path.getsize(big)))
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(os.path.join(W, "dst-rsync"), ignore_errors=True)
+        shutil.rmtree(os.path.join(W, "dst-repl"), ignore_errors=True)
+        # 2. lag
+        lag = {}
+        for rate in (50, 500):
+            for kind in ("replicate", "lsyncd0", "lsyncd"):
+                r = lag_run(kind, rate, SECS, rng)
+                lag[(kind, rate)] = r
+                if r:
+                    print("lag %-10s %3d/s: %d msgs, p50 %8.1f ms  p99 %8.1f ms  max %8.1f ms  converged %s"
+                          % (kind, rate, r["n"], r["p50"], r["p99"], r["max"], r["same"]))
+                else:
+                    print("lag %-10s %3d/s: nothing arrived" % (kind, rate))
+        print("\nratios (replicate / peer; < 1 is better for replicate)")
+        ri, rr = res["repl_init"], res["rsync_init"]
+        print("  initial sync time  vs rsync: %.2f   bytes: %.2f   time vs rsync+sync: %.2f"
+              % (ri[0] / rr[0], ri[1] / rr[1], ri[0] / res["rsync_sync"]))
+        print("  one-line delta bytes vs rsync: %.2f" % (dbytes / max(1, rbytes)))
+        for rate in (50, 500):
+            me = lag[("replicate", rate)]
+            for peer in ("lsyncd0", "lsyncd"):
+                o = lag[(peer, rate)]
+                if me and o:
+                    print("  lag p50/p99 at %d/s vs %-8s: %.3f / %.3f" %
+                          (rate, peer, me["p50"] / o["p50"], me["p99"] / o["p99"]))
+        me = lag[("replicate", 500)]
+        if me:
+            print("targets at 500/s: p50 %.1f ms (<= 10: %s), p99 %.1f ms (<= 50: %s); "
+                  "initial sync %s rsync; delta bytes %s rsync" %
+                  (me["p50"], me["p50"] <= 10, me["p99"], me["p99"] <= 50,
+                   "<=" if ri[0] <= rr[0] else ">", "<=" if dbytes <= rbytes else ">"))
+    finally:
+        for p in procs:
+            stop(p)
+        shutil.rmtree(W, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
