@@ -21,7 +21,8 @@ hb_frame_next(const guint8 *buf, size_t len, size_t *out_used,
 	 * on: a complete frame behind it means the candidate was noise, so a
 	 * bogus length can never stall the line. */
 	for (;;) {
-		const guint8 *stx = memchr(buf + pos, STX, len - pos);
+		const guint8 *stx = pos < len ? memchr(buf + pos, STX, len - pos) :
+			NULL;
 		size_t i, plen = 0;
 
 		if (stx == NULL) {

@@ -6,6 +6,7 @@
 #       own mount, UTS and PID namespaces with private /etc/ha.d,
 #       /var/lib/heartbeat and /run, hostname NAME, and an init that
 #       reaps.  Heartbeat logs to $NT_TMP/NAME/ha-log.
+#       HBR_HOSTS=FILE: bind-mounted on /etc/hosts before Heartbeat starts.
 #   hbr_exec NAME cmd...   run inside the node (cl_status, hb_standby, ...)
 #   hbr_kill NAME          kill -9 every heartbeat process of the node
 HB_REAL=/usr/libexec/heartbeat/heartbeat
@@ -38,6 +39,7 @@ mount --bind $d/etc /etc/ha.d
 mount --bind $d/var /var/lib/heartbeat
 mount --bind $d/core_pattern /proc/sys/kernel/core_pattern
 mount --bind $d/core_uses_pid /proc/sys/kernel/core_uses_pid
+${HBR_HOSTS:+mount --bind $HBR_HOSTS /etc/hosts}
 $HB_REAL
 set +e
 while :; do sleep 1 & wait \$!; done

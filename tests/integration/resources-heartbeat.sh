@@ -50,12 +50,13 @@ mkdir -p "$D/etc"
 cp -a /etc/ha.d/. "$D/etc/"
 hbr_prep
 cp() { command cp "$@"; [ "$*" = "-a /etc/ha.d/. $D/etc/" ] && hbr_prep; return 0; }
-hbr_start node1 "$HA_CF" "node1 IPaddr::$VIP/24/eth0 route-switch::10.9.11.254::eth1 postfix::$D/postfix dovecot::$D/dovecot.conf"
-unset -f cp
 # the node's hostname must resolve without DNS (dovecot looks it up at
-# start-up; an unreachable resolver costs seconds per lookup)
+# start-up; an unreachable resolver costs seconds per lookup): in place
+# before Heartbeat starts the resources
 { cat /etc/hosts; echo "10.9.10.1 node1"; } >"$D/hosts"
-hbr_exec node1 mount --bind "$D/hosts" /etc/hosts || nt_fail "cannot give node1 a hosts file"
+HBR_HOSTS=$D/hosts hbr_start node1 "$HA_CF" "node1 IPaddr::$VIP/24/eth0 route-switch::10.9.11.254::eth1 postfix::$D/postfix dovecot::$D/dovecot.conf"
+unset -f cp
+nt_wait 5 hbr_exec node1 grep -q "10.9.10.1 node1" /etc/hosts || nt_fail "cannot give node1 a hosts file"
 cmp -s "$R/IPaddr" "$D/etc/resource.d/IPaddr" || nt_fail "our IPaddr not in Heartbeat's resource.d"
 banner() { rm_smtp_banner client $VIP 2>/dev/null | grep -q "^220 node1 ESMTP"; }
 nt_wait 30 banner || nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
