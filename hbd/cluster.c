@@ -239,8 +239,6 @@ hbd_cluster_free(hbd_cluster *c)
 		g_source_remove(c->send_timer);
 	if (c->check_timer)
 		g_source_remove(c->check_timer);
-	if (c->rexmit_timer)
-		g_source_remove(c->rexmit_timer);
 	g_queue_free_full(c->history, (GDestroyNotify)hist_free);
 	g_ptr_array_unref(c->nodes);
 	g_ptr_array_unref(c->media);
@@ -360,6 +358,8 @@ cluster_send_status(hbd_cluster *c)
 		       c->watchdog_path, g_strerror(errno));
 }
 
+static void cluster_recheck(hbd_cluster *c);
+
 static void
 node_set_status(hbd_cluster *c, hbd_node *n, hbd_nstatus st)
 {
@@ -370,6 +370,7 @@ node_set_status(hbd_cluster *c, hbd_node *n, hbd_nstatus st)
 	n->status = st;
 	if (st == HBD_NODE_DEAD)
 		g_hash_table_remove_all(n->gaps);
+	cluster_recheck(c);	/* its deadline may have changed */
 	if (c->status_hook)
 		c->status_hook(c, n, old, c->hook_ud);
 }
@@ -386,7 +387,7 @@ burst_ok(gint64 *last)
 }
 
 static void
-cluster_link_rx(hbd_node *n, const char *link)
+cluster_link_rx(hbd_cluster *c, hbd_node *n, const char *link)
 {
 	guint i;
 
@@ -399,6 +400,7 @@ cluster_link_rx(hbd_node *n, const char *link)
 		if (!l->up) {
 			l->up = TRUE;
 			hb_log(LOG_INFO, "Link %s:%s up.", n->name, l->name);
+			cluster_recheck(c);
 		}
 	}
 }
@@ -518,8 +520,11 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 		hb_log(LOG_WARNING, "Late heartbeat: Node %s: interval %"
 		       G_GINT64_FORMAT " ms", n->name, now - n->last_status);
 	n->last_status = now;
-	if (hb_msg_get_hex(m, "dt", &dt) && dt >= 10 && dt <= 3600000)
+	if (hb_msg_get_hex(m, "dt", &dt) && dt >= 10 && dt <= 3600000 &&
+	    dt != n->dead_ms) {
 		n->dead_ms = (guint)dt;
+		cluster_recheck(c);
+	}
 	if (hb_msg_get(m, "pingscore") != NULL)
 		c->peer_ping_score = atoi(hb_msg_get(m, "pingscore"));
 	if (strcmp(st, "active") == 0)
@@ -659,7 +664,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	if (!ns && !cluster_seq_accept(c, n, seq, &replay)) {
 		if (!replay) {
 			c->cnt.dup++;
-			cluster_link_rx(n, link);
+			cluster_link_rx(c, n, link);
 			return;
 		}
 		c->cnt.replay++;
@@ -672,7 +677,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	}
 	c->cnt.accepted++;
 	n->heard = TRUE;
-	cluster_link_rx(n, link);
+	cluster_link_rx(c, n, link);
 
 	if (!ns && seq % 10 == n->ack_trigger &&
 	    g_hash_table_size(n->gaps) == 0 && !c->shutting_down)
@@ -768,73 +773,143 @@ cluster_comm_up(hbd_cluster *c)
 	cluster_send_status(c);
 }
 
-static gboolean
-check_timer_cb(gpointer data)
-{
-	hbd_cluster *c = data;
-	gint64 now = now_ms();
-	gboolean all_known = TRUE;
-	guint i, j;
+/* Dead-node detection runs on a one-shot timer armed for the earliest
+ * moment a node or link could time out, so a death is declared within a
+ * millisecond of its deadline and an idle cluster wakes about once per
+ * deadtime for it.  Deadlines only move later as packets arrive, so the
+ * receive path never touches the timer; events that can bring a deadline
+ * closer (a node or link coming back, a new deadtime, comm up) re-arm. */
+static gboolean check_timer_cb(gpointer data);
 
-	/* Not scheduled for a long time (SIGSTOP, swap storm): what the peer
-	 * sent meanwhile is still queued on our sockets.  Give it a
-	 * keepalive or two to be read before declaring anyone dead. */
-	if (c->last_check != 0 &&
-	    now - c->last_check > MAX(4 * (gint64)c->check_ms, 200)) {
+#define CHECK_MAX_MS 1000	/* re-evaluate at least this often */
+
+/* The process was not scheduled for a long time (SIGSTOP, swap storm) if
+ * a timer runs far behind its due time: what the peer sent meanwhile is
+ * still queued on our sockets.  Give it a keepalive or two to be read
+ * before declaring anyone dead. */
+static void
+cluster_sched_check(hbd_cluster *c, gint64 now, gint64 due)
+{
+	if (due != 0 && now - due > MAX(4 * (gint64)c->send_ms, 200)) {
 		hb_log(LOG_WARNING, "hbd was not scheduled for %" G_GINT64_FORMAT
-		       " ms: deferring dead-node checks", now - c->last_check);
+		       " ms: deferring dead-node checks", now - due);
 		c->grace_until = now + 2 * c->cfg->keepalive_ms;
 	}
-	c->last_check = now;
-	if (now < c->grace_until)
-		return G_SOURCE_CONTINUE;
+}
 
+static gint64
+node_timeout(hbd_cluster *c, const hbd_node *n)
+{
+	if (n->is_ping || (n->heard && c->comm_up) || c->comm_up)
+		return n->dead_ms;
+	return c->cfg->initdead_ms;
+}
+
+/* Checks every node and link at now; returns the next deadline. */
+static gint64
+cluster_check(hbd_cluster *c, gint64 now)
+{
+	gboolean all_known = TRUE;
+	gint64 next = now + CHECK_MAX_MS;
+	guint i, j;
+
+	if (now < c->grace_until)
+		return c->grace_until;
 	for (i = 0; i < c->nodes->len; i++) {
 		hbd_node *n = g_ptr_array_index(c->nodes, i);
 		gint64 ref, timeout;
 
 		if (n->is_self)
 			continue;
-		timeout = c->comm_up || n->is_ping ? n->dead_ms :
-			c->cfg->initdead_ms;
-		if (n->heard && c->comm_up)
-			timeout = n->dead_ms;
+		timeout = node_timeout(c, n);
 		ref = n->last_status ? n->last_status : c->start_ms;
-		if (n->status != HBD_NODE_DEAD && now - ref > timeout &&
+		if (n->status != HBD_NODE_DEAD &&
 		    (!n->is_ping || c->pinging)) {
-			hb_log(LOG_WARNING, "node %s: is dead", n->name);
-			node_set_status(c, n, HBD_NODE_DEAD);
+			if (now - ref > timeout) {
+				hb_log(LOG_WARNING, "node %s: is dead", n->name);
+				node_set_status(c, n, HBD_NODE_DEAD);
+			} else
+				next = MIN(next, ref + timeout + 1);
 		}
 		for (j = 0; j < n->links->len; j++) {
 			hbd_link *l = g_ptr_array_index(n->links, j);
 
-			if (l->up && now - l->last_rx > timeout) {
+			if (!l->up)
+				continue;
+			if (now - l->last_rx > timeout) {
 				l->up = FALSE;
 				hb_log(LOG_INFO, "Link %s:%s dead.", n->name,
 				       l->name);
-			}
+			} else
+				next = MIN(next, l->last_rx + timeout + 1);
 		}
 		if (!n->is_ping && !n->heard && n->status != HBD_NODE_DEAD)
 			all_known = FALSE;
 	}
 	if (!c->comm_up && all_known)
 		cluster_comm_up(c);
-	return G_SOURCE_CONTINUE;
+	if (!c->comm_up)	/* comm up is decided here: poll for it */
+		next = MIN(next, now + c->check_ms);
+	return next;
 }
+
+static void
+cluster_arm_check(hbd_cluster *c, gint64 now, gint64 due)
+{
+	if (c->check_timer != 0)
+		g_source_remove(c->check_timer);
+	c->check_due = due;
+	c->check_timer = g_timeout_add_full(HBD_PRIO_MEDIA,
+					    (guint)MAX(due - now, 0),
+					    check_timer_cb, c, NULL);
+}
+
+/* A deadline may have come closer: check again at once. */
+static void
+cluster_recheck(hbd_cluster *c)
+{
+	gint64 now = now_ms();
+
+	if (c->check_timer != 0 && c->check_due > now)
+		cluster_arm_check(c, now, now);
+}
+
+static gboolean
+check_timer_cb(gpointer data)
+{
+	hbd_cluster *c = data;
+	gint64 now = now_ms(), due = c->check_due, next;
+
+	c->check_timer = 0;
+	cluster_sched_check(c, now, due);
+	next = cluster_check(c, now);
+	if (c->check_timer == 0)	/* not re-armed by a status hook */
+		cluster_arm_check(c, now, next);
+	return G_SOURCE_REMOVE;
+}
+
+static void cluster_ask_rexmit(hbd_cluster *c);
 
 static gboolean
 send_timer_cb(gpointer data)
 {
 	hbd_cluster *c = data;
+	gint64 now = now_ms();
 
+	cluster_sched_check(c, now, c->last_tick ? c->last_tick + c->send_ms : 0);
+	c->last_tick = now;
 	cluster_send_status(c);
+	if (now >= c->next_rexmit) {
+		c->next_rexmit = now + c->rexmit_ms;
+		cluster_ask_rexmit(c);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-rexmit_timer_cb(gpointer data)
+/* Ask again for what is missing (at most every rexmit_ms). */
+static void
+cluster_ask_rexmit(hbd_cluster *c)
 {
-	hbd_cluster *c = data;
 	guint i;
 
 	for (i = 0; i < c->nodes->len; i++) {
@@ -859,7 +934,6 @@ rexmit_timer_cb(gpointer data)
 			sent++;
 		}
 	}
-	return G_SOURCE_CONTINUE;
 }
 
 void
@@ -898,9 +972,7 @@ hbd_cluster_start(hbd_cluster *c)
 	c->send_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 10));
 	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->send_ms,
 					   send_timer_cb, c, NULL);
-	c->check_timer = g_timeout_add_full(HBD_PRIO_MEDIA, check_ms,
-					    check_timer_cb, c, NULL);
-	c->rexmit_timer = g_timeout_add_full(HBD_PRIO_MEDIA,
-					     MAX(c->cfg->max_rexmit_delay_ms, 50),
-					     rexmit_timer_cb, c, NULL);
+	c->rexmit_ms = MAX(c->cfg->max_rexmit_delay_ms, 50);
+	c->next_rexmit = now_ms() + c->rexmit_ms;
+	cluster_arm_check(c, now_ms(), now_ms() + check_ms);
 }

@@ -94,10 +94,14 @@ struct hbd_cluster {
 	gboolean comm_up;
 	gint64 start_ms;
 	gint64 last_status_sent;
-	guint send_timer, check_timer, rexmit_timer;
-	guint check_ms;
+	guint send_timer, check_timer;
+	guint check_ms;		/* check interval until comm up */
+	gint64 check_due;	/* when check_timer fires */
+	guint rexmit_ms;
+	gint64 next_rexmit;
+	gint64 last_tick;	/* last send_timer run */
 	guint send_ms;		/* status interval: keepalive, or deadtime/10 */
-	gint64 last_check, grace_until;	/* freeze detection */
+	gint64 grace_until;	/* freeze detected: no deaths until then */
 	hbd_counters cnt;
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */
 	gint64 oldgen_log_ms;

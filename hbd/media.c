@@ -327,12 +327,27 @@ hbd_medium_open(const hb_media_cfg *cfg, hbd_media_rx_fn rx, void *ud,
 		hbd_medium_free(m);
 		return -EINVAL;
 	}
-	m->watch = g_unix_fd_add_full(HBD_PRIO_MEDIA_RX, m->recv_fd, G_IO_IN,
-				      cfg->type == HB_MEDIA_SERIAL ?
-				      media_serial_readable_cb :
-				      media_udp_readable_cb, m, NULL);
+	m->watch = hbd_fd_add(HBD_PRIO_MEDIA_RX, m->recv_fd, G_IO_IN,
+			      cfg->type == HB_MEDIA_SERIAL ?
+			      media_serial_readable_cb :
+			      media_udp_readable_cb, m);
 	*out = m;
 	return 0;
+}
+
+guint
+hbd_fd_add(int prio, int fd, GIOCondition cond, GUnixFDSourceFunc cb,
+	   gpointer ud)
+{
+	GSource *src = g_unix_fd_source_new(fd, cond);
+	guint id;
+
+	g_source_set_priority(src, prio);
+	g_source_set_can_recurse(src, TRUE);
+	g_source_set_callback(src, (GSourceFunc)(void (*)(void))cb, ud, NULL);
+	id = g_source_attach(src, NULL);
+	g_source_unref(src);
+	return id;
 }
 
 void
@@ -345,10 +360,9 @@ hbd_medium_send(hbd_medium *m, const void *pkt, size_t len)
 		}
 		hb_frame_put(m->txbuf, pkt, len);
 		if (m->txwatch == 0)
-			m->txwatch = g_unix_fd_add_full(HBD_PRIO_MEDIA,
-							m->send_fd, G_IO_OUT,
-							media_serial_writable_cb,
-							m, NULL);
+			m->txwatch = hbd_fd_add(HBD_PRIO_MEDIA, m->send_fd,
+						G_IO_OUT,
+						media_serial_writable_cb, m);
 		m->tx_packets++;
 		return;
 	}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <glib.h>
+#include <glib-unix.h>
 #include "hacf.h"
 
 /* Heartbeat timers run above everything else; reading the media runs
@@ -21,6 +22,13 @@
  * sent before it checks for dead nodes. */
 #define HBD_PRIO_MEDIA (G_PRIORITY_HIGH - 10)
 #define HBD_PRIO_MEDIA_RX (HBD_PRIO_MEDIA - 5)
+
+/* g_unix_fd_add_full() for the hot paths: the source is marked
+ * recursable, so GLib does not take its fd out of the poll set and put it
+ * back (two eventfd writes and an extra poll) around every dispatch.  The
+ * callback must not run the main loop itself. */
+guint hbd_fd_add(int prio, int fd, GIOCondition cond, GUnixFDSourceFunc cb,
+		 gpointer ud);
 
 typedef struct hbd_medium hbd_medium;
 typedef void (*hbd_media_rx_fn)(hbd_medium *m, const guint8 *pkt, size_t len,

@@ -121,8 +121,7 @@ hbd_ping_new(hbd_cluster *c)
 	p->c = c;
 	p->fd = fd;
 	p->id = (guint16)(getpid() ^ g_random_int());
-	p->watch = g_unix_fd_add_full(HBD_PRIO_MEDIA_RX, fd, G_IO_IN, ping_recv_cb,
-				      p, NULL);
+	p->watch = hbd_fd_add(HBD_PRIO_MEDIA_RX, fd, G_IO_IN, ping_recv_cb, p);
 	p->timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->cfg->keepalive_ms,
 				      ping_send_cb, p, NULL);
 	c->pinging = TRUE;

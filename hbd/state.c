@@ -15,8 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <sys/random.h>
 
 #include "state.h"
 
@@ -88,9 +87,14 @@ hbd_state_uuid(const char *statedir, const char *nodename, gboolean from_name,
 	int rc;
 
 	if (from_name) {
-		guint8 md[SHA256_DIGEST_LENGTH];
+		guint8 md[32];
+		gsize mdlen = sizeof(md);
+		GChecksum *h = g_checksum_new(G_CHECKSUM_SHA256);
 
-		SHA256((const guint8 *)nodename, strlen(nodename), md);
+		g_checksum_update(h, (const guchar *)nodename,
+				  strlen(nodename));
+		g_checksum_get_digest(h, md, &mdlen);
+		g_checksum_free(h);
 		memcpy(out_uuid, md, HBD_UUID_LEN);
 		return 0;
 	}
@@ -101,7 +105,7 @@ hbd_state_uuid(const char *statedir, const char *nodename, gboolean from_name,
 	}
 	if (g_mkdir_with_parents(statedir, 0755) != 0)
 		return -errno;
-	if (RAND_bytes(uuid, sizeof(uuid)) != 1)
+	if (getrandom(uuid, sizeof(uuid), 0) != (ssize_t)sizeof(uuid))
 		return -EIO;
 	rc = state_write_atomic(statedir, "hb_uuid", uuid, sizeof(uuid));
 	if (rc != 0)

@@ -13,10 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "authkeys.h"
 #include "hb_err.h"
 
@@ -47,12 +43,12 @@ hb_authkeys_free(hb_authkeys *k)
 		return;
 	for (i = 0; i < HB_AUTH_MAXKEYS; i++) {
 		if (k->keys[i].key != NULL) {
-			OPENSSL_cleanse(k->keys[i].key,
+			explicit_bzero(k->keys[i].key,
 					strlen(k->keys[i].key));
 			g_free(k->keys[i].key);
 		}
 	}
-	OPENSSL_cleanse(k, sizeof(*k));
+	explicit_bzero(k, sizeof(*k));
 	g_free(k);
 }
 
@@ -227,7 +223,7 @@ hb_authkeys_parse(const char *path, const char *buf, size_t len,
 		}
 		pos = end + 1;
 	}
-	OPENSSL_cleanse(line, sizeof(line));
+	explicit_bzero(line, sizeof(line));
 	if (nerr == 0 && auth_line == 0) {
 		hb_diag_error(d, path, 0, "Missing auth directive");
 		nerr++;
@@ -301,7 +297,7 @@ hb_authkeys_load(const char *path, hb_authkeys **out, hb_diag *d)
 	}
 	rc = hb_authkeys_parse(path, buf, got, out, d);
 done:
-	OPENSSL_cleanse(buf, HB_AUTHKEYS_MAXFILE + 1);
+	explicit_bzero(buf, HB_AUTHKEYS_MAXFILE + 1);
 	g_free(buf);
 	close(fd);
 	return rc;
@@ -325,13 +321,31 @@ ak_crc32(const unsigned char *p, size_t len)
 	return ~crc;
 }
 
+/* HMAC-MD5 and HMAC-SHA1 (RFC 2104) come from GLib's GHmac: hbd, which
+ * needs nothing else from a crypto library, does not map libcrypto at all
+ * (about 1.6 MB of resident memory, most of it just for being linked). */
+#define AK_MAXMD 20
+
+static unsigned int
+ak_hmac(gboolean sha1, const char *key, const void *data, size_t len,
+	unsigned char md[AK_MAXMD])
+{
+	GHmac *h = g_hmac_new(sha1 ? G_CHECKSUM_SHA1 : G_CHECKSUM_MD5,
+			      (const guchar *)key, strlen(key));
+	gsize mdlen = AK_MAXMD;
+
+	g_hmac_update(h, data, len);
+	g_hmac_get_digest(h, md, &mdlen);
+	g_hmac_unref(h);
+	return (unsigned int)mdlen;
+}
+
 int
 hb_auth_compute(const hb_authkeys *k, int idx, const void *data,
 		size_t len, char out[HB_AUTH_MAXSTR])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	const EVP_MD *evp;
+	unsigned char md[AK_MAXMD];
+	unsigned int mdlen;
 	int off;
 	unsigned int i;
 
@@ -343,16 +357,30 @@ hb_auth_compute(const hb_authkeys *k, int idx, const void *data,
 			   (unsigned long)ak_crc32(data, len));
 		return 0;
 	}
-	evp = k->keys[idx].method == HB_AUTH_SHA1 ? EVP_sha1() : EVP_md5();
-	if (HMAC(evp, k->keys[idx].key, (int)strlen(k->keys[idx].key),
-		 data, len, md, &mdlen) == NULL)
-		return -EIO;
+	mdlen = ak_hmac(k->keys[idx].method == HB_AUTH_SHA1,
+			k->keys[idx].key, data, len, md);
 	off = g_snprintf(out, HB_AUTH_MAXSTR, "%d ", idx);
-	for (i = 0; i < mdlen; i++)
-		g_snprintf(out + off + 2 * i, HB_AUTH_MAXSTR - off - 2 * i,
-			   "%02x", md[i]);
-	OPENSSL_cleanse(md, sizeof(md));
+	for (i = 0; i < mdlen; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		out[off + 2 * i] = hex[md[i] >> 4];
+		out[off + 2 * i + 1] = hex[md[i] & 15];
+	}
+	out[off + 2 * mdlen] = '\0';
+	explicit_bzero(md, sizeof(md));
 	return 0;
+}
+
+/* constant-time comparison: a forger learns nothing from the timing */
+static gboolean
+ak_equal(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
 }
 
 int
@@ -378,7 +406,7 @@ hb_auth_verify(const hb_authkeys *k, const char *authstr,
 	rc = hb_auth_compute(k, idx, data, len, want);
 	if (rc < 0)
 		return rc;
-	if (strlen(want) != n || CRYPTO_memcmp(want, authstr, n) != 0)
+	if (strlen(want) != n || !ak_equal(want, authstr, n))
 		return HB_EAUTH;
 	return 0;
 }

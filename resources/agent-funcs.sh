@@ -40,7 +40,7 @@ ag_log() {
 	line="$AG_NAME: $lvl: $*"
 	echo "$line" >&2
 	if [ -n "${HA_LOGFILE:-}" ]; then
-		printf '%s %s\n' "$(date '+%Y/%m/%d_%H:%M:%S')" "$line" \
+		printf '%(%Y/%m/%d_%H:%M:%S)T %s\n' -1 "$line" \
 			>>"$HA_LOGFILE" 2>/dev/null
 	fi
 	if command -v logger >/dev/null 2>&1 && [ -z "${HA_LOGFILE:-}" ] &&
@@ -54,20 +54,25 @@ ag_info() { ag_log info "$@"; }
 
 # ag_rundir: per network namespace state directory (nodes in test
 # namespaces share the file system but not the network stack).
+# (computed once per run: agents sit on the failover path, so they fork
+# as little as they can)
 ag_rundir() {
-	local ns
-	ns=$(stat -L -c %i /proc/self/ns/net 2>/dev/null || echo 0)
-	local d="${HB_AGENT_RUNDIR:-${HB_RUNDIR:-/run/hbd}/agents}/net$ns"
-	mkdir -p "$d" 2>/dev/null || { d=/tmp/hbd-agents.net$ns; mkdir -p "$d"; }
-	echo "$d"
+	if [ -z "${AG_RUNDIR:-}" ]; then
+		local ns
+		ns=$(stat -L -c %i /proc/self/ns/net 2>/dev/null || echo 0)
+		AG_RUNDIR="${HB_AGENT_RUNDIR:-${HB_RUNDIR:-/run/hbd}/agents}/net$ns"
+		[ -d "$AG_RUNDIR" ] || mkdir -p "$AG_RUNDIR" 2>/dev/null ||
+			{ AG_RUNDIR=/tmp/hbd-agents.net$ns; mkdir -p "$AG_RUNDIR"; }
+	fi
+	echo "$AG_RUNDIR"
 }
 
 # ag_libexec_file NAME: a helper in $HB_LIBEXECDIR, next to the agent
 # (in-tree build) or in
 # the installed libexec directory.
 ag_libexec_file() {
-	local here d
-	here=$(cd "$(dirname "$0")" && pwd)
+	local here=. d
+	case "$0" in */*) here=${0%/*} ;; esac
 	for d in "${HB_LIBEXECDIR:-}" "$here" "@pkglibexecdir@"; do
 		if [ -n "$d" ] && [ -x "$d/$1" ] && [ -f "$d/$1" ]; then
 			echo "$d/$1"
