@@ -12,6 +12,7 @@
 # arguments precede the action (always a Heartbeat call).
 #
 # Contract for the agent: define ag_meta_data, ag_start, ag_stop,
+# AG_ACTION holds the action being run.
 # ag_monitor (returns $OCF_SUCCESS / $OCF_NOT_RUNNING / error), ag_validate,
 # and ag_params_from_args "$@" (maps Heartbeat args to OCF_RESKEY_*), then
 # call ag_main "$@".
@@ -105,6 +106,7 @@ ag_main() {
 	fi
 	if [ "$AG_OCF" = 1 ]; then
 		action=${1:-}
+		AG_ACTION=$action
 		ag_ocf "$action"
 		exit $?
 	fi
@@ -119,6 +121,7 @@ ag_main() {
 		i=$((i + 1))
 	done
 	ag_params_from_args "${args[@]}" || exit 1
+	AG_ACTION=$action
 	ag_hb "$action"
 	exit $?
 }
