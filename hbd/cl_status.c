@@ -94,16 +94,18 @@ usage(void)
 		"Options: -m human readable output\n");
 }
 
-int
-main(int argc, char **argv)
+/* What a command allocated; freed by main after it. */
+static node_row *rows;
+static char *buf, *data;
+static char **args;
+
+static int
+cl_status(int argc, char **argv)
 {
 	const char *cmd;
 	gboolean verbose = FALSE, only_normal = FALSE, only_ping = FALSE;
 	char *param = NULL;
-	char **args;
 	int nargs = 0, i, count, rc;
-	node_row *rows = NULL;
-	char *buf = NULL, *data = NULL;
 	node_row *n;
 
 	if (argc < 2) {
@@ -299,4 +301,22 @@ main(int argc, char **argv)
 	}
 	usage();
 	return RC_PARAM;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc = cl_status(argc, argv);
+	node_row *r;
+
+	for (r = rows; r != NULL && r->name != NULL; r++) {
+		g_free(r->name);
+		g_free(r->type);
+		g_free(r->status);
+	}
+	g_free(rows);
+	g_free(buf);
+	g_free(data);
+	g_free(args);
+	return rc;
 }

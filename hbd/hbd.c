@@ -298,25 +298,28 @@ main(int argc, char **argv)
 		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
 		return EXIT_NOTCONFIGURED;
 	}
-	if (opts.check) {
-		printf("%s: configuration OK (node %s)\n", opts.confdir, node);
-		return 0;
-	}
-	if (opts.dump) {
-		g_autoptr(GString) out = g_string_new(NULL);
+	if (opts.check || opts.dump) {
+		if (opts.check)
+			printf("%s: configuration OK (node %s)\n", opts.confdir,
+			       node);
+		else {
+			g_autoptr(GString) out = g_string_new(NULL);
 
-		hb_config_dump(cfg, out);
-		fputs(out->str, stdout);
-		return 0;
+			hb_config_dump(cfg, out);
+			fputs(out->str, stdout);
+		}
+		rc = 0;
+		goto free_keys;
 	}
+	rc = 1;
 	if (!opts.foreground && daemon(0, 0) != 0) {
 		perror("daemon");
-		return 1;
+		goto free_keys;
 	}
 	hb_log_setup(cfg->logfile, cfg->debugfile, cfg->logfacility,
 		     MAX(opts.debug, cfg->debug), opts.foreground);
 	if (write_pidfile() != 0)
-		return 1;
+		goto free_keys;
 	hb_log(LOG_INFO, "Configuration validated. Starting hbd %s (node %s).",
 	       PACKAGE_VERSION, node);
 	if (cfg->auto_failback == HB_FAILBACK_LEGACY && rsc != NULL &&
@@ -324,17 +327,17 @@ main(int argc, char **argv)
 		hb_log(LOG_WARNING, "Deprecated 'legacy' auto_failback option "
 		       "selected.");
 
-	rc = hbd_cluster_new(cfg, keys, opts.statedir, node, &cluster, &err);
-	if (rc != 0) {
+	/* the cluster owns keys from here on, also when it fails */
+	if (hbd_cluster_new(cfg, keys, opts.statedir, node, &cluster, &err) != 0) {
 		hb_log(LOG_ERR, "%s", err);
 		unlink(opts.pidfile);
-		return 1;
+		goto free_config;
 	}
-	rc = hbd_control_new(opts.socket, cluster, &ctl, &err);
-	if (rc != 0) {
+	if (hbd_control_new(opts.socket, cluster, &ctl, &err) != 0) {
 		hb_log(LOG_ERR, "%s", err);
 		unlink(opts.pidfile);
-		return 1;
+		hbd_cluster_free(cluster);
+		goto free_config;
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	rm = hbd_rm_new(cluster, rsc, opts.confdir);
@@ -361,4 +364,12 @@ main(int argc, char **argv)
 	unlink(opts.pidfile);
 	hb_log_close();
 	return 0;
+
+free_keys:
+	hb_authkeys_free(keys);
+free_config:
+	hb_config_free(cfg);
+	hb_haresources_free(rsc);
+	g_free(err);
+	return rc;
 }
