@@ -774,6 +774,8 @@ repl_source_pump(void)
 				f.data = buf;
 				f.data_len = r;
 				repl_send(&f);
+				if (S.x != x)	/* the send failed: session down */
+					continue;
 				x->off += r;
 				if (x->off < x->size)
 					continue;
@@ -787,6 +789,8 @@ repl_source_pump(void)
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
 			repl_send(&f);
+			if (S.x != x)	/* the send failed: session down */
+				continue;
 			if (g_hash_table_contains(S.failing, x->path))
 				g_hash_table_insert(S.failing, g_strdup(x->path),
 						    GSIZE_TO_POINTER(f.seq));
