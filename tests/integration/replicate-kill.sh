@@ -8,13 +8,16 @@ source "$(dirname "$0")/replicate-lib.sh"
 rp_setup
 A=$NT_TMP/a
 for u in u1 u2 u3 u4; do rp_deliver a example.org $u 300; done
-head -c 20000000 /dev/urandom >"$A/mail/example.org/u1/Maildir/new/big.M1"
+head -c 60000000 /dev/urandom >"$A/mail/example.org/u1/Maildir/new/big.M1"
 rp_start b
 rp_start a
-# kill the replica while the initial copy runs
-sleep 0.3
-rp_same >/dev/null 2>&1 && nt_fail "the initial copy had finished before the kill: not mid-stream"
+# kill the replica while the initial copy runs: as soon as its first
+# message has landed
+landed() { [ -n "$(find "$NT_TMP/b/mail" -path '*/new/*' -type f -print -quit 2>/dev/null)" ]; }
+nt_wait 10 landed || nt_fail "the initial copy did not start"
 rp_kill b KILL
+# (judged after the kill: comparing first raced with the copy itself)
+rp_same >/dev/null 2>&1 && nt_fail "the initial copy had finished before the kill: not mid-stream"
 nt_log "replica killed -9 mid-stream"
 # every message visible in new/ or cur/ on the replica is complete (equal
 # to the source's copy, which never changes once in new/ or cur/)
