@@ -966,10 +966,12 @@ hbd_cluster_start(hbd_cluster *c)
 	cluster_send_status(c);		/* "init" */
 	node_set_status(c, c->self, HBD_NODE_UP);
 	cluster_send_status(c);
-	/* At least ten heartbeats per deadtime: with deadtime = 5 x keepalive
-	 * a false death at 30 % loss needs 10 losses in a row (p ~ 6e-6)
-	 * instead of 5 (p ~ 2e-3, about one per minute at 100 ms). */
-	c->send_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 10));
+	/* Twelve heartbeats per deadtime: k losses in a row leave a silence
+	 * of (k + 1) sends, so a false death needs 11 (12 without timer
+	 * jitter): at 30 % loss p ~ 2e-6 per packet instead of 0.3^4 with
+	 * sends every keepalive = deadtime / 5 (one false death a minute at
+	 * 100 ms).  With ten per deadtime, 9 losses already reached it. */
+	c->send_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 12));
 	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->send_ms,
 					   send_timer_cb, c, NULL);
 	c->rexmit_ms = MAX(c->cfg->max_rexmit_delay_ms, 50);

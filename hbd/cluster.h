@@ -100,7 +100,7 @@ struct hbd_cluster {
 	guint rexmit_ms;
 	gint64 next_rexmit;
 	gint64 last_tick;	/* last send_timer run */
-	guint send_ms;		/* status interval: keepalive, or deadtime/10 */
+	guint send_ms;		/* status interval: keepalive, or deadtime/12 */
 	gint64 grace_until;	/* freeze detected: no deaths until then */
 	hbd_counters cnt;
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */
