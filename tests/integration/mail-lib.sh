@@ -80,7 +80,11 @@ ml_start() {
 # ml_crash N: the whole node dies at once (every process, its addresses)
 ml_crash() {
 	local p
-	for p in $(ip netns pids "$(nt_ns node$1)"); do kill -9 "$p" 2>/dev/null; done
+	local pids
+	pids=$(ip netns pids "$(nt_ns node$1)")
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	# reap those that are our own jobs, without bash's "Killed" notice
+	for p in $pids; do { wait "$p"; } 2>/dev/null; done
 	nt_exec node$1 ip -4 addr flush dev eth0 label 'eth0:*' 2>/dev/null
 	nt_exec node$1 ip addr del $ML_VIP/24 dev eth0 2>/dev/null
 	rm -rf "$NT_TMP/node$1/repl/ctl" "$NT_TMP/node$1/run"/* "$NT_TMP/node$1/spool/pid/"*.pid
