@@ -34,6 +34,7 @@
 #define RM_SHUTDOWN_LINGER_MS 300
 #define RM_STONITH_TIMEOUT_MS 60000
 #define RM_STONITH_RETRY_MS 5000
+#define RM_HB_CONTEST_S 30	/* a Heartbeat peer that holds on after a heal */
 
 typedef enum rm_state {
 	RM_WAIT,		/* comm not up yet */
@@ -93,10 +94,15 @@ struct hbd_rm {
 	guint fence_timer;
 	gboolean fence_running;
 	int fence_attempts;
+	/* a real Heartbeat peer holds what we hold (after a partition) */
+	gboolean hb_contested;
+	guint hb_contest_timer;
 };
 
 static void rm_group_kick(rm_group *g);
 static void rm_check_batches(hbd_rm *rm);
+static void rm_hb_contest_clear(hbd_rm *rm);
+static void rm_reannounce_all(hbd_rm *rm);
 
 static const char *
 rm_set_name(int s)
@@ -806,6 +812,11 @@ rm_peer_died(hbd_rm *rm, hbd_node *n)
 		(rm->peer_groups == NULL ||
 		 g_hash_table_size(rm->peer_groups) == 0);
 
+	if (rm->hb_contested) {		/* it went away instead of releasing */
+		rm_hb_contest_clear(rm);
+		rm_reannounce_all(rm);
+	}
+
 	if (rm->c->cfg->stonith == NULL) {
 		if (!holds_nothing)
 			hb_log(LOG_WARNING, "No STONITH device configured. "
@@ -904,6 +915,74 @@ rm_reannounce(rm_group *g)
 	}
 }
 
+/* Re-announce every running group we hold (gratuitous ARP). */
+static void
+rm_reannounce_all(hbd_rm *rm)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->want && g->running)
+			rm_reannounce(g);
+	}
+}
+
+static void
+rm_hb_contest_clear(hbd_rm *rm)
+{
+	rm->hb_contested = FALSE;
+	if (rm->hb_contest_timer) {
+		g_source_remove(rm->hb_contest_timer);
+		rm->hb_contest_timer = 0;
+	}
+}
+
+/* The Heartbeat peer kept holding them: fall back to its rule. */
+static gboolean
+rm_hb_contest_timeout_cb(gpointer data)
+{
+	hbd_rm *rm = data;
+
+	rm->hb_contest_timer = 0;
+	if (rm->hb_contested && (rm_hold(rm) & RS_FOREIGN) &&
+	    (rm->other_holds & RS_LOCAL)) {
+		hb_log(LOG_WARNING, "Heartbeat peer still holds its resources: "
+		       "releasing them to their preferred node");
+		rm_set_want(rm, RS_FOREIGN, FALSE);
+		rm_when_settled(rm, rm_announce_cb, NULL);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Partition healing with a real Heartbeat peer.  Heartbeat answers a peer
+ * "returning after partition" by restarting itself, giving up everything
+ * it holds; if we released too there would be no owner at all (between
+ * two Heartbeat nodes: no VIP for 14.7 s).  So we keep what we hold, and
+ * once the peer has let go we re-announce it (the peer's MAC may be in
+ * the clients' ARP caches).  Should the peer hold on for 30 s after all,
+ * our foreign set goes back to it as before. */
+static void
+rm_resolve_heartbeat(hbd_rm *rm, int mine)
+{
+	gboolean both = ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL)) ||
+		((mine & RS_LOCAL) && (rm->other_holds & RS_FOREIGN));
+
+	if (both && !rm->hb_contested) {
+		hb_log(LOG_WARNING, "Both nodes hold resources: keeping ours "
+		       "(a Heartbeat peer gives up its own when it restarts "
+		       "after a partition)");
+		rm->hb_contested = TRUE;
+		rm->hb_contest_timer = g_timeout_add_seconds(
+			RM_HB_CONTEST_S, rm_hb_contest_timeout_cb, rm);
+	} else if (!both && rm->hb_contested) {
+		hb_log(LOG_INFO, "Peer released the contested resources");
+		rm_hb_contest_clear(rm);
+		rm_reannounce_all(rm);
+	}
+}
+
 /* Partition healing: the group's preferred node keeps it. */
 static void
 rm_resolve_conflicts(hbd_rm *rm)
@@ -945,12 +1024,7 @@ rm_resolve_conflicts(hbd_rm *rm)
 			rm_send_resource(rm, NULL, TRUE);
 		return;
 	}
-	if ((mine & RS_FOREIGN) && (rm->other_holds & RS_LOCAL)) {
-		hb_log(LOG_WARNING, "Both nodes hold foreign resources: "
-		       "releasing them to their preferred node");
-		rm_set_want(rm, RS_FOREIGN, FALSE);
-		rm_when_settled(rm, rm_announce_cb, NULL);
-	}
+	rm_resolve_heartbeat(rm, mine);
 }
 
 static gboolean
@@ -1423,6 +1497,8 @@ hbd_rm_free(hbd_rm *rm)
 		g_source_remove(rm->rqst_timer);
 	if (rm->ipfail_timer)
 		g_source_remove(rm->ipfail_timer);
+	if (rm->hb_contest_timer)
+		g_source_remove(rm->hb_contest_timer);
 	rm_fence_cancel(rm);
 	g_list_free_full(rm->batches, g_free);
 	rm_forget_peer(rm);
