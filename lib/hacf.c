@@ -23,6 +23,11 @@
 #include <arpa/inet.h>
 
 #include "hacf.h"
+
+/* One set of blanks everywhere (g_strchomp's, which trims the line, is
+ * the same): a token never keeps a character that a reparse would trim
+ * (the fuzzer found a form feed ending a bcast device). */
+#define HACF_WS " \t\n\v\f\r"
 #include "hacf-private.h"
 #include "hb_err.h"
 
@@ -450,7 +455,7 @@ hacf_dev_ok(hacf_ctx *x, const char *what, const char *dev)
 static void
 h_bcast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 {
-	g_auto(GStrv) t = g_strsplit_set(v, " \t", -1);
+	g_auto(GStrv) t = g_strsplit_set(v, HACF_WS, -1);
 	int i, count = 0;
 
 	if (strcmp(dp->name, "udp") == 0)
@@ -469,7 +474,7 @@ h_bcast(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 static char **
 hacf_words(const char *v, int *out_n)
 {
-	g_auto(GStrv) t = g_strsplit_set(v, " \t", -1);
+	g_auto(GStrv) t = g_strsplit_set(v, HACF_WS, -1);
 	GPtrArray *a = g_ptr_array_new();
 	int i;
 
@@ -651,13 +656,13 @@ h_stonith_host(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 	hb_stonith_cfg *s;
 
 	host = p;
-	hl = strcspn(p, " \t");
+	hl = strcspn(p, HACF_WS);
 	p += hl;
-	p += strspn(p, " \t");
+	p += strspn(p, HACF_WS);
 	type = p;
-	tl = strcspn(p, " \t");
+	tl = strcspn(p, HACF_WS);
 	p += tl;
-	p += strspn(p, " \t");
+	p += strspn(p, HACF_WS);
 	if (hl == 0 || tl == 0) {
 		hacf_err(x, "stonith_host needs at least 2 arguments: "
 			 "fromhost|* type [params...]");
@@ -917,15 +922,15 @@ hacf_line(hacf_ctx *x, char *s)
 
 	if (hash != NULL)
 		*hash = '\0';
-	s += strspn(s, " \t\f\v");
+	s += strspn(s, HACF_WS);
 	g_strchomp(s);
 	if (*s == '\0')
 		return;
 	name = s;
-	rest = s + strcspn(s, " \t");
+	rest = s + strcspn(s, HACF_WS);
 	if (*rest != '\0') {
 		*rest++ = '\0';
-		rest += strspn(rest, " \t");
+		rest += strspn(rest, HACF_WS);
 	}
 	dp = hacf_dir_lookup(name);
 	if (dp == NULL) {
@@ -940,7 +945,7 @@ hacf_line(hacf_ctx *x, char *s)
 		hacf_apply(x, dp, rest);
 		return;
 	} else {
-		g_auto(GStrv) t = g_strsplit_set(rest, ", \t", -1);
+		g_auto(GStrv) t = g_strsplit_set(rest, "," HACF_WS, -1);
 		int i, cnt = 0;
 
 		for (i = 0; t[i] != NULL; i++) {

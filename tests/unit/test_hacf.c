@@ -360,6 +360,29 @@ test_nul_byte(void)
 	hb_diag_free(d);
 }
 
+/* Form feed and vertical tab separate tokens like blanks (found by
+ * fuzz_hacf: a device ending in \f lost it when the dump was reparsed). */
+static void
+test_blanks(void)
+{
+	static const char in[] = "node a\nbcast eth0\f\vprod1\f\n"
+		"keepalive\v2\r\n";
+	hb_diag *d = hb_diag_new();
+	hb_config *c = NULL;
+	const hb_media_cfg *m0, *m1;
+
+	g_assert_cmpint(hb_config_parse("ha.cf", in, sizeof(in) - 1, NULL, &c,
+					d), ==, 0);
+	g_assert_cmpuint(c->media->len, ==, 2);
+	m0 = c->media->pdata[0];
+	m1 = c->media->pdata[1];
+	g_assert_cmpstr(m0->dev, ==, "eth0");
+	g_assert_cmpstr(m1->dev, ==, "prod1");
+	g_assert_cmpuint(c->keepalive_ms, ==, 2000);
+	hb_config_free(c);
+	hb_diag_free(d);
+}
+
 static void
 test_too_big(void)
 {
@@ -683,6 +706,7 @@ main(int argc, char **argv)
 	g_test_add_func("/hacf/defaults-live", test_defaults_live);
 	g_test_add_func("/hacf/errors", test_errors);
 	g_test_add_func("/hacf/nul-byte", test_nul_byte);
+	g_test_add_func("/hacf/blanks", test_blanks);
 	g_test_add_func("/hacf/too-big", test_too_big);
 	g_test_add_func("/hacf/nodes", test_nodes);
 	g_test_add_func("/hacf/values", test_values);
