@@ -54,12 +54,27 @@ cp() { command cp "$@"; [ "$*" = "-a /etc/ha.d/. $D/etc/" ] && hbr_prep; return 
 # start-up; an unreachable resolver costs seconds per lookup): in place
 # before Heartbeat starts the resources
 { cat /etc/hosts; echo "10.9.10.1 node1"; } >"$D/hosts"
-HBR_HOSTS=$D/hosts hbr_start node1 "$HA_CF" "node1 IPaddr::$VIP/24/eth0 route-switch::10.9.11.254::eth1 postfix::$D/postfix dovecot::$D/dovecot.conf"
-unset -f cp
+hb_go() {
+	HBR_HOSTS=$D/hosts hbr_start node1 "$HA_CF" "node1 IPaddr::$VIP/24/eth0 route-switch::10.9.11.254::eth1 postfix::$D/postfix dovecot::$D/dovecot.conf"
+}
+hb_go
 nt_wait 5 hbr_exec node1 grep -q "10.9.10.1 node1" /etc/hosts || nt_fail "cannot give node1 a hosts file"
 cmp -s "$R/IPaddr" "$D/etc/resource.d/IPaddr" || nt_fail "our IPaddr not in Heartbeat's resource.d"
 banner() { rm_smtp_banner client $VIP 2>/dev/null | grep -q "^220 node1 ESMTP"; }
-nt_wait 30 banner || nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
+if ! nt_wait 30 banner; then
+	# Heartbeat 3.0.6's own IPC sometimes breaks under load ("NV failure
+	# (msgfromsteam)"): its resource manager then never runs.  That is
+	# the peer's bug, not the agents': log it and give Heartbeat one
+	# more start.
+	grep -q "NV failure" "$D/var/ha-log" ||
+		nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
+	nt_log "Heartbeat's internal IPC broke (NV failure): restarting Heartbeat once"
+	hbr_kill node1
+	sleep 1
+	hb_go
+	nt_wait 30 banner || nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
+fi
+unset -f cp
 nt_wait 5 bash -c "ip netns exec $(nt_ns node1) ip -o -4 addr show dev eth0 | grep -q '$VIP/24 .*eth0:0'" || nt_fail "VIP label"
 nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping the VIP"
 [ "$(hb_client_mac $VIP)" = "$(hb_mac node1)" ] || nt_fail "client MAC is not node1's"
