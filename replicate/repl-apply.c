@@ -3,13 +3,19 @@
  *
  * Invariants: file content is written to an unnamed file (O_TMPFILE) in
  * the directory it will land in - or, where the file system cannot, to
- * ROOT/.replicate.tmp/ - and only linked (renamed) into place after
- * fchmod, futimens and a syncfs, with a second syncfs after the link: no
- * partial file is ever visible under its real name, and a crash leaves no
- * temporary name behind.  (One shared temp directory put every new inode
- * in one ext4 block group; on a replica busy with deletes the allocator's
- * search there was a third of an initial sync's CPU.)  Every path is checked by repl_path_valid() and
- * opened through repl_path_open_parent() (no symlink is followed).
+ * ROOT/.replicate.tmp/ - and is linked (renamed) into place only after a
+ * sync that began after its last byte was written: no partial file is
+ * ever visible under its real name, and a crash leaves no temporary name
+ * behind.  (One shared temp directory put every new inode in one ext4
+ * block group; on a replica busy with deletes the allocator's search
+ * there was a third of an initial sync's CPU.)  Directory operations
+ * (mkdir, rename, delete, attributes) are applied at once, without an
+ * fsync of their own; an operation that names a file still waiting to be
+ * linked waits for it (repl_apply_needs_flush).  The position reported
+ * as durable (repl_apply_durable) only covers operations that a completed
+ * sync began after, links included, so what the source is told is on
+ * disk is on disk.  Every path is checked by repl_path_valid() and opened
+ * through repl_path_open_parent() (no symlink is followed).
  * Operations are idempotent (delete of a missing path and mkdir of an
  * existing directory succeed; a rename whose source is missing returns
  * -ENOENT and the caller asks for the target whole), so a replay after a
@@ -23,6 +29,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +38,7 @@
 #include "repl-daemon.h"
 #include "repl-delta.h"
 #include "repl-path.h"
+#include "repl-sync.h"
 
 #define REPL_MAX_FILE (G_GUINT64_CONSTANT(1) << 40)
 
@@ -41,16 +49,42 @@ struct repl_part {
 	guint64 written;
 };
 
-/* committed files whose content waits for the group sync and rename */
+/* Bounds of what waits for a sync: open temp files (each holds an fd)
+ * and bytes not yet handed to a sync. */
+#define FLUSH_BYTES (64 * 1024 * 1024)
+
+/* committed files whose content waits for the group sync and link */
 struct repl_pending {
 	int root;
 	int fd;
 	char tmp[32];
 	char *rel;
 	char *wire;
+	guint64 seq;
+	uid_t uid;		/* the temp file's owner */
+	gid_t gid;
 };
 
+/*
+ * The group commit is a pipeline around the sync helper (repl-sync.h):
+ * files committed since the last sync request wait in `pending`; a request
+ * moves them to `syncing`; when it completes their content is on disk, so
+ * they are linked into place, and the next request (issued at once) makes
+ * those links durable together with the content of the next files.
+ * Position: every operation up to `durable_seq` is on disk.
+ */
+static GPtrArray *syncing;
+static guint64 applied_seq;	/* highest seq applied */
+static guint64 durable_seq;	/* everything up to here is on disk */
+static guint64 issued_seq;	/* applied_seq when the sync in flight began */
+static bool links_unsynced;	/* linked since the last sync request */
+static bool flushing;		/* repl_apply_flush() runs */
+static GPtrArray *failed_acc;	/* link failures not yet reported */
+static repl_apply_notify_fn notify_fn;
+static guint notify_idle;
 static GPtrArray *pending;
+static guint64 pending_bytes;
+static guint pending_max = 256;
 static int remove_tree(int dirfd, const char *name);
 static int tmp_create(int root, char *name, size_t n);
 
@@ -73,8 +107,12 @@ tmp_place(struct repl_pending *pd, int pfd, const char *base)
 	if (pd->tmp[0] != '\0')
 		return renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0 ?
 			-errno : 0;
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not */
+	if (linkat(pd->fd, "", pfd, base, AT_EMPTY_PATH) == 0)
+		return 0;
 	g_snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pd->fd);
-	if (linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) == 0)
+	if (errno != EEXIST &&
+	    linkat(AT_FDCWD, proc, pfd, base, AT_SYMLINK_FOLLOW) == 0)
 		return 0;
 	if (errno != EEXIST)
 		return -errno;
@@ -92,18 +130,76 @@ tmp_place(struct repl_pending *pd, int pfd, const char *base)
 	return -errno;
 }
 
-/* A temp file for rel: unnamed in rel's directory (created as needed),
- * else named in .replicate.tmp.  name is set to "" for an unnamed one. */
+/*
+ * The directory files land in, kept open between consecutive files of one
+ * directory (most of a Maildir stream): the fd is borrowed, not closed by
+ * the caller.  Forgotten at every group sync and whenever the tree's
+ * directories may change (rename, delete), so a stale directory is never
+ * used for long and never across an operation that moved it.
+ */
+static struct {
+	int root;
+	int fd;
+	size_t len;
+	char dir[REPL_MAX_PATH + 1];
+	uid_t uid;
+	gid_t gid;
+} pc = { .fd = -1 };
+
+static void
+parent_forget(void)
+{
+	if (pc.fd >= 0)
+		close(pc.fd);
+	pc.fd = -1;
+}
+
 static int
-tmp_create_for(int root, const char *rel, char *name, size_t n)
+parent_get(int root, const char *rel, const char **out_base)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t len = slash ? (size_t)(slash - rel) : 0;
+	struct stat st;
+	int fd;
+
+	if (pc.fd >= 0 && pc.root == root && pc.len == len &&
+	    !memcmp(pc.dir, rel, len)) {
+		*out_base = slash ? slash + 1 : rel;
+		return pc.fd;
+	}
+	parent_forget();
+	fd = repl_path_open_parent(R.rootfd[root], rel, true, out_base);
+	if (fd < 0 || len > REPL_MAX_PATH)
+		return fd;	/* (a longer path is refused by the walk) */
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	pc.fd = fd;
+	pc.root = root;
+	pc.len = len;
+	memcpy(pc.dir, rel, len);
+	pc.uid = st.st_uid;
+	pc.gid = st.st_gid;
+	return fd;
+}
+
+/* A temp file for rel: unnamed in rel's directory (created as needed),
+ * else named in .replicate.tmp.  name is set to "" for an unnamed one.
+ * mode: the file's final permissions where known (the file has no name
+ * until it is complete), else 0. */
+static int
+tmp_create_for(int root, const char *rel, guint32 mode, char *name, size_t n)
 {
 	const char *base;
-	int pfd = repl_path_open_parent(R.rootfd[root], rel, true, &base);
+	int pfd = parent_get(root, rel, &base);
 
 	if (pfd >= 0) {
-		int fd = openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		int fd = openat(pfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+				mode ? mode & 07777 : 0600);
 
-		close(pfd);
 		if (fd >= 0) {
 			name[0] = '\0';
 			return fd;
@@ -126,64 +222,276 @@ pending_free(gpointer p)
 	g_free(pd);
 }
 
+/* Links each file of arr into place (content already on disk); failures
+ * go to failed_acc.  Empties arr. */
+static void
+link_all(GPtrArray *arr)
+{
+	for (guint i = 0; i < arr->len; i++) {
+		struct repl_pending *pd = arr->pdata[i];
+		const char *base;
+		int pfd = parent_get(pd->root, pd->rel, &base);
+		int err = pfd < 0 ? pfd : 0;
+
+		/* files take the owner of the directory they land in
+		 * (virtual mail: one vmail uid; accounts: its group) */
+		if (!err && (pd->uid != pc.uid || pd->gid != pc.gid))
+			(void)!fchown(pd->fd, pc.uid, pc.gid);
+		if (!err) {
+			err = tmp_place(pd, pfd, base);
+			if (err == -EISDIR) {
+				parent_forget();	/* a directory goes */
+				pfd = parent_get(pd->root, pd->rel, &base);
+				err = pfd < 0 ? pfd : remove_tree(pfd, base);
+				if (!err)
+					err = tmp_place(pd, pfd, base);
+			}
+		}
+		if (!err) {
+			close(pd->fd);
+			pd->fd = -1;	/* linked: nothing to unlink */
+			links_unsynced = true;
+		} else {
+			hb_debug("%s: '%s': %s", __func__, pd->wire,
+				 hb_strerror(err));
+			if (!failed_acc)
+				failed_acc = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(failed_acc, g_strdup(pd->wire));
+		}
+	}
+	g_ptr_array_set_size(arr, 0);
+}
+
+static gboolean
+notify_cb(gpointer data)
+{
+	GPtrArray *failed = g_steal_pointer(&failed_acc);
+
+	(void)data;
+	notify_idle = 0;
+	if (notify_fn)
+		notify_fn(failed);
+	else if (failed)
+		g_ptr_array_unref(failed);
+	return G_SOURCE_REMOVE;
+}
+
+static void sync_done(void);
+
+/* Hand what waits to the helper, unless a sync is in flight. */
+static bool
+kick(void)
+{
+	GPtrArray *t;
+
+	if (flushing || repl_sync_busy() || (!pending->len && !links_unsynced &&
+	    applied_seq <= durable_seq))
+		return false;
+	t = syncing;	/* empty: the last completion linked it */
+	syncing = pending;
+	pending = t;
+	pending_bytes = 0;
+	issued_seq = applied_seq;
+	links_unsynced = false;
+	repl_sync_request(sync_done);
+	return true;
+}
+
+/* A sync completed: everything applied before it began is on disk except
+ * the files it carried, whose content is: link those, start the next. */
+static void
+sync_done(void)
+{
+	guint64 d = issued_seq;
+
+	parent_forget();
+	if (syncing->len) {
+		struct repl_pending *first = syncing->pdata[0];
+
+		d = MIN(d, first->seq - 1);
+		link_all(syncing);
+	}
+	durable_seq = MAX(durable_seq, d);
+	if (flushing)
+		return;
+	kick();
+	if (!notify_idle)	/* report from the loop, not from here */
+		notify_idle = g_idle_add_full(G_PRIORITY_DEFAULT, notify_cb,
+					      NULL, NULL);
+}
+
 /*
- * Group commit: one syncfs() makes every pending temp file durable, then
- * each is renamed into place, then a second syncfs() makes the renames
- * durable.  A file is thus never visible under its name before all of its
- * content is on disk.  Returns the wire paths that failed (caller frees
- * the array) or NULL.
+ * Synchronous group commit: wait for the sync in flight, then one syncfs()
+ * makes the content of every pending file durable, each is linked into
+ * place, and a second syncfs() makes the links durable.  A file is thus
+ * never visible under its name before all of its content is on disk.
+ * Afterwards everything applied is durable.  Returns the wire paths that
+ * failed (caller frees the array) or NULL.
  */
 GPtrArray *
 repl_apply_flush(void)
 {
-	GPtrArray *failed = NULL;
-	bool synced[REPL_MAX_ROOTS] = { false };
-
-	if (!pending || pending->len == 0)
+	if (!pending)
 		return NULL;
-	for (guint i = 0; i < pending->len; i++) {
-		struct repl_pending *pd = pending->pdata[i];
+	flushing = true;
+	repl_sync_wait();
+	parent_forget();
+	if (pending->len) {
+		repl_sync_now();
+		link_all(pending);
+	}
+	if (links_unsynced || applied_seq > durable_seq)
+		repl_sync_now();
+	links_unsynced = false;
+	pending_bytes = 0;
+	durable_seq = MAX(durable_seq, applied_seq);
+	parent_forget();
+	flushing = false;
+	return g_steal_pointer(&failed_acc);
+}
 
-		if (!synced[pd->root]) {
-			syncfs(R.tmpfd[pd->root]);
-			synced[pd->root] = true;
+void
+repl_apply_kick(void)
+{
+	if (pending)
+		kick();
+}
+
+void
+repl_apply_poll(void)
+{
+	repl_sync_poll();
+	if (notify_idle) {
+		g_source_remove(notify_idle);
+		notify_cb(NULL);
+	}
+}
+
+void
+repl_apply_throttle(void)
+{
+	while (pending && pending->len + syncing->len >= pending_max) {
+		if (repl_sync_busy())
+			repl_sync_wait();
+		else if (!kick())
+			break;
+	}
+	if (pending && pending_bytes >= FLUSH_BYTES) {
+		/* the disk is behind: wait for it rather than buffer more */
+		if (repl_sync_busy())
+			repl_sync_wait();
+		kick();
+	}
+}
+
+/* Is a file waiting to be linked at wire path p (n bytes), or, with
+ * below, anywhere under it? */
+static bool
+waiting_at(const char *p, size_t n, bool below)
+{
+	for (int k = 0; k < 2; k++) {
+		GPtrArray *a = k ? syncing : pending;
+
+		for (guint i = 0; i < a->len; i++) {
+			struct repl_pending *pd = a->pdata[i];
+			size_t m = strlen(pd->wire);
+
+			if (m >= n && !memcmp(pd->wire, p, n) &&
+			    (m == n || (below && pd->wire[n] == '/')))
+				return true;
 		}
 	}
-	for (guint i = 0; i < pending->len; i++) {
-		struct repl_pending *pd = pending->pdata[i];
-		const char *base;
-		int pfd = repl_path_open_parent(R.rootfd[pd->root], pd->rel, true,
-						&base);
-		int err = pfd < 0 ? pfd : 0;
-		struct stat pst;
+	return false;
+}
 
-		/* files take the owner of the directory they land in
-		 * (virtual mail: one vmail uid; accounts: its group) */
-		if (!err && fstat(pfd, &pst) == 0)
-			(void)!fchown(pd->fd, pst.st_uid, pst.st_gid);
-		if (!err) {
-			err = tmp_place(pd, pfd, base);
-			if (err == -EISDIR && remove_tree(pfd, base) == 0)
-				err = tmp_place(pd, pfd, base);
-		}
-		if (pfd >= 0)
-			close(pfd);
-		if (!err) {
-			close(pd->fd);
-			pd->fd = -1;	/* renamed: nothing to unlink */
-		} else {
-			hb_debug("%s: '%s': %s", __func__, pd->wire,
-				 hb_strerror(err));
-			if (!failed)
-				failed = g_ptr_array_new_with_free_func(g_free);
-			g_ptr_array_add(failed, g_strdup(pd->wire));
+/* Applies a rename or delete of wire path w (and what is under it) to the
+ * files waiting to be linked: renamed ones will be linked under the new
+ * name (to, or NULL: dropped, never linked).  True when any was there. */
+static bool
+waiting_move(const char *w, const char *to)
+{
+	size_t n = strlen(w);
+	bool any = false;
+
+	for (int k = 0; k < 2; k++) {
+		GPtrArray *a = k ? syncing : pending;
+
+		for (guint i = 0; i < a->len; i++) {
+			struct repl_pending *pd = a->pdata[i];
+			size_t m = strlen(pd->wire);
+			const char *rel;
+			char *nw;
+
+			if (m < n || memcmp(pd->wire, w, n) ||
+			    (m != n && pd->wire[n] != '/'))
+				continue;
+			any = true;
+			if (!to) {
+				g_ptr_array_remove_index(a, i--);
+				continue;
+			}
+			nw = g_strconcat(to, pd->wire + n, NULL);
+			if (repl_root_index(nw, strlen(nw), &rel) != pd->root) {
+				g_free(nw);	/* (the caller checked the roots) */
+				continue;
+			}
+			g_free(pd->rel);
+			pd->rel = g_strdup(rel);
+			g_free(pd->wire);
+			pd->wire = nw;
 		}
 	}
-	for (int i = 0; i < R.conf->nroots; i++)
-		if (synced[i])
-			syncfs(R.tmpfd[i]);
-	g_ptr_array_set_size(pending, 0);
-	return failed;
+	return any;
+}
+
+bool
+repl_apply_needs_flush(const struct repl_frame *f)
+{
+	if (!pending || (!pending->len && !syncing->len && !links_unsynced &&
+	    applied_seq <= durable_seq && !repl_sync_busy()))
+		return false;
+	switch (f->type) {
+	case REPL_DATA:
+		return false;
+	case REPL_COMMIT:
+		/* a delta's basis may be a file waiting to be linked */
+		return f->kind == REPL_KIND_DELTA &&
+			waiting_at(f->path, f->path_len, false);
+	case REPL_MKDIR:
+		/* only a file about to be linked under that very name is in
+		 * the way; files below it were created with their parents */
+	case REPL_ATTR:
+	case REPL_SIGREQ:
+		return waiting_at(f->path, f->path_len, false);
+	case REPL_RENAME:
+		/* files waiting under the old name move with it (rename_waiting);
+		 * one waiting at the new name would land after the rename
+		 * that should replace it */
+		return f->path2 && waiting_at(f->path2, f->path2_len, true);
+	case REPL_DELETE:
+		return false;	/* waiting files there are dropped */
+	default:
+		/* session control sees the tree as the source left it */
+		return true;
+	}
+}
+
+guint64
+repl_apply_durable(void)
+{
+	return durable_seq;
+}
+
+void
+repl_apply_set_position(guint64 seq)
+{
+	applied_seq = durable_seq = issued_seq = seq;
+}
+
+void
+repl_apply_set_notify(repl_apply_notify_fn fn)
+{
+	notify_fn = fn;
 }
 
 static void
@@ -201,12 +509,21 @@ part_free(gpointer p)
 void
 repl_apply_reset(void)
 {
+	parent_forget();
 	if (!R.parts)
 		R.parts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						g_free, part_free);
 	g_hash_table_remove_all(R.parts);
-	if (!pending)
+	if (!pending) {
+		struct rlimit rl;
+
 		pending = g_ptr_array_new_with_free_func(pending_free);
+		syncing = g_ptr_array_new_with_free_func(pending_free);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			pending_max = CLAMP((rl.rlim_cur - 128) / 2, 16, 4096);
+		else
+			pending_max = 4096;
+	}
 	{
 		GPtrArray *failed = repl_apply_flush();
 
@@ -317,7 +634,7 @@ apply_data(const struct repl_frame *f, const char *wire, int root,
 			return HB_ETOOBIG;
 		pt = g_new0(struct repl_part, 1);
 		pt->root = root;
-		pt->fd = tmp_create_for(root, rel, pt->tmp, sizeof(pt->tmp));
+		pt->fd = tmp_create_for(root, rel, f->mode, pt->tmp, sizeof(pt->tmp));
 		if (pt->fd < 0) {
 			int e = pt->fd;
 
@@ -337,6 +654,13 @@ apply_data(const struct repl_frame *f, const char *wire, int root,
 	return 0;
 }
 
+bool
+repl_apply_flush_due(void)
+{
+	return pending && (pending->len + syncing->len >= pending_max ||
+			   pending_bytes >= FLUSH_BYTES);
+}
+
 static int
 apply_commit(const struct repl_frame *f, const char *wire, int root,
 	     const char *rel)
@@ -349,17 +673,10 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 	struct timespec ts[2];
 	struct repl_pending *pd;
 
-	if (f->kind == REPL_KIND_DELTA && pending->len) {
-		/* the basis may be a pending file: put it in place first */
-		GPtrArray *failed = repl_apply_flush();
-
-		if (failed)
-			g_ptr_array_unref(failed);
-	}
 	if (!pt) {
 		if (f->size != 0 || f->kind == REPL_KIND_DELTA)
 			return HB_EMALFORMED;
-		fd = tmp_create_for(root, rel, tmp, sizeof(tmp));
+		fd = tmp_create_for(root, rel, f->mode, tmp, sizeof(tmp));
 		if (fd < 0)
 			return fd;
 	} else {
@@ -384,7 +701,7 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 			err = -errno;
 			goto out;
 		}
-		ofd = tmp_create_for(root, rel, otmp, sizeof(otmp));
+		ofd = tmp_create_for(root, rel, f->mode, otmp, sizeof(otmp));
 		if (ofd < 0) {
 			err = ofd;
 			close(bfd);
@@ -410,12 +727,17 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 	ts[0].tv_nsec = ts[1].tv_nsec = f->mtime_ns % 1000000000;
 	if (ts[0].tv_nsec < 0)
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0) {
+	if (((st.st_mode & 07777) != (f->mode & 07777) &&
+	     fchmod(fd, f->mode & 07777) < 0) || futimens(fd, ts) < 0) {
 		err = -errno;
 		goto out;
 	}
+	pending_bytes += st.st_size;
 	(void)base;
 	pd = g_new0(struct repl_pending, 1);
+	pd->seq = f->seq;
+	pd->uid = st.st_uid;
+	pd->gid = st.st_gid;
 	pd->root = root;
 	pd->fd = fd;
 	g_strlcpy(pd->tmp, tmp, sizeof(pd->tmp));
@@ -435,6 +757,7 @@ apply_rename(const char *rel, int root, const char *rel2, int root2)
 	const char *b1, *b2;
 	int p1, p2, err = 0;
 
+	parent_forget();	/* directories may move or go */
 	if (root != root2)
 		return HB_EMALFORMED;
 	p2 = repl_path_open_parent(R.rootfd[root], rel2, true, &b2);
@@ -445,10 +768,6 @@ apply_rename(const char *rel, int root, const char *rel2, int root2)
 		err = p1;
 	} else if (renameat(p1, b1, p2, b2) < 0) {
 		err = -errno;
-	}
-	if (!err) {
-		if (fsync(p1) < 0 || fsync(p2) < 0)
-			err = -errno;
 	}
 	if (p1 >= 0)
 		close(p1);
@@ -463,6 +782,7 @@ apply_delete(const char *rel, int root)
 	int pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
 	int err = 0;
 
+	parent_forget();	/* directories may move or go */
 	if (pfd == -ENOENT)
 		return 0;
 	if (pfd < 0)
@@ -473,8 +793,6 @@ apply_delete(const char *rel, int root)
 		else if (errno != ENOENT)
 			err = -errno;
 	}
-	if (!err && fsync(pfd) < 0)
-		err = -errno;
 	close(pfd);
 	return err == -ENOENT ? 0 : err;
 }
@@ -499,8 +817,7 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
 			err = -errno;
 	}
-	if (!err && fsync(pfd) < 0)
-		err = -errno;
+	/* durable with the next group sync, like the files that follow */
 	close(pfd);
 	return err;
 }
@@ -526,8 +843,7 @@ apply_attr(const char *rel, int root, const struct repl_frame *f)
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		err = -EISDIR;
-	else if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0 ||
-		 fsync(fd) < 0)
+	else if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0)
 		err = -errno;
 	close(fd);
 	return err;
@@ -554,12 +870,26 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 	case REPL_COMMIT:
 		err = apply_commit(f, w1, root, rel);
 		break;
-	case REPL_RENAME:
+	case REPL_RENAME: {
+		bool moved;
+
 		err = wire_split(f, true, &w2, &root2, &rel2);
-		if (!err)
-			err = apply_rename(rel, root, rel2, root2);
+		if (err || root != root2) {
+			err = err ? err : HB_EMALFORMED;
+			break;
+		}
+		/* a file still waiting to be linked gets linked under its new
+		 * name; an older copy in the tree is renamed as usual */
+		err = apply_rename(rel, root, rel2, root2);
+		moved = (!err || err == -ENOENT) && pending &&
+			waiting_move(w1, w2);
+		if (err == -ENOENT && moved)
+			err = 0;
 		break;
+	}
 	case REPL_DELETE:
+		if (pending)
+			waiting_move(w1, NULL);	/* never linked */
 		err = apply_delete(rel, root);
 		break;
 	case REPL_MKDIR:
@@ -570,6 +900,10 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 		break;
 	default:
 		err = HB_EMALFORMED;
+	}
+	if (!err && f->type != REPL_DATA) {
+		/* durable with the next group sync, like everything else */
+		applied_seq = MAX(applied_seq, f->seq);
 	}
 	if (err)
 		*out_err = g_strdup_printf("%s '%s'%s%s: %s",

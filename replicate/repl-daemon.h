@@ -23,7 +23,8 @@ struct repl_conn {
 	bool outbound;
 	bool dead;
 	guint hs_timer;
-	GByteArray *in;
+	GByteArray *in;		/* received, frames parsed up to in_off */
+	guint in_off;
 	GByteArray *out;
 	GSource *src;
 	GIOCondition cond;
@@ -60,8 +61,33 @@ int repl_root_index(const char *wire, size_t len, const char **out_rel);
 /* repl-apply.c: frames that change the tree (both roles use it). */
 int repl_apply_frame(const struct repl_frame *f, char **out_err);
 void repl_apply_reset(void);
-/* Sync and rename committed files; returns failed wire paths or NULL. */
+/*
+ * Group commit.  Committed files wait for a sync before they are linked
+ * into place; syncs run in a helper (repl-sync.h), one at a time, each
+ * started as soon as the previous one completed and something waits.
+ * repl_apply_flush(): synchronous, everything applied is durable after it;
+ * returns the wire paths that could not be put in place, or NULL.
+ * repl_apply_kick(): start a sync if none runs and anything waits.
+ * repl_apply_needs_flush(f): f must see the tree with everything before
+ * it in place (a rename, delete, delta basis, ...): flush first.
+ * repl_apply_flush_due()/repl_apply_throttle(): too many files or bytes
+ * wait: throttle blocks until the disk catches up.
+ * repl_apply_durable(): every operation up to this seq is on disk.  The
+ * notify callback runs from the loop after an asynchronous sync completed
+ * (failed paths or NULL; it owns the array).
+ */
+typedef void (*repl_apply_notify_fn)(GPtrArray *failed);
 GPtrArray *repl_apply_flush(void);
+void repl_apply_kick(void);
+/* Take a completed sync now (link, report) while the socket keeps the
+ * loop busy. */
+void repl_apply_poll(void);
+bool repl_apply_needs_flush(const struct repl_frame *f);
+bool repl_apply_flush_due(void);
+void repl_apply_throttle(void);
+guint64 repl_apply_durable(void);
+void repl_apply_set_position(guint64 seq);
+void repl_apply_set_notify(repl_apply_notify_fn fn);
 void repl_apply_clean_tmp(int root);
 void repl_manifest_send(void);
 void repl_sig_send(const char *path);

@@ -4,7 +4,10 @@
  * Invariant: nothing the peer sends can name a file outside a configured
  * root: lexical checks reject absolute paths and "..", and the parent
  * walk uses openat(O_NOFOLLOW|O_DIRECTORY) so a symlink planted inside a
- * root cannot redirect a write.  Logs nothing.
+ * root cannot redirect a write: one openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS) for the whole parent where the kernel has it, the
+ * component walk otherwise and to create missing directories.  Logs
+ * nothing.
  */
 #include "config.h"
 
@@ -12,7 +15,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "repl-path.h"
 #include "repl-proto.h"
@@ -46,12 +51,58 @@ repl_path_valid(const char *p, size_t n)
 	return true;
 }
 
+/* The parent of rel in one call; -ENOSYS where openat2 cannot be used. */
+static int
+open_parent_at2(int rootfd, const char *rel, const char **out_base)
+{
+	static bool unavailable;
+	const char *slash = strrchr(rel, '/');
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	char dir[REPL_MAX_PATH + 1];
+	size_t n;
+	long fd;
+
+	if (unavailable || !slash)
+		return -ENOSYS;
+	n = slash - rel;
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, rel, n);
+	dir[n] = '\0';
+	fd = syscall(SYS_openat2, rootfd, dir, &how, sizeof(how));
+	if (fd >= 0) {
+		*out_base = slash + 1;
+		return fd;
+	}
+	switch (errno) {
+	case ENOSYS:
+	case EPERM:	/* a seccomp filter */
+	case EINVAL:
+	case E2BIG:
+		unavailable = true;
+		return -ENOSYS;
+	case ENOTDIR:
+	case ELOOP:
+		return -ELOOP;	/* a component is a symlink or a file */
+	default:
+		return -errno;
+	}
+}
+
 int
 repl_path_open_parent(int rootfd, const char *rel, bool create,
 		      const char **out_base)
 {
-	int fd = dup(rootfd);
+	int fd = open_parent_at2(rootfd, rel, out_base);
 	const char *p = rel;
+
+	if (fd >= 0 || (fd != -ENOSYS && !(fd == -ENOENT && create)))
+		return fd;
+	fd = dup(rootfd);
 
 	if (fd < 0)
 		return -errno;

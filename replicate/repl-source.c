@@ -231,7 +231,13 @@ scan_new_dir(const char *wire, bool queue, int depth)
 		    !strcmp(de->d_name, "..") ||
 		    !strncmp(de->d_name, ".replicate", 10)))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (de->d_type == DT_REG && !queue)
+			continue;	/* only directories are watched */
+		if (de->d_type == DT_DIR)
+			st.st_mode = S_IFDIR;
+		else if (de->d_type == DT_REG)
+			st.st_mode = S_IFREG;
+		else if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		w = g_strconcat(wire, "/", de->d_name, NULL);
 		if (S_ISDIR(st.st_mode)) {
@@ -521,6 +527,8 @@ struct diff_ctx {
 	GHashTable *local;
 	GHashTable *uniq;	/* "folder/uniq" of local maildir messages */
 	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
+	bool keys;		/* fill uniq and fresh: a union, or a replica
+				 * that holds something (renames) */
 	guint64 nput, ndelta, nskip;
 };
 
@@ -533,8 +541,9 @@ local_cb(const char *wire, const struct stat *st, void *user)
 	g_autofree char *folder = NULL;
 	g_autofree char *uniq = NULL;
 
-	g_hash_table_add(c->local, g_strdup(wire));
-	if (!S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
+	if (c->keys)	/* (with an empty manifest nothing can be gone) */
+		g_hash_table_add(c->local, g_strdup(wire));
+	if (c->keys && !S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
 		g_hash_table_add(c->uniq, g_strconcat(folder, "/", uniq, NULL));
 	if (m && m->is_dir == !!S_ISDIR(st->st_mode) &&
 	    m->mode == (st->st_mode & 07777) &&
@@ -585,6 +594,7 @@ catch_up(void)
 	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_remove_all(S.known);
+	c.keys = S.union_mode || g_hash_table_size(S.manifest) > 0;
 	repl_walk(local_cb, &c);
 	g_hash_table_iter_init(&it, S.manifest);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
@@ -763,7 +773,8 @@ repl_source_pump(void)
 		if (S.x) {
 			struct xfer *x = S.x;
 			struct repl_frame f = { .type = REPL_DATA, .kind = x->kind,
-				.path = x->path, .path_len = strlen(x->path) };
+				.path = x->path, .path_len = strlen(x->path),
+				.mode = x->mode };
 			ssize_t r = 0;
 
 			if (x->off < x->size || x->off == 0)

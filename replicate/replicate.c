@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "repl-daemon.h"
 #include "repl-path.h"
+#include "repl-sync.h"
 
 #define PSK_IDENTITY "replicate/1"
 #define HANDSHAKE_MS 3000
@@ -169,6 +171,9 @@ tls_setup(void)
 		}
 		SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
 				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		/* read many records per read(2), not header then body */
+		SSL_CTX_set_read_ahead(c, 1);
+		SSL_CTX_set_default_read_buffer_len(c, 256 * 1024);
 	}
 	SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
 	SSL_CTX_set_psk_server_callback(sctx, psk_server_cb);
@@ -177,9 +182,12 @@ tls_setup(void)
 
 /* ---- connection ------------------------------------------------------- */
 
+#define READ_CHUNK (64 * 1024)
 static gboolean conn_io_cb(int fd, GIOCondition cond, gpointer data);
-static void replica_frame(const struct repl_frame *f, bool *ack);
+static void replica_frame(const struct repl_frame *f);
 static void apply_flush(void);
+static void replica_report(GPtrArray *failed);
+static guint64 acked_seq;	/* replica: last position sent to the source */
 
 static void
 conn_watch(struct repl_conn *c)
@@ -237,8 +245,10 @@ conn_close(struct repl_conn *c, const char *why)
 		R.conn = NULL;
 		if (c->outbound)
 			repl_source_session_down();
-		else
+		else {
+			apply_flush();	/* what was received stays */
 			repl_apply_reset();
+		}
 	}
 	g_idle_add(conn_free_cb, c);
 }
@@ -271,6 +281,11 @@ conn_flush(struct repl_conn *c)
 	/* With partial writes SSL_write returns after each 16 KB record: the
 	 * written bytes are dropped from the buffer once, at the end, not
 	 * per record (that memmove was an eighth of the source's CPU). */
+	bool cork = c->out->len > 64 * 1024 && !c->handshaking && !c->dead;
+	int on = 1, offv = 0;
+
+	if (cork)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 	while (!c->dead && !c->handshaking && off < c->out->len) {
 		int r = SSL_write(c->ssl, c->out->data + off,
 				  MIN(c->out->len - off, 1 << 20));
@@ -287,6 +302,8 @@ conn_flush(struct repl_conn *c)
 		ssl_fail(c, "write", r);
 		return;		/* closed: the buffer went with it */
 	}
+	if (cork && !c->dead)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &offv, sizeof(offv));
 	if (off > 0)
 		g_byte_array_remove_range(c->out, 0, off);
 	conn_watch(c);
@@ -321,11 +338,18 @@ repl_sendf(int type, guint64 seq, const char *path, const char *path2)
 	repl_send(&f);
 }
 
+/*
+ * Frames read so far.  On the replica the group commit (and its ACK) runs
+ * when the socket is drained or the pending files reach their bounds, not
+ * after every parse batch: while a stream keeps arriving, one commit
+ * covers many megabytes, and the writeback each file started when it was
+ * committed overlaps with receiving the next ones.  A lone delivery finds
+ * the socket drained at once, so it is committed and ACKed at once.
+ */
 static void
-conn_frames(struct repl_conn *c)
+conn_frames(struct repl_conn *c, bool drained)
 {
-	size_t off = 0;
-	bool ack = false;
+	size_t off = c->in_off;
 
 	while (!c->dead) {
 		struct repl_frame f;
@@ -348,24 +372,36 @@ conn_frames(struct repl_conn *c)
 		if (c->outbound)
 			repl_source_frame(&f);
 		else
-			replica_frame(&f, &ack);
+			replica_frame(&f);
 	}
 	if (c->dead)
 		return;
-	g_byte_array_remove_range(c->in, 0, off);
-	apply_flush();
-	if (ack) {
-		repl_sendf(REPL_ACK, R.applied, NULL, NULL);
-		if (!save_timer)
-			save_timer = g_timeout_add(100, save_cb, NULL);
+	/* the unparsed tail (part of one frame) moves to the front only
+	 * once a megabyte of parsed frames lies before it */
+	c->in_off = off;
+	if (c->in_off == c->in->len) {
+		g_byte_array_set_size(c->in, 0);
+		c->in_off = 0;
+	} else if (c->in_off >= REPL_MAX_PAYLOAD) {
+		g_byte_array_remove_range(c->in, 0, c->in_off);
+		c->in_off = 0;
 	}
+	if (c->outbound) {
+		apply_flush();	/* files fetched back during a reconcile */
+		return;
+	}
+	if (repl_apply_flush_due())
+		repl_apply_throttle();
+	if (!drained)
+		repl_apply_poll();	/* a sync may have completed meanwhile */
+	repl_apply_kick();
+	replica_report(NULL);	/* renames and deletes are durable at once */
 }
 
 static gboolean
 conn_io_cb(int fd, GIOCondition cond, gpointer data)
 {
 	struct repl_conn *c = data;
-	guint8 buf[64 * 1024];
 
 	GSource *me = g_source_ref(g_main_current_source());
 
@@ -390,35 +426,45 @@ conn_io_cb(int fd, GIOCondition cond, gpointer data)
 	}
 	conn_flush(c);
 	for (;;) {
+		guint have = c->in->len;
 		int r;
 
 		if (c->dead)
 			goto out;
-		r = SSL_read(c->ssl, buf, sizeof(buf));
-		if (r > 0) {
-			if (c->in->len + r > 4 * REPL_MAX_PAYLOAD) {
-				/* a full frame is never bigger; parse first */
-				conn_frames(c);
-				if (c->dead || c->in->len + r > 4 * REPL_MAX_PAYLOAD) {
-					conn_close(c, "input overrun");
-					goto out;
-				}
+		if (have + READ_CHUNK > 4 * REPL_MAX_PAYLOAD) {
+			/* a whole frame is never bigger: parse first */
+			conn_frames(c, false);
+			if (c->dead)
+				goto out;
+			if (c->in_off) {
+				g_byte_array_remove_range(c->in, 0, c->in_off);
+				c->in_off = 0;
 			}
-			g_byte_array_append(c->in, buf, r);
+			have = c->in->len;
+			if (have + READ_CHUNK > 4 * REPL_MAX_PAYLOAD) {
+				conn_close(c, "input overrun");
+				goto out;
+			}
+		}
+		/* decrypt straight into the frame buffer */
+		g_byte_array_set_size(c->in, have + READ_CHUNK);
+		r = SSL_read(c->ssl, c->in->data + have, READ_CHUNK);
+		g_byte_array_set_size(c->in, have + MAX(r, 0));
+		if (r > 0) {
 			c->bytes_in += r;
-			if (c->in->len > REPL_MAX_PAYLOAD)
-				conn_frames(c);
+			if (c->in->len - c->in_off > REPL_MAX_PAYLOAD)
+				conn_frames(c, false);
 			continue;
 		}
 		r = SSL_get_error(c->ssl, r);
 		if (r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE)
 			break;
-		conn_frames(c);
+		conn_frames(c, true);
 		if (!c->dead)
 			ssl_fail(c, "read", r);
 		goto out;
 	}
-	conn_frames(c);
+	conn_frames(c, true);
 	if (c->outbound && R.conn == c)
 		repl_source_pump();
 	if (!c->dead)
@@ -573,15 +619,12 @@ listen_start(void)
 
 /* ---- replica role ----------------------------------------------------- */
 
-/* Group-commit what was received; failures are retried by the source. */
+/* After a group commit: report the files that could not be put in place
+ * (the source retries them) and ACK the new durable position. */
 static void
-apply_flush(void)
+replica_report(GPtrArray *failed)
 {
-	GPtrArray *failed = repl_apply_flush();
-
-	if (!failed)
-		return;
-	for (guint i = 0; i < failed->len; i++) {
+	for (guint i = 0; failed && i < failed->len; i++) {
 		const char *p = failed->pdata[i];
 		g_autofree char *msg = g_strdup_printf("cannot put '%s' in place", p);
 		struct repl_frame e = { .type = REPL_ERROR, .kind = 1, .path = p,
@@ -592,16 +635,32 @@ apply_flush(void)
 		if (R.conn && !R.conn->outbound)
 			repl_send(&e);
 	}
-	g_ptr_array_unref(failed);
+	if (failed)
+		g_ptr_array_unref(failed);
+	R.applied = MAX(R.applied, repl_apply_durable());
+	if (R.applied <= acked_seq || !R.conn || R.conn->outbound ||
+	    R.conn->dead)
+		return;
+	acked_seq = R.applied;
+	repl_sendf(REPL_ACK, R.applied, NULL, NULL);
+	if (!save_timer)
+		save_timer = g_timeout_add(100, save_cb, NULL);
+}
+
+/* Synchronous group commit of everything received. */
+static void
+apply_flush(void)
+{
+	replica_report(repl_apply_flush());
 }
 
 static void
-replica_frame(const struct repl_frame *f, bool *ack)
+replica_frame(const struct repl_frame *f)
 {
 	g_autofree char *err = NULL;
 	int r;
 
-	if (f->type != REPL_DATA && f->type != REPL_COMMIT)
+	if (repl_apply_needs_flush(f))
 		apply_flush();	/* keep the order of operations */
 	switch (f->type) {
 	case REPL_HELLO:
@@ -617,6 +676,7 @@ replica_frame(const struct repl_frame *f, bool *ack)
 			return;
 		}
 		repl_apply_reset();
+		acked_seq = R.applied;
 		{
 			struct repl_frame a = { .type = REPL_HELLO_ACK,
 				.seq = R.applied, .kind = R.dirty ? 1 : 0 };
@@ -660,10 +720,6 @@ replica_frame(const struct repl_frame *f, bool *ack)
 			break;
 		r = repl_apply_frame(f, &err);
 		if (r == 0) {
-			if (f->type != REPL_DATA && f->seq > R.applied) {
-				R.applied = f->seq;
-				*ack = true;
-			}
 			return;
 		}
 		if (r == HB_EMALFORMED && f->type != REPL_RENAME &&
@@ -886,6 +942,41 @@ usage(void)
 	exit(2);
 }
 
+/* Pending files hold an fd each until they are linked: allow many. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* One fd per file system holding a root, for the sync helper. */
+static void
+sync_helper_start(void)
+{
+	int fds[REPL_MAX_ROOTS], n = 0;
+	dev_t devs[REPL_MAX_ROOTS];
+
+	for (int i = 0; i < R.conf->nroots; i++) {
+		struct stat st;
+		bool seen = false;
+
+		if (fstat(R.tmpfd[i], &st) < 0)
+			continue;
+		for (int j = 0; j < n; j++)
+			seen = seen || devs[j] == st.st_dev;
+		if (!seen) {
+			devs[n] = st.st_dev;
+			fds[n++] = R.tmpfd[i];
+		}
+	}
+	repl_sync_start(fds, n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -969,7 +1060,11 @@ main(int argc, char **argv)
 		repl_apply_clean_tmp(i);
 	}
 	state_load();
+	raise_fd_limit();
 	repl_apply_reset();
+	repl_apply_set_position(R.applied);
+	repl_apply_set_notify(replica_report);
+	sync_helper_start();
 	if ((r = tls_setup()) < 0)
 		return 1;
 	loop = g_main_loop_new(NULL, FALSE);
@@ -993,6 +1088,8 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, quit_cb, NULL);
 	g_unix_signal_add(SIGINT, quit_cb, NULL);
 	g_main_loop_run(loop);
+	apply_flush();
+	repl_sync_stop();
 	repl_state_save();
 	unlink(R.conf->control);
 	hb_log(LOG_NOTICE, "exiting");

@@ -1,0 +1,279 @@
+/*
+ * repl-sync.c - syncfs() in a helper process, so the main loop never
+ * waits for the disk while data keeps arriving.
+ *
+ * Protocol on a socketpair: the daemon writes one byte per request, the
+ * helper calls syncfs() on each fd it was given and answers 'K' (all
+ * succeeded) or 'E' (one failed: the daemon logs it).  The helper exits
+ * when the daemon's end closes (or, by PR_SET_PDEATHSIG, when it dies).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib-unix.h>
+
+#include "log.h"
+#include "repl-conf.h"
+#include "repl-sync.h"
+
+static struct {
+	int fd;			/* our end; -1 without a helper */
+	pid_t pid;
+	guint watch;
+	guint idle;		/* completion of an in-process sync */
+	bool busy;
+	repl_sync_done_fn done;
+	int fds[REPL_MAX_ROOTS];
+	int n;
+} Y = { .fd = -1 };
+
+static bool
+sync_all(void)
+{
+	bool ok = true;
+
+	for (int i = 0; i < Y.n; i++)
+		if (syncfs(Y.fds[i]) < 0)
+			ok = false;
+	return ok;
+}
+
+static G_NORETURN void
+helper(int sock, pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	for (;;) {
+		char c;
+		ssize_t r = read(sock, &c, 1);
+
+		if (r == 0)
+			_exit(0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		c = sync_all() ? 'K' : 'E';
+		while (write(sock, &c, 1) < 0)
+			if (errno != EINTR)
+				_exit(1);
+	}
+}
+
+static void
+complete(char answer)
+{
+	repl_sync_done_fn done = Y.done;
+
+	if (answer == 'E')
+		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
+		       "an I/O error; what was written may not be on disk");
+	Y.busy = false;
+	Y.done = NULL;
+	if (done)
+		done();
+}
+
+static void
+helper_lost(void)
+{
+	if (Y.watch)
+		g_source_remove(Y.watch);
+	Y.watch = 0;
+	close(Y.fd);
+	Y.fd = -1;
+	if (Y.pid > 0)
+		waitpid(Y.pid, NULL, WNOHANG);
+	Y.pid = 0;
+	hb_log(LOG_ERR, "sync helper gone: syncing in the daemon itself");
+}
+
+/* A reply is read here or by repl_sync_wait(), whichever comes first. */
+static int
+read_reply(char *out)
+{
+	ssize_t r;
+
+	do
+		r = read(Y.fd, out, 1);
+	while (r < 0 && errno == EINTR);
+	if (r == 1)
+		return 1;
+	if (r < 0 && errno == EAGAIN)
+		return 0;
+	return -1;
+}
+
+static gboolean
+reply_cb(int fd, GIOCondition cond, gpointer data)
+{
+	char c;
+	int r;
+
+	(void)fd; (void)cond; (void)data;
+	if (!Y.busy) {
+		/* stale readiness after repl_sync_wait() took the reply */
+		r = read_reply(&c);
+		if (r == 0)
+			return G_SOURCE_CONTINUE;
+		if (r < 0) {
+			Y.watch = 0;
+			helper_lost();
+			return G_SOURCE_REMOVE;
+		}
+		return G_SOURCE_CONTINUE;
+	}
+	r = read_reply(&c);
+	if (r == 0)
+		return G_SOURCE_CONTINUE;
+	if (r < 0) {
+		Y.watch = 0;
+		helper_lost();
+		complete(sync_all() ? 'K' : 'E');
+		return G_SOURCE_REMOVE;
+	}
+	complete(c);
+	return G_SOURCE_CONTINUE;
+}
+
+void
+repl_sync_start(const int *fds, int n)
+{
+	int sv[2];
+	pid_t parent = getpid();
+
+	Y.n = MIN(n, REPL_MAX_ROOTS);
+	memcpy(Y.fds, fds, Y.n * sizeof(int));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		goto fail;
+	Y.pid = fork();
+	if (Y.pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	if (Y.pid == 0) {
+		close(sv[0]);
+		helper(sv[1], parent);
+	}
+	close(sv[1]);
+	Y.fd = sv[0];
+	g_unix_set_fd_nonblocking(Y.fd, TRUE, NULL);
+	Y.watch = g_unix_fd_add(Y.fd, G_IO_IN | G_IO_HUP | G_IO_ERR, reply_cb,
+				NULL);
+	return;
+fail:
+	hb_log(LOG_ERR, "cannot start the sync helper (%s): syncing in the "
+	       "daemon itself", g_strerror(errno));
+}
+
+void
+repl_sync_stop(void)
+{
+	repl_sync_wait();
+	if (Y.fd < 0)
+		return;
+	g_source_remove(Y.watch);
+	Y.watch = 0;
+	close(Y.fd);	/* the helper reads EOF and exits */
+	Y.fd = -1;
+	waitpid(Y.pid, NULL, 0);
+	Y.pid = 0;
+}
+
+bool
+repl_sync_busy(void)
+{
+	return Y.busy;
+}
+
+static gboolean
+idle_done_cb(gpointer data)
+{
+	(void)data;
+	Y.idle = 0;
+	complete('K');
+	return G_SOURCE_REMOVE;
+}
+
+void
+repl_sync_request(repl_sync_done_fn done)
+{
+	g_return_if_fail(!Y.busy);
+	Y.busy = true;
+	Y.done = done;
+	if (Y.fd >= 0) {
+		ssize_t r;
+
+		do
+			r = write(Y.fd, "S", 1);
+		while (r < 0 && errno == EINTR);
+		if (r == 1)
+			return;
+		helper_lost();
+	}
+	if (!sync_all())
+		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
+		       "an I/O error; what was written may not be on disk");
+	Y.idle = g_idle_add(idle_done_cb, NULL);
+}
+
+void
+repl_sync_poll(void)
+{
+	char c;
+
+	if (Y.busy && Y.fd >= 0 && read_reply(&c) == 1)
+		complete(c);
+}
+
+void
+repl_sync_wait(void)
+{
+	char c;
+
+	if (!Y.busy)
+		return;
+	if (Y.idle) {
+		g_source_remove(Y.idle);
+		Y.idle = 0;
+		complete('K');
+		return;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = Y.fd, .events = POLLIN };
+		int r = read_reply(&c);
+
+		if (r == 1) {
+			complete(c);
+			return;
+		}
+		if (r < 0)
+			break;
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+	}
+	helper_lost();
+	complete(sync_all() ? 'K' : 'E');
+}
+
+void
+repl_sync_now(void)
+{
+	if (!sync_all())
+		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
+		       "an I/O error; what was written may not be on disk");
+}

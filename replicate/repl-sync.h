@@ -1,0 +1,34 @@
+/*
+ * repl-sync.h - syncfs() of the roots' file systems off the main loop.
+ *
+ * Contract: repl_sync_start() forks one helper process that holds the
+ * roots' directory fds and, for each request, calls syncfs() on every one
+ * of them and answers.  The daemon stays a single-threaded loop and keeps
+ * receiving while the disk writes.  At most one request is in flight;
+ * everything written by this process before repl_sync_request() returned
+ * is durable when its callback runs (from the main loop) or when
+ * repl_sync_wait() returns.  Without a helper (fork failed, helper died)
+ * the sync runs in the calling process and the callback is called from
+ * an idle source: slower, never less safe.  Logs at err: helper failures.
+ */
+#ifndef REPL_SYNC_H
+#define REPL_SYNC_H
+
+#include <stdbool.h>
+
+typedef void (*repl_sync_done_fn)(void);
+
+/* fds: directories on each file system to sync (kept by the helper). */
+void repl_sync_start(const int *fds, int n);
+void repl_sync_stop(void);
+bool repl_sync_busy(void);
+/* Start a sync; done is called when it completes.  Not while busy. */
+void repl_sync_request(repl_sync_done_fn done);
+/* Take a completion that is ready, without blocking (calls its done). */
+void repl_sync_poll(void);
+/* Block until the request in flight (if any) completed; calls its done. */
+void repl_sync_wait(void);
+/* Synchronous syncfs of every file system, in this process. */
+void repl_sync_now(void);
+
+#endif
