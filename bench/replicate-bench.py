@@ -2,17 +2,26 @@
 """replicate-bench: replicate vs rsync (daemon, loopback) vs lsyncd.
 
 Run from the top of an in-tree build:  python3 bench/replicate-bench.py
-Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_DIR (/tmp).
+Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (3,
+initial-sync trials of each tool), BENCH_DIR (/tmp), BENCH_FS (loop).
 Measures, in one run:
   1. initial sync of BENCH_MSGS Maildir messages: time and bytes
-     (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received)
+     (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received),
+     BENCH_TRIALS times each, alternating, medians compared
   2. lag per delivered message (write in tmp/, rename to new/ on the
      source until the name appears in new/ on the replica, via inotify)
      at 50/s and 500/s, every 5th delivery followed by a flag rename and
      every 10th by an expunge: replicate, lsyncd default, lsyncd delay 0
   3. bytes for a one-line change in a 50 MB file: replicate vs rsync
+Every receiving tree lives on a fresh ext4 file system (mkfs defaults, so
+with a journal, as a mail server's would be) on a loop device over a file
+in BENCH_DIR, with direct I/O so that what is synced reaches the disk:
+each trial starts from the same allocator state (a file system that has
+just deleted a few GB is much slower to allocate in, for every tool).
+BENCH_FS=dir puts the trees straight into BENCH_DIR instead.
 Prints figures and ratios.  Everything runs on 127.0.0.1 under BENCH_DIR;
-all processes started here are stopped by PID at the end.
+all processes started here are stopped by PID, and the file system and
+loop device are removed, at the end.
 """
 import ctypes, os, random, shutil, signal, struct, subprocess, sys, threading, time
 
@@ -21,6 +30,8 @@ BIN = os.environ.get("REPLICATE_BIN", os.path.join(TOP, "replicate", "replicate"
 N = int(os.environ.get("BENCH_MSGS", "20000"))
 SECS = float(os.environ.get("BENCH_SECS", "5"))
 W = os.path.join(os.environ.get("BENCH_DIR", "/tmp"), "replbench.%d" % os.getpid())
+TRIALS = int(os.environ.get("BENCH_TRIALS", "3"))
+FS = {"mode": os.environ.get("BENCH_FS", "loop"), "dev": None, "mnt": None}
 PORT_R, PORT_A, PORT_B = 17890, 17891, 17892
 procs = []
 
@@ -54,6 +65,46 @@ def trees_equal(a, b):
     r = subprocess.run(["diff", "-rq", "-x", ".replicate.tmp", a, b],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return r.returncode == 0
+
+
+def fresh_fs():
+    """An empty receiving file system: a new ext4 on the loop device (made
+    on first use), or a new directory under W with BENCH_FS=dir."""
+    if FS["mode"] == "loop" and FS["dev"] is None:
+        img = os.path.join(W, "fs.img")
+        with open(img, "wb") as f:
+            f.truncate(6 << 30)
+        r = subprocess.run(["losetup", "--direct-io=on", "-f", "--show", img],
+                           capture_output=True, text=True)
+        if r.returncode:
+            print("note: no loop device (%s): trees go to %s" % (r.stderr.strip(), W))
+            FS["mode"] = "dir"
+        else:
+            FS["dev"] = r.stdout.strip()
+            FS["mnt"] = os.path.join(W, "fs")
+            os.makedirs(FS["mnt"])
+    if FS["mode"] != "loop":
+        d = os.path.join(W, "tree.%d" % time.monotonic_ns())
+        os.makedirs(d)
+        return d
+    subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-E",
+                    "nodiscard,lazy_itable_init=0,lazy_journal_init=0", FS["dev"]],
+                   check=True)
+    subprocess.run(["mount", FS["dev"], FS["mnt"]], check=True)
+    return FS["mnt"]
+
+
+def fs_cleanup():
+    if FS["dev"]:
+        subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
+        subprocess.run(["losetup", "-d", FS["dev"]])
+        FS["dev"] = None
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
 def make_corpus(root, n, rng):
@@ -171,7 +222,7 @@ class Watcher(threading.Thread):
 def lag_run(kind, rate, secs, rng):
     tag = "%s%d" % (kind, rate)
     src = os.path.join(W, tag, "src")
-    dst = os.path.join(W, tag, "dst")
+    dst = os.path.join(fresh_fs(), tag, "dst")
     md_rel = "example.com/lag/Maildir"
     for r in (src, dst):
         for s in ("tmp", "new", "cur"):
@@ -223,6 +274,7 @@ def lag_run(kind, rate, secs, rng):
     for p in stoppers:
         stop(p)
     shutil.rmtree(os.path.join(W, tag), ignore_errors=True)
+    shutil.rmtree(os.path.dirname(dst), ignore_errors=True)
     if not lags:
         return None
     pct = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
@@ -241,33 +293,47 @@ def main():
     rng = random.Random(1)
     res = {}
     try:
-        # 1. initial sync
+        # 1. initial sync, TRIALS times each tool, alternating
         corpus = os.path.join(W, "corpus")
         total = make_corpus(corpus, N, rng)
         subprocess.run(["sync"])
-        print("corpus: %d messages, %.0f MB" % (N, total / 1e6))
-        dst = os.path.join(W, "dst-rsync")
-        os.makedirs(dst)
-        rp = rsyncd(dst)
-        dt, by = rsync_once(corpus)
-        t1 = time.time()
-        subprocess.run(["sync"])
-        dts = dt + time.time() - t1
-        stop(rp)
-        res["rsync_init"] = (dt, by)
-        print("initial  rsync daemon   %7.2f s %12d bytes" % (dt, by))
-        print("initial  rsync + sync   %7.2f s  (replicate fsyncs before it acknowledges)" % dts)
-        res["rsync_sync"] = dts
-        dst = os.path.join(W, "dst-repl")
-        os.makedirs(dst)
-        ca, pa, pb, t0 = repl_pair(corpus, dst, "init")
-        r = repl_ctl(ca, "sync")
-        dt = time.time() - t0
-        by = repl_bytes(ca)
-        same = trees_equal(corpus, dst)
-        res["repl_init"] = (dt, by)
-        print("initial  replicate      %7.2f s %12d bytes  (trees equal: %s, sync: %s)"
-              % (dt, by, same, r.stdout.strip()))
+        print("corpus: %d messages, %.0f MB; receiving file system: %s" %
+              (N, total / 1e6, "fresh ext4 on a loop device (direct I/O)"
+               if FS["mode"] == "loop" else W))
+        t_rs, t_rss, t_rp = [], [], []
+        for trial in range(TRIALS):
+            dst = os.path.join(fresh_fs(), "dst-rsync")
+            os.makedirs(dst)
+            rp = rsyncd(dst)
+            dt, by = rsync_once(corpus)
+            t1 = time.time()
+            subprocess.run(["sync"])
+            dts = dt + time.time() - t1
+            stop(rp)
+            t_rs.append(dt)
+            t_rss.append(dts)
+            res["rsync_init"] = (dt, by)
+            print("initial  rsync daemon   %7.2f s %12d bytes  (+ sync: %.2f s)" % (dt, by, dts))
+            dst = os.path.join(fresh_fs(), "dst-repl")
+            os.makedirs(dst)
+            ca, pa, pb, t0 = repl_pair(corpus, dst, "init%d" % trial)
+            r = repl_ctl(ca, "sync")
+            dt = time.time() - t0
+            by = repl_bytes(ca)
+            same = trees_equal(corpus, dst)
+            t_rp.append(dt)
+            res["repl_init"] = (dt, by)
+            print("initial  replicate      %7.2f s %12d bytes  (trees equal: %s, sync: %s)"
+                  % (dt, by, same, r.stdout.strip()))
+            if trial < TRIALS - 1:
+                stop(pa)
+                stop(pb)
+        res["rsync_init"] = (median(t_rs), res["rsync_init"][1])
+        res["repl_init"] = (median(t_rp), res["repl_init"][1])
+        res["rsync_sync"] = median(t_rss)
+        print("initial  medians of %d: rsync %.2f s, rsync + sync %.2f s, replicate %.2f s "
+              "(replicate fsyncs before it acknowledges)" %
+              (TRIALS, res["rsync_init"][0], res["rsync_sync"], res["repl_init"][0]))
         # 3. one-line change in a 50 MB file (same pair, then rsync)
         big = os.path.join(corpus, "big.txt")
         with open(big, "w") as f:
@@ -282,6 +348,7 @@ def main():
         stop(pb)
         same_d = trees_equal(corpus, dst)
         rdst = os.path.join(W, "dst-rsync")
+        os.makedirs(rdst)
         rp = rsyncd(rdst)
         # bring rsync's copy to the pre-change file, then measure the change
         subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED AGAIN/", big])
@@ -326,6 +393,7 @@ def main():
     finally:
         for p in procs:
             stop(p)
+        fs_cleanup()
         shutil.rmtree(W, ignore_errors=True)
     return 0
 

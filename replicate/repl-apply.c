@@ -427,10 +427,14 @@ waiting_move(const char *w, const char *to)
 				continue;
 			any = true;
 			if (!to) {
+				hb_debug("%s: '%s' deleted before it was linked",
+					 __func__, pd->wire);
 				g_ptr_array_remove_index(a, i--);
 				continue;
 			}
 			nw = g_strconcat(to, pd->wire + n, NULL);
+			hb_debug("%s: '%s' renamed to '%s' before it was linked",
+				 __func__, pd->wire, nw);
 			if (repl_root_index(nw, strlen(nw), &rel) != pd->root) {
 				g_free(nw);	/* (the caller checked the roots) */
 				continue;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <glib.h>
 #include <openssl/ssl.h>
 
@@ -54,6 +55,10 @@ extern struct repl_state R;
 /* replicate.c */
 void repl_send(const struct repl_frame *f);
 void repl_sendf(int type, guint64 seq, const char *path, const char *path2);
+/* Queue a DATA frame f whose data is read from fd (up to n bytes at off)
+ * straight into the send buffer.  Returns the bytes sent, 0 at end of
+ * file, or -errno (nothing queued). */
+ssize_t repl_send_pread(struct repl_frame *f, int fd, size_t n, guint64 off);
 void repl_conn_close(const char *why);
 void repl_state_save(void);
 int repl_root_index(const char *wire, size_t len, const char **out_rel);

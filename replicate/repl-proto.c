@@ -147,7 +147,10 @@ repl_frame_encode(GByteArray *out, const struct repl_frame *f)
 	put_be(out, f->size, 8);
 	put_be(out, f->offset, 8);
 	put_be(out, f->data_len, 4);
-	g_byte_array_append(out, f->data, f->data_len);
+	if (f->data)
+		g_byte_array_append(out, f->data, f->data_len);
+	else
+		g_byte_array_set_size(out, out->len + f->data_len);
 	return 0;
 }
 

@@ -760,11 +760,8 @@ static gboolean late_cb(gpointer data);
 void
 repl_source_pump(void)
 {
-	static guint8 *buf;
 	struct op *o;
 
-	if (!buf)
-		buf = g_malloc(REPL_CHUNK);
 	while (S.on && S.phase == PH_STREAM && R.conn && !R.conn->dead &&
 	       R.conn->out->len < OUT_HIGH && !S.await_sig) {
 		struct stat st;
@@ -777,19 +774,17 @@ repl_source_pump(void)
 				.mode = x->mode };
 			ssize_t r = 0;
 
-			if (x->off < x->size || x->off == 0)
-				r = pread(x->fd, buf, MIN(REPL_CHUNK,
-					  x->size - x->off), x->off);
-			if (r > 0) {
+			if (x->off < x->size) {
 				f.offset = x->off;
-				f.data = buf;
-				f.data_len = r;
-				repl_send(&f);
+				r = repl_send_pread(&f, x->fd, MIN(REPL_CHUNK,
+						    x->size - x->off), x->off);
 				if (S.x != x)	/* the send failed: session down */
 					continue;
-				x->off += r;
-				if (x->off < x->size)
-					continue;
+				if (r > 0) {
+					x->off += r;
+					if (x->off < x->size)
+						continue;
+				}
 			}
 			f.type = REPL_COMMIT;
 			f.offset = 0;

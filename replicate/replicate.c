@@ -322,6 +322,40 @@ repl_send(const struct repl_frame *f)
 		conn_flush(R.conn);
 }
 
+ssize_t
+repl_send_pread(struct repl_frame *f, int fd, size_t n, guint64 off)
+{
+	GByteArray *out;
+	guint start;
+	ssize_t r;
+
+	if (!R.conn || R.conn->dead)
+		return -ENOTCONN;
+	out = R.conn->out;
+	start = out->len;
+	f->data = NULL;
+	f->data_len = n;
+	if (repl_frame_encode(out, f) < 0)
+		return -EMSGSIZE;
+	r = pread(fd, out->data + out->len - n, n, off);
+	if (r != (ssize_t)n) {
+		int e = errno;
+		g_autofree guint8 *got = r > 0 ?
+			g_memdup2(out->data + out->len - n, r) : NULL;
+
+		g_byte_array_set_size(out, start);
+		if (r <= 0)
+			return r < 0 ? -e : 0;
+		f->data = got;	/* short read: the file shrank */
+		f->data_len = r;
+		repl_frame_encode(out, f);
+		f->data = NULL;
+	}
+	if (out->len > 64 * 1024)
+		conn_flush(R.conn);
+	return r;
+}
+
 void
 repl_sendf(int type, guint64 seq, const char *path, const char *path2)
 {
