@@ -281,11 +281,6 @@ conn_flush(struct repl_conn *c)
 	/* With partial writes SSL_write returns after each 16 KB record: the
 	 * written bytes are dropped from the buffer once, at the end, not
 	 * per record (that memmove was an eighth of the source's CPU). */
-	bool cork = c->out->len > 64 * 1024 && !c->handshaking && !c->dead;
-	int on = 1, offv = 0;
-
-	if (cork)
-		setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 	while (!c->dead && !c->handshaking && off < c->out->len) {
 		int r = SSL_write(c->ssl, c->out->data + off,
 				  MIN(c->out->len - off, 1 << 20));
@@ -302,8 +297,6 @@ conn_flush(struct repl_conn *c)
 		ssl_fail(c, "write", r);
 		return;		/* closed: the buffer went with it */
 	}
-	if (cork && !c->dead)
-		setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &offv, sizeof(offv));
 	if (off > 0)
 		g_byte_array_remove_range(c->out, 0, off);
 	conn_watch(c);

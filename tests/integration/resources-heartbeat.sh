@@ -61,19 +61,22 @@ hb_go
 nt_wait 5 hbr_exec node1 grep -q "10.9.10.1 node1" /etc/hosts || nt_fail "cannot give node1 a hosts file"
 cmp -s "$R/IPaddr" "$D/etc/resource.d/IPaddr" || nt_fail "our IPaddr not in Heartbeat's resource.d"
 banner() { rm_smtp_banner client $VIP 2>/dev/null | grep -q "^220 node1 ESMTP"; }
-if ! nt_wait 30 banner; then
+tries=1
+while ! nt_wait 30 banner; do
 	# Heartbeat 3.0.6's own IPC sometimes breaks under load ("NV failure
 	# (msgfromsteam)"): its resource manager then never runs.  That is
-	# the peer's bug, not the agents': log it and give Heartbeat one
-	# more start.
-	grep -q "NV failure" "$D/var/ha-log" ||
+	# the peer's bug, not the agents': log it and start Heartbeat again
+	# (twice at most; seen to break twice in a row on a loaded machine).
+	nv=$(grep -c "NV failure" "$D/var/ha-log")
+	[ "$nv" -gt "${nv_seen:-0}" ] && [ $tries -le 2 ] ||
 		nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
-	nt_log "Heartbeat's internal IPC broke (NV failure): restarting Heartbeat once"
+	nv_seen=$nv
+	nt_log "Heartbeat's internal IPC broke (NV failure): restarting Heartbeat ($tries)"
+	tries=$((tries + 1))
 	hbr_kill node1
 	sleep 1
 	hb_go
-	nt_wait 30 banner || nt_fail "no SMTP on the VIP under Heartbeat: $(tail -20 $D/var/ha-log)"
-fi
+done
 unset -f cp
 nt_wait 5 bash -c "ip netns exec $(nt_ns node1) ip -o -4 addr show dev eth0 | grep -q '$VIP/24 .*eth0:0'" || nt_fail "VIP label"
 nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping the VIP"
