@@ -756,6 +756,46 @@ on_sig(const struct repl_frame *f)
 
 static gboolean late_cb(gpointer data);
 
+/* Queue on q what the replica may lack under directory wire (which it
+ * has): MKDIR for each directory (harmless when it exists), PUT for each
+ * file it does not have as it is now. */
+static void
+refresh_dir(const char *wire, GQueue *q, int depth)
+{
+	g_autofree char *abs = wire_abs(wire);
+	DIR *d;
+	struct dirent *de;
+
+	if (!abs || depth > 64 || !(d = opendir(abs)))
+		return;
+	while ((de = readdir(d))) {
+		g_autofree char *w = NULL;
+		struct stat st;
+		struct mval *m;
+		struct op *o;
+
+		if (de->d_name[0] == '.' && (!de->d_name[1] ||
+		    !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, ".replicate", 10)))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)))
+			continue;
+		w = g_strconcat(wire, "/", de->d_name, NULL);
+		m = g_hash_table_lookup(S.known, w);
+		if (S_ISREG(st.st_mode) && m && m->size == (guint64)st.st_size &&
+		    m->mtime == st_mtime_ns(&st))
+			continue;
+		o = g_new0(struct op, 1);
+		o->type = S_ISDIR(st.st_mode) ? OP_MKDIR : OP_PUT;
+		o->path = g_strdup(w);
+		g_queue_push_tail(q, o);
+		if (S_ISDIR(st.st_mode))
+			refresh_dir(w, q, depth + 1);
+	}
+	closedir(d);
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
@@ -868,6 +908,18 @@ repl_source_pump(void)
 			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
 			rewrite_prefix(S.known, o->path, o->path2, false);
+			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
+				/* files put into the directory before it moved
+				 * may not have been sent yet (their PUT found
+				 * them gone): send what the replica lacks */
+				GQueue q = G_QUEUE_INIT;
+				struct op *r;
+
+				refresh_dir(o->path2, &q, 0);
+				while ((r = g_queue_pop_tail(&q)))
+					g_queue_push_head(&S.ops, r);
+				break;
+			}
 			/* what was sent under the old name may predate the
 			 * last write (e.g. sent on an early event): resend */
 			m = g_hash_table_lookup(S.known, o->path2);
