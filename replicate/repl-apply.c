@@ -966,20 +966,16 @@ repl_walk(repl_walk_cb cb, void *user)
 int
 repl_open_wire(const char *wire, struct stat *out_st)
 {
-	const char *rel, *base;
+	const char *rel;
 	int root = repl_root_index(wire, strlen(wire), &rel);
-	int pfd, fd;
+	int fd;
 	struct stat st;
 
 	if (root < 0)
 		return HB_EMALFORMED;
-	pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
-	if (pfd < 0)
-		return pfd;
-	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	close(pfd);
+	fd = repl_path_open_file(R.rootfd[root], rel, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return -EISDIR;

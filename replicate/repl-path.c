@@ -51,39 +51,31 @@ repl_path_valid(const char *p, size_t n)
 	return true;
 }
 
-/* The parent of rel in one call; -ENOSYS where openat2 cannot be used. */
+static bool at2_unavailable;
+
+/* openat2 beneath rootfd, no symlink anywhere; -ENOSYS where it cannot be
+ * used (old kernel, seccomp), -ELOOP for a symlink or file in the way. */
 static int
-open_parent_at2(int rootfd, const char *rel, const char **out_base)
+open_at2(int rootfd, const char *path, int flags)
 {
-	static bool unavailable;
-	const char *slash = strrchr(rel, '/');
 	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.flags = flags | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 			   RESOLVE_NO_MAGICLINKS,
 	};
-	char dir[REPL_MAX_PATH + 1];
-	size_t n;
 	long fd;
 
-	if (unavailable || !slash)
+	if (at2_unavailable)
 		return -ENOSYS;
-	n = slash - rel;
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, rel, n);
-	dir[n] = '\0';
-	fd = syscall(SYS_openat2, rootfd, dir, &how, sizeof(how));
-	if (fd >= 0) {
-		*out_base = slash + 1;
+	fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd >= 0)
 		return fd;
-	}
 	switch (errno) {
 	case ENOSYS:
 	case EPERM:	/* a seccomp filter */
 	case EINVAL:
 	case E2BIG:
-		unavailable = true;
+		at2_unavailable = true;
 		return -ENOSYS;
 	case ENOTDIR:
 	case ELOOP:
@@ -91,6 +83,44 @@ open_parent_at2(int rootfd, const char *rel, const char **out_base)
 	default:
 		return -errno;
 	}
+}
+
+int
+repl_path_open_file(int rootfd, const char *rel, int flags)
+{
+	const char *base;
+	int pfd, fd = open_at2(rootfd, rel, flags | O_NOFOLLOW);
+
+	if (fd != -ENOSYS)
+		return fd;
+	pfd = repl_path_open_parent(rootfd, rel, false, &base);
+	if (pfd < 0)
+		return pfd;
+	fd = openat(pfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
+	close(pfd);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The parent of rel in one call; -ENOSYS where openat2 cannot be used. */
+static int
+open_parent_at2(int rootfd, const char *rel, const char **out_base)
+{
+	const char *slash = strrchr(rel, '/');
+	char dir[REPL_MAX_PATH + 1];
+	size_t n;
+	int fd;
+
+	if (!slash)
+		return -ENOSYS;
+	n = slash - rel;
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, rel, n);
+	dir[n] = '\0';
+	fd = open_at2(rootfd, dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0)
+		*out_base = slash + 1;
+	return fd;
 }
 
 int

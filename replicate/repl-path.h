@@ -23,5 +23,9 @@ bool repl_path_valid(const char *p, size_t n);
  */
 int repl_path_open_parent(int rootfd, const char *rel, bool create,
 			  const char **out_base);
+/* Open the file rel below rootfd with flags (O_NOFOLLOW is added), no
+ * symlink followed on the way; an fd or a negative errno (-ELOOP as
+ * above). */
+int repl_path_open_file(int rootfd, const char *rel, int flags);
 
 #endif

@@ -62,11 +62,52 @@ test_parent(void)
 	g_rmdir(out);
 }
 
+static void
+test_file(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("replpath.XXXXXX", NULL);
+	g_autofree char *out = g_dir_make_tmp("replout.XXXXXX", NULL);
+	g_autofree char *secret = g_build_filename(out, "secret", NULL);
+	g_autofree char *sub = g_build_filename(dir, "d", NULL);
+	g_autofree char *file = g_build_filename(dir, "d", "f", NULL);
+	g_autofree char *dlink = g_build_filename(dir, "evil", NULL);
+	g_autofree char *flink = g_build_filename(dir, "d", "l", NULL);
+	int root = open(dir, O_RDONLY | O_DIRECTORY);
+	int fd;
+
+	g_assert_cmpint(root, >=, 0);
+	g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(file, "x", 1, NULL));
+	g_assert_true(g_file_set_contents(secret, "s", 1, NULL));
+	g_assert_cmpint(symlink(out, dlink), ==, 0);
+	g_assert_cmpint(symlink(secret, flink), ==, 0);
+	fd = repl_path_open_file(root, "d/f", O_RDONLY);
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	/* neither a symlinked directory on the way nor a symlink as the
+	 * file itself is followed; a file is not a directory on the way */
+	g_assert_cmpint(repl_path_open_file(root, "evil/secret", O_RDONLY), ==,
+			-ELOOP);
+	g_assert_cmpint(repl_path_open_file(root, "d/l", O_RDONLY), ==, -ELOOP);
+	g_assert_cmpint(repl_path_open_file(root, "d/f/x", O_RDONLY), <, 0);
+	g_assert_cmpint(repl_path_open_file(root, "d/missing", O_RDONLY), ==,
+			-ENOENT);
+	close(root);
+	g_remove(flink);
+	g_remove(dlink);
+	g_remove(file);
+	g_rmdir(sub);
+	g_rmdir(dir);
+	g_remove(secret);
+	g_rmdir(out);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/repl/path/valid", test_valid);
 	g_test_add_func("/repl/path/parent", test_parent);
+	g_test_add_func("/repl/path/file", test_file);
 	return g_test_run();
 }
