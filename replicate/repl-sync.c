@@ -121,31 +121,20 @@ static gboolean
 reply_cb(int fd, GIOCondition cond, gpointer data)
 {
 	char c;
-	int r;
+	int r = read_reply(&c);
 
 	(void)fd; (void)cond; (void)data;
-	if (!Y.busy) {
-		/* stale readiness after repl_sync_wait() took the reply */
-		r = read_reply(&c);
-		if (r == 0)
-			return G_SOURCE_CONTINUE;
-		if (r < 0) {
-			Y.watch = 0;
-			helper_lost();
-			return G_SOURCE_REMOVE;
-		}
-		return G_SOURCE_CONTINUE;
-	}
-	r = read_reply(&c);
-	if (r == 0)
+	if (r == 0)	/* (stale readiness: repl_sync_wait() took it) */
 		return G_SOURCE_CONTINUE;
 	if (r < 0) {
 		Y.watch = 0;
 		helper_lost();
-		complete(sync_all() ? 'K' : 'E');
+		if (Y.busy)
+			complete(sync_all() ? 'K' : 'E');
 		return G_SOURCE_REMOVE;
 	}
-	complete(c);
+	if (Y.busy)
+		complete(c);
 	return G_SOURCE_CONTINUE;
 }
 

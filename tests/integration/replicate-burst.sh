@@ -5,6 +5,7 @@
 # and removed at once.  The replica applies them to the waiting files
 # (linked under the new name, or never linked); both trees must end equal
 # and the barrier must only return once everything is on the replica.
+# Then the replica's sync helper is killed: nothing may be lost.
 NT_NAME=replicate-burst
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/replicate-lib.sh"
@@ -43,4 +44,15 @@ rp_assert_same "burst" 1
 	nt_fail "renamed folder incomplete on the replica"
 moved=$(grep -c "before it was linked" "$NT_TMP"/b.log.* | awk -F: '{s += $NF} END {print s + 0}')
 nt_log "burst: 400 deliveries (133 expunged, 133 flagged at once), 60-message folder renamed; $moved operations applied to files still waiting to be linked"
+
+# the sync helper dies (OOM killer, say): the replica logs it, syncs in
+# the daemon itself, and loses nothing
+helper=$(pgrep -P "${RP_PID[b]}" -x replicate | head -1)
+[ -n "$helper" ] || nt_fail "no sync helper under the replica (pid ${RP_PID[b]})"
+kill -9 "$helper"
+rp_deliver a example.com carol 50
+rp_sync a || nt_fail "barrier after the sync helper died"
+rp_assert_same "after the sync helper died" 1
+grep -q "sync helper gone" "$NT_TMP"/b.log.* || nt_fail "the helper's death was not logged"
+nt_log "sync helper killed: logged, 50 more deliveries replicated"
 rp_pass
