@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +59,9 @@ typedef struct rm_group {
 	gboolean failed;	/* a start failed here: not retried on its own */
 	gboolean chain_start;
 	gboolean contested;	/* the peer held it too; we keep it */
+	gboolean rejoined;	/* the peer is back from a partition and may
+				 * have held it meanwhile: re-announce once it
+				 * says it does not hold it */
 	int idx;		/* resource being worked on */
 	int retries;
 } rm_group;
@@ -97,6 +101,11 @@ struct hbd_rm {
 	/* a real Heartbeat peer holds what we hold (after a partition) */
 	gboolean hb_contested;
 	guint hb_contest_timer;
+	/* generation and seq of the peer's last resource message: one that
+	 * comes later with a lower seq is a retransmission (filling a gap
+	 * after a partition) and says what the peer held back then */
+	uint64_t peer_rsc_gen;
+	uint64_t peer_rsc_seq;
 };
 
 static void rm_group_kick(rm_group *g);
@@ -863,6 +872,13 @@ rm_status_hook(hbd_cluster *c, hbd_node *n, hbd_nstatus old, void *ud)
 	if (old == HBD_NODE_DEAD) {
 		/* back after a partition or a restart: tell it what we hold
 		 * so that a group held on both sides is resolved */
+		guint i;
+
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			g->rejoined = g->local && g->want && g->running;
+		}
 		rm_send_resource(rm, NULL, TRUE);
 	}
 }
@@ -1003,9 +1019,13 @@ rm_resolve_conflicts(hbd_rm *rm)
 				       "keeping it (preferred node)", g->cfg->key);
 				g->contested = TRUE;
 				announce = TRUE;
-			} else if (g->local && g->contested &&
+			} else if (g->local && (g->contested || g->rejoined) &&
 				   !rm_peer_has(rm, g)) {
+				/* it let go (or its first word since the
+				 * partition is that it holds nothing): its MAC
+				 * may still be in the clients' ARP caches */
 				g->contested = FALSE;
+				g->rejoined = FALSE;
 				if (g->want && g->running)
 					rm_reannounce(g);
 			}
@@ -1265,6 +1285,19 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 			rm_standby_finish(rm);
 		rm_send_resource(rm, NULL, TRUE);
 	} else if (strcmp(t, "resource") == 0) {
+		uint64_t seq, hg;
+
+		if (hb_msg_get_hex(m, "seq", &seq) && hb_msg_get_hex(m, "hg", &hg)) {
+			if (hg == rm->peer_rsc_gen && seq < rm->peer_rsc_seq) {
+				hb_log(LOG_INFO, "Ignoring a retransmitted resource "
+				       "message from %s (seq %" PRIx64 ", already "
+				       "have %" PRIx64 "): it is stale", n->name,
+				       seq, rm->peer_rsc_seq);
+				return;
+			}
+			rm->peer_rsc_gen = hg;
+			rm->peer_rsc_seq = seq;
+		}
 		rm_resource_msg(rm, m);
 	} else if (strcmp(t, "ask_resources") == 0) {
 		rm_ask_resources(rm, m);
