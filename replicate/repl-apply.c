@@ -658,13 +658,6 @@ apply_data(const struct repl_frame *f, const char *wire, int root,
 	return 0;
 }
 
-bool
-repl_apply_flush_due(void)
-{
-	return pending && (pending->len + syncing->len >= pending_max ||
-			   pending_bytes >= FLUSH_BYTES);
-}
-
 static int
 apply_commit(const struct repl_frame *f, const char *wire, int root,
 	     const char *rel)
@@ -933,9 +926,7 @@ walk_dir(int dfd, const char *prefix, repl_walk_cb cb, void *user, int depth)
 		struct stat st;
 		g_autofree char *w = NULL;
 
-		if (de->d_name[0] == '.' && (!de->d_name[1] ||
-		    !strcmp(de->d_name, "..") ||
-		    !strncmp(de->d_name, ".replicate", 10)))
+		if (repl_name_skipped(de->d_name))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;

@@ -75,8 +75,8 @@ void repl_apply_reset(void);
  * repl_apply_kick(): start a sync if none runs and anything waits.
  * repl_apply_needs_flush(f): f must see the tree with everything before
  * it in place (a rename, delete, delta basis, ...): flush first.
- * repl_apply_flush_due()/repl_apply_throttle(): too many files or bytes
- * wait: throttle blocks until the disk catches up.
+ * repl_apply_throttle(): when too many files or bytes wait, blocks until
+ * the disk catches up.
  * repl_apply_durable(): every operation up to this seq is on disk.  The
  * notify callback runs from the loop after an asynchronous sync completed
  * (failed paths or NULL; it owns the array).
@@ -88,7 +88,6 @@ void repl_apply_kick(void);
  * loop busy. */
 void repl_apply_poll(void);
 bool repl_apply_needs_flush(const struct repl_frame *f);
-bool repl_apply_flush_due(void);
 void repl_apply_throttle(void);
 guint64 repl_apply_durable(void);
 void repl_apply_set_position(guint64 seq);

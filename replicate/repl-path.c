@@ -23,6 +23,13 @@
 #include "repl-proto.h"
 
 bool
+repl_name_skipped(const char *name)
+{
+	return name[0] == '.' && (!name[1] || !strcmp(name, "..") ||
+				  !strncmp(name, ".replicate", 10));
+}
+
+bool
 repl_path_valid(const char *p, size_t n)
 {
 	size_t i = 0;

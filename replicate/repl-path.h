@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+/* true for directory entries a tree walk passes over: ".", ".." and the
+ * applier's reserved ".replicate*" names */
+bool repl_name_skipped(const char *name);
 /* true when p (n bytes, not NUL-terminated) is an acceptable wire path */
 bool repl_path_valid(const char *p, size_t n);
 /*

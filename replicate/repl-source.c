@@ -227,9 +227,7 @@ scan_new_dir(const char *wire, bool queue, int depth)
 		g_autofree char *w = NULL;
 		struct stat st;
 
-		if (de->d_name[0] == '.' && (!de->d_name[1] ||
-		    !strcmp(de->d_name, "..") ||
-		    !strncmp(de->d_name, ".replicate", 10)))
+		if (repl_name_skipped(de->d_name))
 			continue;
 		if (de->d_type == DT_REG && !queue)
 			continue;	/* only directories are watched */
@@ -541,10 +539,12 @@ local_cb(const char *wire, const struct stat *st, void *user)
 	g_autofree char *folder = NULL;
 	g_autofree char *uniq = NULL;
 
-	if (c->keys)	/* (with an empty manifest nothing can be gone) */
+	if (c->keys) {	/* (with an empty manifest nothing can be gone) */
 		g_hash_table_add(c->local, g_strdup(wire));
-	if (c->keys && !S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
-		g_hash_table_add(c->uniq, g_strconcat(folder, "/", uniq, NULL));
+		if (!S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
+			g_hash_table_add(c->uniq, g_strconcat(folder, "/", uniq,
+							      NULL));
+	}
 	if (m && m->is_dir == !!S_ISDIR(st->st_mode) &&
 	    m->mode == (st->st_mode & 07777) &&
 	    (m->is_dir || (m->size == (guint64)st->st_size &&
@@ -774,9 +774,7 @@ refresh_dir(const char *wire, GQueue *q, int depth)
 		struct mval *m;
 		struct op *o;
 
-		if (de->d_name[0] == '.' && (!de->d_name[1] ||
-		    !strcmp(de->d_name, "..") ||
-		    !strncmp(de->d_name, ".replicate", 10)))
+		if (repl_name_skipped(de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)))

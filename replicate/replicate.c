@@ -365,13 +365,20 @@ repl_sendf(int type, guint64 seq, const char *path, const char *path2)
 	repl_send(&f);
 }
 
+/* Drop the parsed frames before in_off from the input buffer. */
+static void
+in_compact(struct repl_conn *c)
+{
+	g_byte_array_remove_range(c->in, 0, c->in_off);
+	c->in_off = 0;
+}
+
 /*
- * Frames read so far.  On the replica the group commit (and its ACK) runs
- * when the socket is drained or the pending files reach their bounds, not
- * after every parse batch: while a stream keeps arriving, one commit
- * covers many megabytes, and the writeback each file started when it was
- * committed overlaps with receiving the next ones.  A lone delivery finds
- * the socket drained at once, so it is committed and ACKed at once.
+ * Frames read so far.  On the replica the files they commit wait for the
+ * group sync (repl-apply.c): after each batch a sync starts if none runs,
+ * a completed one is taken while the socket keeps the loop busy, and the
+ * loop waits only when too much waits.  A lone delivery starts its sync at
+ * once.
  */
 static void
 conn_frames(struct repl_conn *c, bool drained)
@@ -406,19 +413,13 @@ conn_frames(struct repl_conn *c, bool drained)
 	/* the unparsed tail (part of one frame) moves to the front only
 	 * once a megabyte of parsed frames lies before it */
 	c->in_off = off;
-	if (c->in_off == c->in->len) {
-		g_byte_array_set_size(c->in, 0);
-		c->in_off = 0;
-	} else if (c->in_off >= REPL_MAX_PAYLOAD) {
-		g_byte_array_remove_range(c->in, 0, c->in_off);
-		c->in_off = 0;
-	}
+	if (c->in_off == c->in->len || c->in_off >= REPL_MAX_PAYLOAD)
+		in_compact(c);
 	if (c->outbound) {
 		apply_flush();	/* files fetched back during a reconcile */
 		return;
 	}
-	if (repl_apply_flush_due())
-		repl_apply_throttle();
+	repl_apply_throttle();
 	if (!drained)
 		repl_apply_poll();	/* a sync may have completed meanwhile */
 	repl_apply_kick();
@@ -463,10 +464,7 @@ conn_io_cb(int fd, GIOCondition cond, gpointer data)
 			conn_frames(c, false);
 			if (c->dead)
 				goto out;
-			if (c->in_off) {
-				g_byte_array_remove_range(c->in, 0, c->in_off);
-				c->in_off = 0;
-			}
+			in_compact(c);
 			have = c->in->len;
 			if (have + READ_CHUNK > 4 * REPL_MAX_PAYLOAD) {
 				conn_close(c, "input overrun");
