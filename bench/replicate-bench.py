@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""replicate-bench: replicate vs rsync (daemon, loopback) vs lsyncd.
+"""replicate-bench: replicate vs rsync (daemon and ssh, loopback) vs lsyncd.
 
 Run from the top of an in-tree build:  python3 bench/replicate-bench.py
 Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (3,
@@ -7,7 +7,10 @@ initial-sync trials of each tool), BENCH_DIR (/tmp), BENCH_FS (loop).
 Measures, in one run:
   1. initial sync of BENCH_MSGS Maildir messages: time and bytes
      (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received),
-     BENCH_TRIALS times each, alternating, medians compared
+     BENCH_TRIALS times each, alternating, medians compared; rsync runs
+     over its daemon (plaintext) and, when sshd is installed, over ssh to
+     a private sshd on 127.0.0.1 (encrypted like replicate's TLS; with
+     ssh's default cipher and with aes128-gcm)
   2. lag per delivered message (write in tmp/, rename to new/ on the
      source until the name appears in new/ on the replica, via inotify)
      at 50/s and 500/s, every 5th delivery followed by a flag rename and
@@ -32,7 +35,7 @@ SECS = float(os.environ.get("BENCH_SECS", "5"))
 W = os.path.join(os.environ.get("BENCH_DIR", "/tmp"), "replbench.%d" % os.getpid())
 TRIALS = int(os.environ.get("BENCH_TRIALS", "3"))
 FS = {"mode": os.environ.get("BENCH_FS", "loop"), "dev": None, "mnt": None}
-PORT_R, PORT_A, PORT_B = 17890, 17891, 17892
+PORT_R, PORT_A, PORT_B, PORT_S = 17890, 17891, 17892, 17893
 procs = []
 
 
@@ -175,10 +178,10 @@ def rsyncd(dst):
     return p
 
 
-def rsync_once(src, extra=()):
+def rsync_once(src, extra=(), dest=None):
     t0 = time.time()
     r = subprocess.run(["rsync", "-a", "--delete", "--stats"] + list(extra) +
-                       [src + "/", "rsync://127.0.0.1:%d/mod/" % PORT_R],
+                       [src + "/", dest or "rsync://127.0.0.1:%d/mod/" % PORT_R],
                        capture_output=True, text=True)
     dt = time.time() - t0
     sent = recv = 0
@@ -190,6 +193,37 @@ def rsync_once(src, extra=()):
     if r.returncode:
         sys.exit("rsync failed: " + r.stderr)
     return dt, sent + recv
+
+
+# ---- rsync over ssh: a private sshd on 127.0.0.1 ----------------------------
+
+def sshd_start():
+    """sshd on PORT_S with its own host key, root by key only; returns the
+    ssh command for rsync -e (without cipher), or None without sshd."""
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
+    if not sshd or not shutil.which("ssh"):
+        return None
+    d = os.path.join(W, "ssh")
+    os.makedirs(d)
+    for k in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        os.path.join(d, k)], check=True)
+    shutil.copy(os.path.join(d, "client.pub"), os.path.join(d, "authorized_keys"))
+    conf = os.path.join(d, "sshd_config")
+    with open(conf, "w") as f:
+        f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s/host\n"
+                "AuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\n"
+                "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                "StrictModes no\nPidFile %s/sshd.pid\n" % (PORT_S, d, d, d))
+    os.makedirs("/run/sshd", exist_ok=True)
+    start([sshd, "-D", "-e", "-f", conf], os.path.join(d, "sshd.log"))
+    ssh = "ssh -p %d -i %s/client -o BatchMode=yes -o StrictHostKeyChecking=no " \
+          "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" % (PORT_S, d)
+    if not wait_for(lambda: subprocess.run(ssh.split() + ["root@127.0.0.1", "true"],
+                                           capture_output=True).returncode == 0, 5):
+        print("note: private sshd did not answer: rsync over ssh skipped")
+        return None
+    return ssh
 
 
 # ---- lag ------------------------------------------------------------------
@@ -300,7 +334,10 @@ def main():
         print("corpus: %d messages, %.0f MB; receiving file system: %s" %
               (N, total / 1e6, "fresh ext4 on a loop device (direct I/O)"
                if FS["mode"] == "loop" else W))
+        ssh = sshd_start()
+        sshv = [] if not ssh else [("ssh", ssh), ("ssh-aes", ssh + " -c aes128-gcm@openssh.com")]
         t_rs, t_rss, t_rp = [], [], []
+        t_ssh = {k: [] for k, _ in sshv}
         for trial in range(TRIALS):
             dst = os.path.join(fresh_fs(), "dst-rsync")
             os.makedirs(dst)
@@ -314,6 +351,13 @@ def main():
             t_rss.append(dts)
             res["rsync_init"] = (dt, by)
             print("initial  rsync daemon   %7.2f s %12d bytes  (+ sync: %.2f s)" % (dt, by, dts))
+            for k, cmd in sshv:
+                dst = os.path.join(fresh_fs(), "dst-rsync")
+                os.makedirs(dst)
+                dt, by = rsync_once(corpus, ("-e", cmd), "root@127.0.0.1:%s/" % dst)
+                t_ssh[k].append(dt)
+                res["rsync_" + k] = (dt, by)
+                print("initial  rsync %-8s %7.2f s %12d bytes" % (k, dt, by))
             dst = os.path.join(fresh_fs(), "dst-repl")
             os.makedirs(dst)
             ca, pa, pb, t0 = repl_pair(corpus, dst, "init%d" % trial)
@@ -331,9 +375,13 @@ def main():
         res["rsync_init"] = (median(t_rs), res["rsync_init"][1])
         res["repl_init"] = (median(t_rp), res["repl_init"][1])
         res["rsync_sync"] = median(t_rss)
-        print("initial  medians of %d: rsync %.2f s, rsync + sync %.2f s, replicate %.2f s "
+        for k, _ in sshv:
+            res["rsync_" + k] = (median(t_ssh[k]), res["rsync_" + k][1])
+        print("initial  medians of %d: rsync %.2f s, rsync + sync %.2f s, %sreplicate %.2f s "
               "(replicate fsyncs before it acknowledges)" %
-              (TRIALS, res["rsync_init"][0], res["rsync_sync"], res["repl_init"][0]))
+              (TRIALS, res["rsync_init"][0], res["rsync_sync"],
+               "".join("rsync %s %.2f s, " % (k, res["rsync_" + k][0]) for k, _ in sshv),
+               res["repl_init"][0]))
         # 3. one-line change in a 50 MB file (same pair, then rsync)
         big = os.path.join(corpus, "big.txt")
         with open(big, "w") as f:
@@ -376,6 +424,8 @@ def main():
         ri, rr = res["repl_init"], res["rsync_init"]
         print("  initial sync time  vs rsync: %.2f   bytes: %.2f   time vs rsync+sync: %.2f"
               % (ri[0] / rr[0], ri[1] / rr[1], ri[0] / res["rsync_sync"]))
+        for k, _ in sshv:
+            print("  initial sync time  vs rsync over %-7s: %.2f" % (k, ri[0] / res["rsync_" + k][0]))
         print("  one-line delta bytes vs rsync: %.2f" % (dbytes / max(1, rbytes)))
         for rate in (50, 500):
             me = lag[("replicate", rate)]
@@ -387,9 +437,12 @@ def main():
         me = lag[("replicate", 500)]
         if me:
             print("targets at 500/s: p50 %.1f ms (<= 10: %s), p99 %.1f ms (<= 50: %s); "
-                  "initial sync %s rsync; delta bytes %s rsync" %
+                  "initial sync %s rsync daemon%s; delta bytes %s rsync" %
                   (me["p50"], me["p50"] <= 10, me["p99"], me["p99"] <= 50,
-                   "<=" if ri[0] <= rr[0] else ">", "<=" if dbytes <= rbytes else ">"))
+                   "<=" if ri[0] <= rr[0] else ">",
+                   "".join(", %s rsync %s" % ("<=" if ri[0] <= res["rsync_" + k][0] else ">", k)
+                           for k, _ in sshv),
+                   "<=" if dbytes <= rbytes else ">"))
     finally:
         for p in procs:
             stop(p)
