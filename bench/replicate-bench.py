@@ -202,6 +202,7 @@ def sshd_start():
     ssh command for rsync -e (without cipher), or None without sshd."""
     sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
     if not sshd or not shutil.which("ssh"):
+        print("note: no sshd (apt-get install openssh-server): rsync over ssh skipped")
         return None
     d = os.path.join(W, "ssh")
     os.makedirs(d)
