@@ -384,6 +384,17 @@ repl_apply_throttle(void)
 	}
 }
 
+/* Is wire path w at p (n bytes, not NUL-terminated), or, with below,
+ * anywhere under it? */
+static bool
+wire_at(const char *w, const char *p, size_t n, bool below)
+{
+	size_t m = strlen(w);
+
+	return m >= n && !memcmp(w, p, n) &&
+		(m == n || (below && w[n] == '/'));
+}
+
 /* Is a file waiting to be linked at wire path p (n bytes), or, with
  * below, anywhere under it? */
 static bool
@@ -394,10 +405,8 @@ waiting_at(const char *p, size_t n, bool below)
 
 		for (guint i = 0; i < a->len; i++) {
 			struct repl_pending *pd = a->pdata[i];
-			size_t m = strlen(pd->wire);
 
-			if (m >= n && !memcmp(pd->wire, p, n) &&
-			    (m == n || (below && pd->wire[n] == '/')))
+			if (wire_at(pd->wire, p, n, below))
 				return true;
 		}
 	}
@@ -418,12 +427,10 @@ waiting_move(const char *w, const char *to)
 
 		for (guint i = 0; i < a->len; i++) {
 			struct repl_pending *pd = a->pdata[i];
-			size_t m = strlen(pd->wire);
 			const char *rel;
 			char *nw;
 
-			if (m < n || memcmp(pd->wire, w, n) ||
-			    (m != n && pd->wire[n] != '/'))
+			if (!wire_at(pd->wire, w, n, true))
 				continue;
 			any = true;
 			if (!to) {

@@ -84,9 +84,9 @@ struct repl_mentry {
  */
 int repl_frame_decode(const uint8_t *buf, size_t len, struct repl_frame *out,
 		      size_t *out_used);
-/* Append the encoding of f to out.  Returns 0 or HB_ETOOBIG. */
-/* Appends f to out.  With f->data NULL, f->data_len bytes are left for
- * the caller to fill: they are the last f->data_len bytes of out. */
+/* Appends the encoding of f to out.  Returns 0 or HB_ETOOBIG.  With
+ * f->data NULL, f->data_len bytes are left for the caller to fill: they
+ * are the last f->data_len bytes of out. */
 int repl_frame_encode(GByteArray *out, const struct repl_frame *f);
 /* Next manifest entry at *off in data; 0, 1 at end, or HB_EMALFORMED. */
 int repl_mentry_next(const uint8_t *data, size_t len, size_t *off,

@@ -211,15 +211,25 @@ watch_add(const char *wire)
 	return 0;
 }
 
-/* Watch a new directory tree and queue what is already inside it. */
+/*
+ * Depth-first walk of the directory tree at wire (at most 64 deep):
+ * enter(dir) is called before each directory is read (false: not read),
+ * found() for each directory and regular file in it, a directory before
+ * what is inside it; regular files only with files set.
+ */
+typedef bool (*tree_enter_fn)(const char *wire, void *u);
+typedef void (*tree_found_fn)(const char *wire, bool is_dir, int dfd,
+			      const char *name, void *u);
+
 static void
-scan_new_dir(const char *wire, bool queue, int depth)
+tree_walk(const char *wire, int depth, bool files, tree_enter_fn enter,
+	  tree_found_fn found, void *u)
 {
 	g_autofree char *abs = wire_abs(wire);
 	DIR *d;
 	struct dirent *de;
 
-	if (!abs || depth > 64 || watch_add(wire) < 0)
+	if (!abs || depth > 64 || (enter && !enter(wire, u)))
 		return;
 	if (!(d = opendir(abs)))
 		return;
@@ -229,24 +239,44 @@ scan_new_dir(const char *wire, bool queue, int depth)
 
 		if (repl_name_skipped(de->d_name))
 			continue;
-		if (de->d_type == DT_REG && !queue)
-			continue;	/* only directories are watched */
+		if (de->d_type == DT_REG && !files)
+			continue;
 		if (de->d_type == DT_DIR)
 			st.st_mode = S_IFDIR;
 		else if (de->d_type == DT_REG)
 			st.st_mode = S_IFREG;
 		else if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		if (!S_ISDIR(st.st_mode) && !(files && S_ISREG(st.st_mode)))
+			continue;
 		w = g_strconcat(wire, "/", de->d_name, NULL);
-		if (S_ISDIR(st.st_mode)) {
-			if (queue)
-				op_push(OP_MKDIR, w, NULL);
-			scan_new_dir(w, queue, depth + 1);
-		} else if (S_ISREG(st.st_mode) && queue) {
-			op_push(OP_PUT, w, NULL);
-		}
+		found(w, S_ISDIR(st.st_mode), dirfd(d), de->d_name, u);
+		if (S_ISDIR(st.st_mode))
+			tree_walk(w, depth + 1, files, enter, found, u);
 	}
 	closedir(d);
+}
+
+static bool
+scan_enter(const char *wire, void *u)
+{
+	(void)u;
+	return watch_add(wire) == 0;
+}
+
+static void
+scan_found(const char *wire, bool is_dir, int dfd, const char *name, void *u)
+{
+	(void)dfd; (void)name;
+	if (*(bool *)u)
+		op_push(is_dir ? OP_MKDIR : OP_PUT, wire, NULL);
+}
+
+/* Watch a new directory tree and queue what is already inside it. */
+static void
+scan_new_dir(const char *wire, bool queue, int depth)
+{
+	tree_walk(wire, depth, queue, scan_enter, scan_found, &queue);
 }
 
 static void
@@ -756,42 +786,36 @@ on_sig(const struct repl_frame *f)
 
 static gboolean late_cb(gpointer data);
 
+static void
+refresh_found(const char *wire, bool is_dir, int dfd, const char *name,
+	      void *u)
+{
+	struct op *o;
+
+	if (!is_dir) {
+		struct stat st;
+		struct mval *m = g_hash_table_lookup(S.known, wire);
+
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			return;
+		if (m && m->size == (guint64)st.st_size &&
+		    m->mtime == st_mtime_ns(&st))
+			return;
+	}
+	o = g_new0(struct op, 1);
+	o->type = is_dir ? OP_MKDIR : OP_PUT;
+	o->path = g_strdup(wire);
+	g_queue_push_tail(u, o);
+}
+
 /* Queue on q what the replica may lack under directory wire (which it
  * has): MKDIR for each directory (harmless when it exists), PUT for each
  * file it does not have as it is now. */
 static void
-refresh_dir(const char *wire, GQueue *q, int depth)
+refresh_dir(const char *wire, GQueue *q)
 {
-	g_autofree char *abs = wire_abs(wire);
-	DIR *d;
-	struct dirent *de;
-
-	if (!abs || depth > 64 || !(d = opendir(abs)))
-		return;
-	while ((de = readdir(d))) {
-		g_autofree char *w = NULL;
-		struct stat st;
-		struct mval *m;
-		struct op *o;
-
-		if (repl_name_skipped(de->d_name))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)))
-			continue;
-		w = g_strconcat(wire, "/", de->d_name, NULL);
-		m = g_hash_table_lookup(S.known, w);
-		if (S_ISREG(st.st_mode) && m && m->size == (guint64)st.st_size &&
-		    m->mtime == st_mtime_ns(&st))
-			continue;
-		o = g_new0(struct op, 1);
-		o->type = S_ISDIR(st.st_mode) ? OP_MKDIR : OP_PUT;
-		o->path = g_strdup(w);
-		g_queue_push_tail(q, o);
-		if (S_ISDIR(st.st_mode))
-			refresh_dir(w, q, depth + 1);
-	}
-	closedir(d);
+	tree_walk(wire, 0, true, NULL, refresh_found, q);
 }
 
 /* Send what fits; returns when the queue is empty or the socket is full. */
@@ -913,7 +937,7 @@ repl_source_pump(void)
 				GQueue q = G_QUEUE_INIT;
 				struct op *r;
 
-				refresh_dir(o->path2, &q, 0);
+				refresh_dir(o->path2, &q);
 				while ((r = g_queue_pop_tail(&q)))
 					g_queue_push_head(&S.ops, r);
 				break;
