@@ -894,6 +894,7 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 	case REPL_DELETE:
 		if (pending)
 			waiting_move(w1, NULL);	/* never linked */
+		g_hash_table_remove(R.parts, w1);	/* a send given up */
 		err = apply_delete(rel, root);
 		break;
 	case REPL_MKDIR:

@@ -331,6 +331,29 @@ known_drop(const char *path)
 	}
 }
 
+/*
+ * A new file being sent whole that is now renamed over a big file the
+ * replica has (an editor's or sed -i's temp file, whose rename can take
+ * a while on ext4): stop sending it.  The replica drops the unfinished
+ * copy on the delete, and the rename that follows goes as a delta.
+ */
+static void
+xfer_abandon(const char *from, const char *to)
+{
+	struct mval *m = g_hash_table_lookup(S.known, to);
+
+	if (!S.x || S.x->kind != REPL_KIND_FULL || strcmp(S.x->path, from) ||
+	    g_hash_table_contains(S.known, from) ||
+	    g_hash_table_contains(S.failing, from) || !m || m->is_dir ||
+	    S.x->size <= R.conf->delta_threshold)
+		return;
+	hb_debug("%s: '%s' renamed to '%s' after %" G_GUINT64_FORMAT " of %"
+		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
+		 from, to, S.x->off, S.x->size);
+	g_clear_pointer(&S.x, xfer_free);
+	repl_sendf(REPL_DELETE, ++S.seq, from, NULL);
+}
+
 static void
 flush_moved_from(void)
 {
@@ -381,6 +404,8 @@ inotify_event(const struct inotify_event *ev)
 		if (S.moved_from && S.moved_cookie == ev->cookie) {
 			if (isdir)
 				rewrite_prefix(NULL, S.moved_from, w, true);
+			else
+				xfer_abandon(S.moved_from, w);
 			if (q)
 				op_push(OP_RENAME, S.moved_from, w);
 			g_clear_pointer(&S.moved_from, g_free);
@@ -786,6 +811,16 @@ on_sig(const struct repl_frame *f)
 
 static gboolean late_cb(gpointer data);
 
+/* How long a big new file waits for the rename that may replace a known
+ * file with it: 100 ms, and 10 ms more per MB, since a rename over an
+ * existing file makes ext4 start writing the new file out first
+ * (auto_da_alloc); at most 2 s.  A barrier ends the wait at once. */
+static guint
+late_wait_ms(off_t size)
+{
+	return (guint)MIN(100 + size / 100000, 2000);
+}
+
 static void
 refresh_found(const char *wire, bool is_dir, int dfd, const char *name,
 	      void *u)
@@ -898,7 +933,8 @@ repl_source_pump(void)
 					g_hash_table_insert(S.late,
 						g_strdup(o->path), GUINT_TO_POINTER(
 						g_timeout_add_full(G_PRIORITY_DEFAULT,
-						100, late_cb, g_strdup(o->path),
+						late_wait_ms(st.st_size), late_cb,
+						g_strdup(o->path),
 						g_free)));
 				break;
 			}

@@ -28,6 +28,27 @@ sent=$(( $(bytes) - before ))
 nt_log "file $size bytes, one line changed: $sent bytes on the wire"
 [ "$sent" -lt $((size / 20)) ] || nt_fail "sent $sent bytes for a one-line change: not a delta"
 
+# a temp file renamed over the big file while it is still being sent
+# whole (on a 200 Mbit/s link, so the send takes about 2 s): the source
+# gives the send up and the rename goes as a delta
+ip netns exec "${NT_ID}a" tc qdisc add dev eth0 root tbf rate 200mbit \
+	burst 64kb latency 100ms || nt_fail "tc tbf on a's link"
+before=$(bytes)
+sed 's/^line 00200000 .*/line 00200000 CHANGED BY AN EDITOR/' \
+	"$A/accounts/big.txt" >"$A/accounts/big.txt.new"
+sending() { [ $(( $(bytes) - before )) -gt 1000000 ]; }
+nt_wait 10 sending || nt_fail "the new file was never sent"
+mv "$A/accounts/big.txt.new" "$A/accounts/big.txt"
+rp_sync a 60 || nt_fail "barrier after the rename"
+rp_assert_same "temp file renamed over the big file mid-send" 1
+sent=$(( $(bytes) - before ))
+nt_log "temp file renamed over the 50 MB file while sent whole: $sent bytes"
+[ "$sent" -lt $((size / 2)) ] || nt_fail "sent $sent bytes: the whole-file send went on"
+# the replica's unfinished copy (an O_TMPFILE) is closed, not kept open
+left=$(ls -l "/proc/${RP_PID[b]}/fd" | grep -c '(deleted)')
+[ "$left" = 0 ] || nt_fail "replica still holds $left unfinished copies open"
+ip netns exec "${NT_ID}a" tc qdisc del dev eth0 root
+
 # replica down, change again, replica back: catch-up uses the signature
 rp_kill b
 sed -i 's/^line 00100000 .*/line 00100000 CHANGED AGAIN/' "$A/accounts/big.txt"

@@ -47,7 +47,17 @@ rp_start() {
 
 rp_kill() { kill -"${2:-TERM}" "${RP_PID[$1]}" 2>/dev/null; wait "${RP_PID[$1]}" 2>/dev/null; rm -f "$NT_TMP/$1/state/ctl"; }
 rp_ctl() { local n=$1; shift; "$RP_BIN" -S "$NT_TMP/$n/state/ctl" "$@"; }
-rp_sync() { rp_ctl "${1:-a}" -w "${2:-30}" sync >/dev/null; }
+# rp_sync [NODE [SECS]]: a barrier; when it fails, both nodes' status and
+# the end of their logs go to the test log, to tell where it stuck.
+rp_sync() {
+	rp_ctl "${1:-a}" -w "${2:-30}" sync >/dev/null && return 0
+	local n
+	for n in a b; do
+		echo "status of $n: $(rp_ctl $n status 2>&1)" >&2
+	done
+	rp_logs
+	return 1
+}
 
 # Byte-for-byte and name-for-name comparison of both nodes' roots.
 rp_same() {
