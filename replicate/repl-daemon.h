@@ -111,6 +111,8 @@ void repl_source_session_up(void);	/* after TLS handshake */
 void repl_source_session_down(void);
 void repl_source_frame(const struct repl_frame *f);
 void repl_source_pump(void);
+/* Would repl_source_pump() send something, given room in the socket? */
+bool repl_source_ready(void);
 void repl_source_barrier(int fd, const char *path);
 char *repl_source_status(void);
 

@@ -1058,6 +1058,13 @@ repl_source_pump(void)
 	}
 }
 
+bool
+repl_source_ready(void)
+{
+	return S.on && S.phase == PH_STREAM && !S.await_sig &&
+	       (S.x || S.ops.length);
+}
+
 static gboolean
 late_cb(gpointer data)
 {
@@ -1231,10 +1238,16 @@ repl_source_status(void)
 {
 	static const char *const ph[] = { "down", "hello", "manifest", "stream" };
 
+	g_autofree char *x = S.x ? g_strdup_printf(" sending=%s:%" G_GUINT64_FORMAT
+		"/%" G_GUINT64_FORMAT, S.x->path, S.x->off, S.x->size) : NULL;
+
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " watches=%u "
-		"barriers=%u bytes_out=%" G_GUINT64_FORMAT "\n", ph[S.phase],
-		S.ops.length, S.seq, S.acked,
+		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
+		"\n", ph[S.phase], S.ops.length, S.seq, S.acked,
 		S.wd2path ? g_hash_table_size(S.wd2path) : 0,
-		g_list_length(S.barriers), R.bytes_out);
+		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
+		R.conn ? R.conn->out->len : 0, x ? x : "",
+		S.await_sig ? " awaiting_signature=" : "",
+		S.await_sig ? S.await_sig : "", R.bytes_out);
 }

@@ -203,7 +203,11 @@ conn_watch(struct repl_conn *c)
 
 	if (c->dead)
 		return;
-	if (c->out->len || c->handshaking)
+	/* writable also while the source has something it could send: a
+	 * flush that empties the buffer after the pump stopped at its high
+	 * mark must not leave the rest of a file unsent */
+	if (c->out->len || c->handshaking ||
+	    (c->outbound && c == R.conn && repl_source_ready()))
 		want |= G_IO_OUT;
 	if (c->src && want == c->cond)
 		return;
