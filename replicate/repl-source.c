@@ -858,14 +858,21 @@ refresh_dir(const char *wire, GQueue *q)
 	tree_walk(wire, 0, true, NULL, refresh_found, q);
 }
 
+/* A session streams and no signature is awaited: the pump may send. */
+static bool
+streaming(void)
+{
+	return S.on && S.phase == PH_STREAM && !S.await_sig;
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
 {
 	struct op *o;
 
-	while (S.on && S.phase == PH_STREAM && R.conn && !R.conn->dead &&
-	       R.conn->out->len < OUT_HIGH && !S.await_sig) {
+	while (streaming() && R.conn && !R.conn->dead &&
+	       R.conn->out->len < OUT_HIGH) {
 		struct stat st;
 		int fd;
 
@@ -1061,8 +1068,7 @@ repl_source_pump(void)
 bool
 repl_source_ready(void)
 {
-	return S.on && S.phase == PH_STREAM && !S.await_sig &&
-	       (S.x || S.ops.length);
+	return streaming() && (S.x || S.ops.length);
 }
 
 static gboolean
