@@ -22,12 +22,12 @@ nt_log "barrier: 10 deliveries to a new user present on b when sync returned"
 
 # flag changes are renames new/ -> cur/:2,S and must not resend content
 md=$A/mail/example.com/alice/Maildir
-before=$(rp_ctl a status | sed 's/.*bytes_out=//')
+before=$(rp_bytes)
 for f in "$md"/new/*; do mv "$f" "$md/cur/$(basename "$f"):2,S"; done
 rm -f "$(ls "$md"/cur/* | head -1)"		# expunge
 rp_sync a || nt_fail "barrier after renames"
 rp_same >/dev/null || nt_fail "renames/expunge not applied at barrier"
-after=$(rp_ctl a status | sed 's/.*bytes_out=//')
+after=$(rp_bytes)
 [ $((after - before)) -lt 2000 ] || nt_fail "renames sent $((after - before)) bytes: content resent?"
 nt_log "5 flag renames + 1 expunge: $((after - before)) bytes on the wire"
 
@@ -43,11 +43,11 @@ rp_assert_same "account edits" 1
 	nt_fail "mode/mtime not replicated"
 
 # chmod alone goes as an ATTR operation, not as content
-before=$(rp_ctl a status | sed 's/.*bytes_out=//')
+before=$(rp_bytes)
 chmod 600 "$A/accounts/passwd"
 rp_sync a || nt_fail "barrier after chmod"
 [ "$(stat -c %a "$NT_TMP/b/accounts/passwd")" = 600 ] || nt_fail "chmod not replicated"
-after=$(rp_ctl a status | sed 's/.*bytes_out=//')
+after=$(rp_bytes)
 [ $((after - before)) -lt 500 ] || nt_fail "chmod sent $((after - before)) bytes"
 nt_log "chmod replicated with $((after - before)) bytes"
 

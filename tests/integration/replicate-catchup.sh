@@ -11,18 +11,17 @@ rp_start b
 rp_start a
 rp_sync a || nt_fail "initial barrier"
 rp_assert_same "initial" 1
-bytes() { rp_ctl a status | sed 's/.*bytes_out=//'; }
 
 rp_kill b
 md=$A/mail/example.net/u1/Maildir
 rp_deliver a example.net u1 20
 for f in $(ls "$md/new" | head -50); do mv "$md/new/$f" "$md/cur/$f:2,RS"; done
 rm -f "$A"/mail/example.net/u2/Maildir/new/*
-before=$(bytes)
+before=$(rp_bytes)
 rp_start b
 rp_sync a || nt_fail "barrier after replica restart"
 rp_assert_same "replica down then catch-up" 1
-sent=$(( $(bytes) - before ))
+sent=$(( $(rp_bytes) - before ))
 nt_log "catch-up after 20 deliveries, 50 renames, 200 expunges: $sent bytes"
 # 580 unchanged messages must not be resent (each is ~70 bytes + framing;
 # 20 new + 50 renamed ones may be)

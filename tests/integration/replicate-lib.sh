@@ -47,6 +47,8 @@ rp_start() {
 
 rp_kill() { kill -"${2:-TERM}" "${RP_PID[$1]}" 2>/dev/null; wait "${RP_PID[$1]}" 2>/dev/null; rm -f "$NT_TMP/$1/state/ctl"; }
 rp_ctl() { local n=$1; shift; "$RP_BIN" -S "$NT_TMP/$n/state/ctl" "$@"; }
+# rp_bytes [NODE]: bytes the node has sent to its peer so far.
+rp_bytes() { rp_ctl "${1:-a}" status | sed 's/.*bytes_out=//'; }
 # rp_sync [NODE [SECS]]: a barrier; when it fails, both nodes' status and
 # the end of their logs go to the test log, to tell where it stuck.
 rp_sync() {
