@@ -35,9 +35,6 @@
 #define OUT_HIGH (2 * 1024 * 1024)
 #define MAX_MANIFEST 20000000
 
-/* OP_PUT of a big new file waits for a rename over a known one (see
- * late_wait_ms); OP_PUT_LATE is the same without the wait; OP_FULL never
- * goes as a delta. */
 enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
 	       OP_FETCH };
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
@@ -616,15 +613,13 @@ local_cb(const char *wire, const struct stat *st, void *user)
 		o->type = OP_MKDIR;
 	} else if (!m && folder) {
 		/* maybe renamed while the replica was away: see catch_up */
-		o->type = OP_PUT_LATE;
+		o->type = OP_PUT;
 		c->nput++;
 		g_hash_table_insert(c->fresh, g_strdup_printf("%s/%s/%"
 			G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder, uniq,
 			(guint64)st->st_size, st_mtime_ns(st)), o);
 	} else {
-		/* no wait for a rename over a known file (see late_wait_ms):
-		 * what the scan found is already in place */
-		o->type = OP_PUT_LATE;
+		o->type = OP_PUT;
 		if (m && !m->is_dir && (guint64)st->st_size > R.conf->delta_threshold)
 			c->ndelta++;
 		else
