@@ -30,6 +30,7 @@
 #include "haresources.h"
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "ping.h"
 #include "rm.h"
 
@@ -149,6 +150,7 @@ sigterm_cb(gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	hb_log(LOG_INFO, "Heartbeat shutdown in progress. (%d)", (int)getpid());
+	hb_notify("STOPPING=1");
 	cluster->shutting_down = TRUE;
 	hbd_rm_shutdown(rm, loop);
 	return G_SOURCE_CONTINUE;
@@ -161,7 +163,9 @@ sighup_cb(gpointer data)
 	hb_diag *d = hb_diag_new();
 	hb_authkeys *keys;
 
-	hb_log(LOG_INFO, "Signal SIGHUP received: re-reading authkeys");
+	hb_log_reopen();
+	hb_log(LOG_INFO, "Signal SIGHUP received: log files reopened, "
+	       "re-reading authkeys");
 	if (hb_authkeys_load(ak, &keys, d) == 0) {
 		hbd_cluster_set_keys(cluster, keys);
 		hb_log(LOG_INFO, "authkeys reloaded (auth %d)", keys->active);
@@ -245,6 +249,8 @@ main(int argc, char **argv)
 		{ 0 }
 	};
 	g_autofree char *node = NULL;
+	g_autofree char *marker = NULL;
+	gboolean unclean;
 	hb_config *cfg = NULL;
 	hb_authkeys *keys = NULL;
 	hb_haresources *rsc = NULL;
@@ -341,6 +347,13 @@ main(int argc, char **argv)
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	rm = hbd_rm_new(cluster, rsc, opts.confdir);
+	/* present at start: the last run ended without its clean exit */
+	marker = g_build_filename(opts.statedir, "hbd.running", NULL);
+	unclean = g_file_test(marker, G_FILE_TEST_EXISTS);
+	if (!g_file_set_contents(marker, "", 0, NULL))
+		hb_log(LOG_WARNING, "cannot write '%s'", marker);
+	if (unclean)
+		hbd_rm_release_stale(rm);
 	hbd_control_set_hook(ctl, hbd_rm_control, rm);
 	g_unix_signal_add(SIGTERM, sigterm_cb, NULL);
 	g_unix_signal_add(SIGINT, sigterm_cb, NULL);
@@ -351,6 +364,8 @@ main(int argc, char **argv)
 
 	hbd_cluster_start(cluster);
 	ping = hbd_ping_new(cluster);
+	/* media open, control socket listening: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	hbd_ping_free(ping);
 
@@ -362,6 +377,7 @@ main(int argc, char **argv)
 	hb_haresources_free(rsc);
 	g_main_loop_unref(loop);
 	unlink(opts.pidfile);
+	unlink(marker);
 	hb_log_close();
 	return 0;
 

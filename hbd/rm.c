@@ -1520,6 +1520,33 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 }
 
 void
+hbd_rm_release_stale(hbd_rm *rm)
+{
+	gboolean busy = TRUE;
+	guint i;
+
+	if (rm->groups->len == 0)
+		return;
+	hb_log(LOG_WARNING, "hbd did not stop cleanly last time: releasing "
+	       "every resource group before joining the cluster");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		g->want = FALSE;
+		g->partial = TRUE;
+		rm_group_kick(g);
+	}
+	while (busy) {
+		busy = FALSE;
+		for (i = 0; i < rm->groups->len; i++)
+			busy = busy || ((rm_group *)g_ptr_array_index(rm->groups,
+								   i))->busy;
+		if (busy)
+			g_main_context_iteration(NULL, TRUE);
+	}
+}
+
+void
 hbd_rm_free(hbd_rm *rm)
 {
 	if (rm == NULL)

@@ -1,8 +1,10 @@
 /*
  * log.c - logging to syslog, logfile and debugfile.
  *
- * Files are opened in append mode per write batch and kept open; a failed
- * write is ignored (logging must never stop the heartbeat).
+ * Files are opened in append mode and kept open; a failed write is ignored
+ * (logging must never stop the heartbeat).  They are reopened on
+ * hb_log_reopen() (SIGHUP) and when the path no longer names the open
+ * file (rotated by rename), checked at most once a second.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,8 @@ static int log_facility = -1;
 static int log_debug;
 static gboolean log_stderr = TRUE;
 static char log_host[64];
+static char *log_file_path;
+static char *debug_file_path;
 
 void
 hb_log_init(const char *ident)
@@ -68,6 +73,10 @@ hb_log_setup(const char *logfile, const char *debugfile, int facility,
 	     int debug, gboolean to_stderr)
 {
 	hb_log_close();
+	g_free(log_file_path);
+	g_free(debug_file_path);
+	log_file_path = g_strdup(logfile);
+	debug_file_path = g_strdup(debugfile);
 	log_file = log_open(logfile);
 	if (debugfile != NULL && logfile != NULL &&
 	    strcmp(debugfile, logfile) == 0)
@@ -79,6 +88,50 @@ hb_log_setup(const char *logfile, const char *debugfile, int facility,
 		openlog(log_ident ? log_ident : "hbd", LOG_PID, facility);
 	log_debug = debug;
 	log_stderr = to_stderr;
+}
+
+/* Closes and reopens the files (after logrotate moved them); syslog and
+ * the levels stay as they are.  A file that cannot be reopened is
+ * reported on stderr and dropped, as at setup. */
+void
+hb_log_reopen(void)
+{
+	if (log_file != NULL && log_file != debug_file)
+		fclose(log_file);
+	if (debug_file != NULL)
+		fclose(debug_file);
+	log_file = log_open(log_file_path);
+	if (debug_file_path != NULL && log_file_path != NULL &&
+	    strcmp(debug_file_path, log_file_path) == 0)
+		debug_file = NULL;
+	else
+		debug_file = log_open(debug_file_path);
+}
+
+/* A file renamed or removed under us (logrotate without a signal, as
+ * Heartbeat's own logrotate rule does) is reopened: checked at most once
+ * a second, before a write. */
+static void
+log_check_rotated(void)
+{
+	static gint64 last;
+	gint64 now = g_get_monotonic_time();
+	struct stat a, b;
+	gboolean moved = FALSE;
+
+	if (now - last < G_USEC_PER_SEC)
+		return;
+	last = now;
+	if (log_file != NULL && (fstat(fileno(log_file), &a) != 0 ||
+	    stat(log_file_path, &b) != 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev))
+		moved = TRUE;
+	if (debug_file != NULL && (fstat(fileno(debug_file), &a) != 0 ||
+	    stat(debug_file_path, &b) != 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev))
+		moved = TRUE;
+	if (moved)
+		hb_log_reopen();
 }
 
 void
@@ -129,6 +182,7 @@ hb_log(int level, const char *fmt, ...)
 	text = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 
+	log_check_rotated();
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);

@@ -36,6 +36,7 @@
 
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "repl-daemon.h"
 #include "repl-path.h"
 #include "repl-sync.h"
@@ -964,8 +965,17 @@ client(const char *sock, const char *cmd, int timeout_s)
 static gboolean
 quit_cb(gpointer d)
 {
+	hb_notify("STOPPING=1");
 	g_main_loop_quit(loop);
 	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+reopen_cb(gpointer d)
+{
+	hb_log_reopen();
+	hb_log(LOG_INFO, "SIGHUP: log file reopened");
+	return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -1123,6 +1133,9 @@ main(int argc, char **argv)
 	connect_timer = g_timeout_add(500, connect_cb, NULL);
 	g_unix_signal_add(SIGTERM, quit_cb, NULL);
 	g_unix_signal_add(SIGINT, quit_cb, NULL);
+	g_unix_signal_add(SIGHUP, reopen_cb, NULL);
+	/* listening and the control socket up: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	apply_flush();
 	repl_sync_stop();
