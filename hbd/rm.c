@@ -774,7 +774,9 @@ rm_fence_done_cb(int rc, const char *out, const char *err, void *ud)
 }
 
 /* Runs the stonith tool: stonith -t TYPE {-p PARAMS | -F FILE} -T reset
- * NODE.  The tool is $HBD_STONITH, else the installed one. */
+ * NODE.  The tool is $HBD_STONITH, else ours in LIBEXECDIR (where the
+ * Debian package puts it, since cluster-glue owns /usr/sbin/stonith),
+ * else SBINDIR/stonith (make install). */
 static void
 rm_fence(hbd_rm *rm)
 {
@@ -786,7 +788,10 @@ rm_fence(hbd_rm *rm)
 
 	if (rm->fence_running)
 		return;
-	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	if (tool == NULL)
+		tool = access(LIBEXECDIR "/stonith", X_OK) == 0 ?
+			LIBEXECDIR "/stonith" : SBINDIR "/stonith";
+	g_ptr_array_add(argv, (char *)tool);
 	g_ptr_array_add(argv, "-w");	/* per plugin operation */
 	g_ptr_array_add(argv, "15");
 	g_ptr_array_add(argv, "-t");
