@@ -100,6 +100,16 @@ print_diag(const hb_diag *d)
 		hb_log(LOG_ERR, "%s", (char *)g_ptr_array_index(d->errors, i));
 }
 
+/* A missing file: say where the samples are. */
+static void
+hint_missing(const char *path, const char *name)
+{
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		hb_log(LOG_ERR, "%s is missing: start from the sample %s/examples/"
+		       "%s (see %s(5)), then check with \"hbd -t\"", path,
+		       DOCDIR, name, name);
+}
+
 /* Loads all three files; every error of every file is reported. */
 static int
 load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
@@ -128,6 +138,10 @@ load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
 	if (d->errors->len > 0)
 		rc = HB_ECONFIG;
 	print_diag(d);
+	hint_missing(cf, "ha.cf");
+	hint_missing(ak, "authkeys");
+	if (!opts.no_resources)
+		hint_missing(hr, "haresources");
 	hb_diag_free(d);
 	if (rc != 0) {
 		hb_config_free(cfg);

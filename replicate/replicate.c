@@ -988,6 +988,62 @@ usage(void)
 	exit(2);
 }
 
+/* What the daemon needs besides the parsed file: the key (readable, not
+ * readable by others, >= 16 bytes) and every root (a directory).  Prints
+ * each problem naming the file and what to do; returns the count.  Run by
+ * -t and before the daemon starts, so a half-configured node stops here. */
+static int
+check_files(const struct repl_conf *c, const char *conf_path)
+{
+	g_autofree char *key = NULL;
+	struct stat st;
+	GError *e = NULL;
+	gsize len;
+	int bad = 0;
+
+	if (stat(c->keyfile, &st) != 0 ||
+	    !g_file_get_contents(c->keyfile, &key, &len, &e)) {
+		fprintf(stderr, "replicate: %s: keyfile '%s': %s; create it on one "
+			"node (head -c 48 /dev/urandom | base64 > %s; chmod 600 "
+			"%s) and copy it to the other\n", conf_path, c->keyfile,
+			e ? e->message : g_strerror(errno), c->keyfile,
+			c->keyfile);
+		g_clear_error(&e);
+		bad++;
+	} else {
+		if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+			fprintf(stderr, "replicate: keyfile '%s': mode %04o lets "
+				"other users read the key: chmod 600 %s\n",
+				c->keyfile, (unsigned)(st.st_mode & 07777),
+				c->keyfile);
+			bad++;
+		}
+		g_strstrip(key);
+		if (strlen(key) < 16) {
+			fprintf(stderr, "replicate: keyfile '%s': key shorter "
+				"than 16 bytes: write a longer one on both "
+				"nodes\n", c->keyfile);
+			bad++;
+		}
+		OPENSSL_cleanse(key, len);
+	}
+	for (int i = 0; i < c->nroots; i++) {
+		const char *why = NULL;
+
+		if (stat(c->root_path[i], &st) != 0)
+			why = g_strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		if (why != NULL) {
+			fprintf(stderr, "replicate: %s: root %s '%s': %s; create "
+				"it on both nodes\n", conf_path, c->root_name[i],
+				c->root_path[i], why);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 /* Pending files hold an fd each until they are linked: allow many. */
 static void
 raise_fd_limit(void)
@@ -1082,6 +1138,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "replicate: %s\n", err);
 		return 6;
 	}
+	if (check_files(R.conf, conf_path) > 0)
+		return 6;
 	if (check)
 		return 0;
 	hb_log_setup(R.conf->logfile, NULL, R.conf->logfacility,
@@ -1115,8 +1173,10 @@ main(int argc, char **argv)
 		return 1;
 	loop = g_main_loop_new(NULL, FALSE);
 	if ((r = listen_start()) < 0) {
-		hb_log(LOG_ERR, "listen %s:%d: %s", R.conf->listen_addr,
-		       R.conf->listen_port, hb_strerror(r));
+		hb_log(LOG_ERR, "listen %s:%d: %s (%s 'listen'%s)",
+		       R.conf->listen_addr, R.conf->listen_port, hb_strerror(r),
+		       conf_path, r == -EADDRINUSE ? ": the port is in use - "
+		       "another replicate running? (ss -ltnp)" : "");
 		return 1;
 	}
 	if ((r = ctl_start()) < 0) {
