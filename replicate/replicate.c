@@ -1145,6 +1145,15 @@ main(int argc, char **argv)
 	hb_log_setup(R.conf->logfile, NULL, R.conf->logfacility,
 		     debug >= 0 ? debug : R.conf->debug, TRUE);
 	signal(SIGPIPE, SIG_IGN);
+	/* first what can fail for outside reasons, before anything is
+	 * created: a port in use leaves no statedir or temp dir behind */
+	if ((r = listen_start()) < 0) {
+		hb_log(LOG_ERR, "listen %s:%d: %s (%s 'listen'%s)",
+		       R.conf->listen_addr, R.conf->listen_port, hb_strerror(r),
+		       conf_path, r == -EADDRINUSE ? ": the port is in use - "
+		       "another replicate running? (ss -ltnp)" : "");
+		return 1;
+	}
 	if (g_mkdir_with_parents(R.conf->statedir, 0700) < 0) {
 		hb_log(LOG_ERR, "statedir '%s': %s", R.conf->statedir,
 		       g_strerror(errno));
@@ -1172,13 +1181,6 @@ main(int argc, char **argv)
 	if ((r = tls_setup()) < 0)
 		return 1;
 	loop = g_main_loop_new(NULL, FALSE);
-	if ((r = listen_start()) < 0) {
-		hb_log(LOG_ERR, "listen %s:%d: %s (%s 'listen'%s)",
-		       R.conf->listen_addr, R.conf->listen_port, hb_strerror(r),
-		       conf_path, r == -EADDRINUSE ? ": the port is in use - "
-		       "another replicate running? (ss -ltnp)" : "");
-		return 1;
-	}
 	if ((r = ctl_start()) < 0) {
 		hb_log(LOG_ERR, "control socket '%s': %s", R.conf->control,
 		       hb_strerror(r));
