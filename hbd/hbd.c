@@ -54,6 +54,7 @@ static GMainLoop *loop;
 static hbd_cluster *cluster;
 static hbd_rm *rm;
 static hbd_opts opts;
+static gboolean forced_exit;	/* quit before the release ended */
 
 static void
 usage(FILE *f)
@@ -160,6 +161,7 @@ sigterm_cb(gpointer data)
 {
 	if (cluster->shutting_down) {
 		hb_log(LOG_WARNING, "second termination signal: exiting now");
+		forced_exit = TRUE;
 		g_main_loop_quit(loop);
 		return G_SOURCE_CONTINUE;
 	}
@@ -391,7 +393,8 @@ main(int argc, char **argv)
 	hb_haresources_free(rsc);
 	g_main_loop_unref(loop);
 	unlink(opts.pidfile);
-	unlink(marker);
+	if (!forced_exit)	/* else the next start releases what is left */
+		unlink(marker);
 	hb_log_close();
 	return 0;
 
