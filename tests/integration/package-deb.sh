@@ -20,7 +20,7 @@ for c in dpkg-buildpackage dh lintian apt-get systemd-analyze; do
 	command -v $c >/dev/null || { echo "SKIP: $c not installed"; exit 77; }
 done
 rm_have_mail
-APT="apt-get -y -q -o DPkg::Lock::Timeout=300"
+APT="apt-get -y -q --no-install-recommends -o DPkg::Lock::Timeout=300"
 INSTALLED=
 purge() {
 	[ -n "$INSTALLED" ] || return 0
