@@ -44,9 +44,9 @@ else
 	(cd "$S" && { [ ! -f Makefile ] || make -s distclean; } >/dev/null 2>&1)
 fi
 t0=$(nt_ms)
-(cd "$S" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
+(cd "$S" && DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=2" dpkg-buildpackage -us -uc -b) \
 	>"$NT_TMP/build.log" 2>&1 || { tail -30 "$NT_TMP/build.log"; nt_fail "dpkg-buildpackage failed"; }
-nt_log "dpkg-buildpackage -us -uc -b: $(( ($(nt_ms) - t0) / 1000 )) s (nocheck)"
+nt_log "dpkg-buildpackage -us -uc -b: $(( ($(nt_ms) - t0) / 1000 )) s (nocheck noautodbgsym)"
 DEB=$(ls "$NT_TMP"/src/hbd_*_amd64.deb "$NT_TMP"/src/hbd_*_*.deb 2>/dev/null | grep -v dbgsym | head -1)
 COMPAT=$(ls "$NT_TMP"/src/hbd-heartbeat-compat_*_all.deb)
 [ -f "$DEB" ] && [ -f "$COMPAT" ] || nt_fail "packages not built"
