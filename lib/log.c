@@ -77,12 +77,7 @@ hb_log_setup(const char *logfile, const char *debugfile, int facility,
 	g_free(debug_file_path);
 	log_file_path = g_strdup(logfile);
 	debug_file_path = g_strdup(debugfile);
-	log_file = log_open(logfile);
-	if (debugfile != NULL && logfile != NULL &&
-	    strcmp(debugfile, logfile) == 0)
-		debug_file = NULL;
-	else
-		debug_file = log_open(debugfile);
+	hb_log_reopen();
 	log_facility = facility;
 	if (facility >= 0)
 		openlog(log_ident ? log_ident : "hbd", LOG_PID, facility);
@@ -90,9 +85,10 @@ hb_log_setup(const char *logfile, const char *debugfile, int facility,
 	log_stderr = to_stderr;
 }
 
-/* Closes and reopens the files (after logrotate moved them); syslog and
- * the levels stay as they are.  A file that cannot be reopened is
- * reported on stderr and dropped, as at setup. */
+/* Closes and (re)opens the files (at setup, after logrotate moved them);
+ * syslog and the levels stay as they are.  A file that cannot be opened
+ * is reported on stderr and dropped.  A debugfile equal to the logfile
+ * is not opened twice. */
 void
 hb_log_reopen(void)
 {
