@@ -38,7 +38,7 @@ for m in "$DEST"/usr/share/man/man*/*; do
 	[ -s "$NT_TMP/man.err" ] && { cat "$NT_TMP/man.err"; nt_fail "man page $(basename "$m") does not format cleanly"; }
 done
 # no template placeholder survived
-if grep -rlE '@(pkglibexecdir|pkgdatadir|sbindir|sysconfdir|HA_DIR)@' "$DEST" | grep -v '/man/'; then
+if grep -rlE '@(pkglibexecdir|pkgdatadir|sbindir|sysconfdir|HA_DIR|docdir)@' "$DEST" | grep -v '/man/'; then
 	nt_fail "unsubstituted @...@ in the files above"
 fi
 
