@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -82,7 +83,9 @@ hb_log_setup(const char *logfile, const char *debugfile, int facility,
 	if (facility >= 0)
 		openlog(log_ident ? log_ident : "hbd", LOG_PID, facility);
 	log_debug = debug;
-	log_stderr = to_stderr;
+	/* under systemd, stderr is the journal, which also gets syslog:
+	 * one copy of each line is enough */
+	log_stderr = to_stderr && !(facility >= 0 && getenv("JOURNAL_STREAM"));
 }
 
 /* Closes and (re)opens the files (at setup, after logrotate moved them);

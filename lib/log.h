@@ -14,7 +14,9 @@
 #include <glib.h>
 
 void hb_log_init(const char *ident);
-/* facility < 0: no syslog.  Paths may be NULL.  Replaces earlier setup. */
+/* facility < 0: no syslog.  Paths may be NULL.  Replaces earlier setup.
+ * to_stderr is ignored when syslog is on and $JOURNAL_STREAM says stderr
+ * is systemd's journal (it would hold every line twice). */
 void hb_log_setup(const char *logfile, const char *debugfile, int facility,
 		  int debug, gboolean to_stderr);
 /* Reopen the logfile and debugfile given to hb_log_setup (log rotation). */

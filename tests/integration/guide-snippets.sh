@@ -93,4 +93,14 @@ grep -q "^root accounts /etc/dovecot/accounts$" "$S/replicate.conf.mail1" &&
 unshare -n nft -c -f "$S/firewall.nft" >"$NT_TMP/nft.out" 2>&1 || { cat "$NT_TMP/nft.out"; nt_fail "nft -c rejects the firewall snippet"; }
 grep -q "udpport.*694" "$S/ha.cf" && grep -q "udp dport 694" "$S/firewall.nft" || nt_fail "firewall does not match ha.cf's port"
 grep -q "listen .* 7795" "$S/replicate.conf.mail1" && grep -q "tcp dport 7795" "$S/firewall.nft" || nt_fail "firewall does not match replicate's port"
-nt_pass "$(cat "$NT_TMP/count") snippets checked"
+# the samples installed to the doc dir (ha.d/) check as well
+mkdir -p "$NT_TMP/samples"
+for f in ha.cf authkeys haresources replicate.conf; do map "$HB_TOP/ha.d/$f" >"$NT_TMP/samples/$f"; done
+chmod 600 "$NT_TMP/samples/authkeys"
+HBD_RESOURCEDIR=$HB_TOP/resources "$HB_BUILD/hbd/hbd" -c "$NT_TMP/samples" -n mail1 -t >"$NT_TMP/out" 2>&1 ||
+	{ cat "$NT_TMP/out"; nt_fail "hbd -t rejects the sample ha.d"; }
+sed -i -e "s|^root mail .*|root mail $NT_TMP/vmail|" -e "s|^root accounts .*|root accounts $NT_TMP/accounts|" \
+	"$NT_TMP/samples/replicate.conf"
+"$HB_BUILD/replicate/replicate" -t -c "$NT_TMP/samples/replicate.conf" >"$NT_TMP/out" 2>&1 ||
+	{ cat "$NT_TMP/out"; nt_fail "replicate -t rejects the sample replicate.conf"; }
+nt_pass "$(cat "$NT_TMP/count") snippets and the ha.d samples checked"
