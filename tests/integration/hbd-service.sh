@@ -8,7 +8,9 @@
 #  - log rotation: logrotate -f with the shipped rules (paths moved into
 #    the test dir; their postrotate's systemctl does nothing here) - hbd
 #    and replicate notice the rename and write to the new file; SIGHUP
-#    (ExecReload) reopens too.
+#    (ExecReload) reopens too;
+#  - with $JOURNAL_STREAM (stderr is the journal) and syslog on, no second
+#    copy of each log line goes to stderr.
 NT_NAME=hbd-service
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -57,11 +59,15 @@ printf 'root mail %s/mail\nlisten 127.0.0.1 7831\npeer 127.0.0.1 7832\nkeyfile %
 	"$R" "$R" "$R" "$R" "$R" >"$R/replicate.conf"
 IN="ip netns exec $(nt_ns n1)"	# the daemons' loopback is n1's
 listener "$NT_TMP/r.notify" "$NT_TMP/r.dg" "$RB -S $R/ctl -w 2 status >/dev/null && $IN socat -u /dev/null TCP:127.0.0.1:7831"
-NOTIFY_SOCKET=$NT_TMP/r.notify nt_bg n1 "$R/out" "$RB" -c "$R/replicate.conf"
+# as under systemd: stderr is the journal, which also gets syslog (the
+# default facility): no second copy on stderr
+JOURNAL_STREAM=8:4242 NOTIFY_SOCKET=$NT_TMP/r.notify nt_bg n1 "$R/out" "$RB" -c "$R/replicate.conf"
 rpid=$NT_LASTPID
 nt_wait 10 'grep -q READY=1 "$NT_TMP/r.dg"' || nt_fail "replicate sent no READY=1"
 grep -q "READY=1 ok" "$NT_TMP/r.dg" || { cat "$NT_TMP/r.dg"; nt_fail "replicate was not listening when it said READY=1"; }
 nt_log "replicate: READY=1 with control socket and port up"
+grep -q "replica role" "$R/replicate.log" || nt_fail "replicate.log lacks 'replica role'"
+grep -q "replica role" "$R/out" && nt_fail "replicate copied its log to stderr under JOURNAL_STREAM"
 
 # replicate-mda
 mkdir -p "$R/vmail"
