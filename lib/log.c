@@ -4,7 +4,7 @@
  * Files are opened in append mode and kept open; a failed write is ignored
  * (logging must never stop the heartbeat).  They are reopened on
  * hb_log_reopen() (SIGHUP) and when the path no longer names the open
- * file (rotated by rename), checked at most once a second.
+ * file (rotated by rename), checked before each write.
  */
 #include "config.h"
 
@@ -108,19 +108,15 @@ hb_log_reopen(void)
 }
 
 /* A file renamed or removed under us (logrotate without a signal, as
- * Heartbeat's own logrotate rule does) is reopened: checked at most once
- * a second, before a write. */
+ * Heartbeat's own logrotate rule does) is reopened: checked before each
+ * write (two stat calls, about a microsecond; hbd logs a few lines a
+ * second, a debug flood a few thousand). */
 static void
 log_check_rotated(void)
 {
-	static gint64 last;
-	gint64 now = g_get_monotonic_time();
 	struct stat a, b;
 	gboolean moved = FALSE;
 
-	if (now - last < G_USEC_PER_SEC)
-		return;
-	last = now;
 	if (log_file != NULL && (fstat(fileno(log_file), &a) != 0 ||
 	    stat(log_file_path, &b) != 0 || a.st_ino != b.st_ino ||
 	    a.st_dev != b.st_dev))
