@@ -135,6 +135,11 @@ gather_repl(hbs_report *r, const char *opt, const char *confdir)
 		p->error = g_strdup_printf("%s: %s", p->where, g_strerror(-e));
 		return;
 	}
+	if (*reply == '\0') {
+		p->error = g_strdup_printf("%s: closed without an answer",
+					   p->where);
+		return;
+	}
 	hbs_parse_repl(r, reply);
 }
 
