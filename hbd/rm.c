@@ -1412,7 +1412,9 @@ rm_control_status(hbd_rm *rm, GString *out)
 	gboolean alive = rm_peer_alive(rm);
 	guint i;
 
-	g_string_append_printf(out, "state\t%s\n", st[rm->state]);
+	g_string_append_printf(out, "state\t%s\n",
+			       (guint)rm->state < G_N_ELEMENTS(st) ?
+			       st[rm->state] : "unknown");
 	for (i = 0; i < rm->groups->len; i++) {
 		rm_group *g = g_ptr_array_index(rm->groups, i);
 		gboolean peer = alive && (rm->peer_groups != NULL ?
