@@ -111,6 +111,11 @@ nt_wait 40 '[ "$(ml_banner)" = node1 ]' || { tail -30 "$NT_TMP/node1/ha-log"; nt
 grep -q "did not stop cleanly" "$NT_TMP/node1/ha-log" || nt_fail "node1's hbd did not notice its unclean stop"
 nt_wait 20 '[ "$(ml_subjects | wc -l)" -ge 60 ]'
 ml_check_all "after failback to node1"
+# the installed hbd status reads the installed daemons' sockets
+/usr/sbin/hbd status -s "$NT_TMP/node1/hbd.sock" -r "$NT_TMP/node1/repl/ctl" >"$NT_TMP/status" 2>&1
+rc=$?
+sed 's/^/    /' "$NT_TMP/status" >&2
+[ $rc -le 1 ] && grep -q "^HBD \(OK\|WARNING\)" "$NT_TMP/status" || nt_fail "hbd status after the failback: exit $rc"
 grep -l "$HB_TOP" "$NT_TMP"/node*/ha-log "$NT_TMP"/node*/hbd.out && nt_fail "a path of the source tree in the logs above"
 ml_stop_all
 
