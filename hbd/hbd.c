@@ -151,6 +151,61 @@ check_scripts(const hb_haresources *rsc, hb_diag *d)
 	}
 }
 
+/* Is a UDP socket of this network namespace bound to port (any address)?
+ * Read from /proc/net/udp and udp6 ("sl local_address:PORT ..." in hex).
+ * hbd binds with SO_REUSEADDR, as Heartbeat does, so a second daemon on
+ * the port would not get EADDRINUSE: both would run and split the
+ * packets between them. */
+static gboolean
+udp_port_taken(int port)
+{
+	static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+	guint t;
+
+	for (t = 0; t < G_N_ELEMENTS(tables); t++) {
+		g_autofree char *text = NULL;
+		g_auto(GStrv) lines = NULL;
+		guint i;
+
+		if (!g_file_get_contents(tables[t], &text, NULL, NULL))
+			continue;
+		lines = g_strsplit(text, "\n", -1);
+		for (i = 1; lines[i] != NULL; i++) {
+			unsigned int p;
+			const char *colon;
+			char local[80];
+
+			if (sscanf(lines[i], "%*s %79s", local) != 1)
+				continue;
+			colon = strrchr(local, ':');
+			if (colon != NULL && sscanf(colon + 1, "%x", &p) == 1 &&
+			    (int)p == port)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Every UDP port of ha.cf's media is free, or an error naming it. */
+static int
+check_ports(const hb_config *cfg)
+{
+	guint i;
+
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+
+		if (m->type != HB_MEDIA_SERIAL && udp_port_taken(m->port)) {
+			hb_log(LOG_ERR, "UDP port %d (ha.cf udpport) is already "
+			       "in use on this host: is heartbeat or another hbd "
+			       "running? Stop it first (systemctl stop heartbeat; "
+			       "ss -lunp shows the program)", m->port);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
 /* Loads all three files; every error of every file is reported. */
 static int
 load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
@@ -383,6 +438,8 @@ main(int argc, char **argv)
 		goto free_keys;
 	}
 	rc = 1;
+	if (check_ports(cfg) != 0)
+		goto free_keys;
 	if (!opts.foreground && daemon(0, 0) != 0) {
 		perror("daemon");
 		goto free_keys;

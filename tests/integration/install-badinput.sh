@@ -5,7 +5,8 @@
 # RestartPreventExitStatus=6), and leaves nothing behind: no control
 # socket, pidfile, state marker, statedir, or started resource.
 #   hbd: no files at all; authkeys missing; authkeys mode 0644; the UDP
-#        port taken by another program (a real start, in a namespace,
+#        port taken by another program, even one that binds it with
+#        SO_REUSEADDR as Heartbeat does (a real start, in a namespace,
 #        with a resource that would leave a trace)
 #   replicate: keyfile missing, readable by others, too short; a root
 #        missing; the TCP port taken
@@ -64,9 +65,11 @@ nt_node n1 10.71.0.1/24
 hb_rsc_node n1
 export TCPSVC_DIR=$NT_TMP/svc
 mkdir -p "$TCPSVC_DIR"
+# (SO_REUSEADDR, as Heartbeat and hbd bind: the bind itself would succeed)
 nt_bg n1 "$NT_TMP/holder.out" python3 -c '
 import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 6940))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 6940))
 time.sleep(60)'
 holder=$NT_LASTPID
 nt_wait 5 'nt_exec n1 ss -Hlun "sport = :6940" | grep -q 6940' || nt_fail "could not take the port"
@@ -74,9 +77,9 @@ rm -rf "$D/state"; mkdir -p "$D/state"
 nt_exec n1 timeout 20 "$HBD" -f -c "$D" -S "$D/state" -s "$D/hbd.sock" >"$NT_TMP/out" 2>&1
 rc=$?
 [ $rc != 0 ] && [ $rc != 124 ] || { cat "$NT_TMP/out"; nt_fail "hbd ran with its port taken (rc $rc)"; }
-grep -q "cannot bind to port 6940: Address already in use (ha.cf udpport: is heartbeat or another hbd running" "$NT_TMP/out" ||
+grep -q "UDP port 6940 (ha.cf udpport) is already in use on this host: is heartbeat or another hbd running" "$NT_TMP/out" ||
 	{ cat "$NT_TMP/out"; nt_fail "no clear message for the port in use"; }
-nt_log "hbd, UDP port taken: exit $rc, $(grep -m1 'cannot bind' "$NT_TMP/out" | sed 's/^.*ERROR: //')"
+nt_log "hbd, UDP port taken: exit $rc, $(grep -m1 'UDP port' "$NT_TMP/out" | sed 's/^.*ERROR: //')"
 [ -z "$(ls "$TCPSVC_DIR")" ] || nt_fail "a resource was started although hbd could not start"
 nothing_left "$D" "hbd with its port taken"
 kill "$holder"
