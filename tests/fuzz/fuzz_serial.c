@@ -90,8 +90,11 @@ fz_scan(const uint8_t *data, size_t size, const uint8_t *sizes,
 	while (off < size) {
 		size_t n = size - off;
 
-		if (nsizes > 0)
-			n = MIN(n, (size_t)sizes[k++ % nsizes] + 1);
+		if (nsizes > 0) {
+			size_t step = (size_t)sizes[k++ % nsizes] + 1;
+
+			n = MIN(n, step);
+		}
 		while (n > 0) {
 			size_t used;
 
