@@ -57,6 +57,7 @@ serial_begin_block(hb_serial_scanner *s)
 	g_string_assign(s->block, SERIAL_HEAD);
 	s->line_start = SERIAL_HEADLEN;
 	s->mode = HB_SERIAL_BLOCK;
+	s->synced = TRUE;
 	serial_line_reset(s);
 }
 
@@ -120,6 +121,9 @@ serial_skip_eol(hb_serial_scanner *s)
 	if (s->mode == HB_SERIAL_OVERSIZE) {
 		if (tagged && memcmp(s->lhead, SERIAL_END, SERIAL_TAGLEN) == 0)
 			s->mode = HB_SERIAL_SKIP;
+	} else if (s->lnoise && !s->synced &&
+		   s->lead_lines < HB_SERIAL_LEADMAX) {
+		s->lead_lines++;	/* the tail of a packet sent before */
 	} else if (s->lnoise) {
 		s->noise_lines++;
 	}

@@ -24,7 +24,10 @@
  * What did not make it into a block is counted in the scanner (lines of
  * noise, blocks cut short, blocks over the cap) for the caller to log.
  * NUL bytes alone on a line (how a break reads) and blank lines are not
- * noise.
+ * noise, and neither are the first HB_SERIAL_LEADMAX lines before the
+ * first ">>>": the tail of a packet sent before the line was opened (a
+ * packet has at most HB_MSG_MAXFIELDS lines).  A line that never shows a
+ * ">>>" (wrong speed, wrong cable) is noise from the line after them.
  *
  * hb_serial_render() is the sending side: the classic rendering of a
  * message with its inner auth field, refused when it could not cross a
@@ -40,6 +43,7 @@
 #include "wire.h"
 
 #define HB_SERIAL_MAXBLOCK HB_WIRE_MAXPACKET	/* Heartbeat's MAXMSG */
+#define HB_SERIAL_LEADMAX (HB_MSG_MAXFIELDS + 2)
 
 typedef enum hb_serial_mode {
 	HB_SERIAL_SKIP,		/* looking for a ">>>" line */
@@ -56,6 +60,8 @@ typedef struct hb_serial_scanner {
 	char lhead[3];		/* SKIP/OVERSIZE: its first bytes */
 	gboolean lnoise;	/* SKIP: the current line has a non-NUL byte */
 	gboolean complete;	/* block holds a complete block */
+	gboolean synced;	/* a ">>>" line was seen */
+	guint64 lead_lines;	/* lines before it, up to HB_SERIAL_LEADMAX */
 	/* what was lost, since the scanner was made */
 	guint64 blocks;		/* complete blocks returned */
 	guint64 noise_lines;	/* non-blank lines outside any block */

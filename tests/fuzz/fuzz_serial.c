@@ -127,6 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rb = fz_scan(data, size, data, MIN(size, 16), &b);
 	if (!g_string_equal(ra, rb) || a.noise_lines != b.noise_lines ||
 	    a.cut_blocks != b.cut_blocks || a.oversized != b.oversized ||
+	    a.lead_lines != b.lead_lines || a.synced != b.synced ||
 	    a.mode != b.mode)
 		abort();
 	hb_serial_scanner_clear(&a);

@@ -30,6 +30,25 @@ hb_wait_status node2 node1 active 4 || nt_fail "node1 not active over serial"
 	nt_fail "no lock $(hb_lockfile "$NT_TMP/tty1") with node1's pid"
 ! grep -q "bad packet\|line noise" "$NT_TMP/node1/ha-log" "$NT_TMP/node2/ha-log" ||
 	nt_fail "packets lost on a clean line"
+# noise on the line, written into node2's end: 20 writes of junk, 8-bit
+# bytes, a stray end tag, a half packet, a block that fails
+# authentication, a block over the 262144-byte cap.  node1 logs the noise
+# once per 5 s burst (with totals), rejects the forged block like a UDP
+# packet, and keeps node2.
+for i in $(seq 20); do printf 'junk %d\n\377\376\n' "$i" >"$NT_TMP/tty2"; done
+printf '<<<\n>>>\nhalf=1\n' >"$NT_TMP/tty2"
+printf '>>>\nt=status\nst=active\nsrc=node2\nseq=999\nhg=1\nts=1\nauth=1 0000\n<<<\n' >"$NT_TMP/tty2"
+{ printf '>>>\n'; head -c 300000 /dev/zero | tr '\0' x; printf '\n<<<\n'; } >"$NT_TMP/tty2"
+nt_wait 8 grep -q "line noise: .* 1 over 262144 bytes dropped" "$NT_TMP/node1/ha-log" || {
+	grep "line noise" "$NT_TMP/node1/ha-log"; nt_fail "noise not logged with totals"; }
+grep "line noise" "$NT_TMP/node1/ha-log" | while read -r l; do nt_log "${l#*WARN: }"; done
+[ "$(grep -c "line noise" "$NT_TMP/node1/ha-log")" = 2 ] || nt_fail "noise not logged once per burst"
+grep "line noise" "$NT_TMP/node1/ha-log" | tail -1 |
+	grep -q ": line noise: [4-9][0-9] lines outside packets, [1-9][0-9]* packets cut short, 1 over" ||
+	nt_fail "noise not counted"
+grep -q "bad packet on link $NT_TMP/tty1: authentication failed" "$NT_TMP/node1/ha-log" ||
+	nt_fail "forged serial packet not rejected as bad authentication"
+hb_is node1 node2 active && hb_is node2 node1 active || nt_fail "noise split the pair"
 kill -9 "${HB_PID[node2]}"
 hb_wait_status node1 node2 dead 3 || nt_fail "death over serial not detected"
 nt_pass

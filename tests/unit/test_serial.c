@@ -160,10 +160,11 @@ test_noise(void)
 
 	/* garbage lines, a stray end tag, a half packet cut by a new start,
 	 * 8-bit bytes, then a good packet */
-	got = scan_str("line noise\n\xff\xfe\x80\n<<<\n>>>\nt=half\n"
+	got = scan_str(">>>\nt=first\n<<<\n"
+		       "line noise\n\xff\xfe\x80\n<<<\n>>>\nt=half\n"
 		       ">>>\nt=good\n<<<\nafter\n", &s);
-	g_assert_cmpuint(got->len, ==, 1);
-	g_assert_cmpstr(got->pdata[0], ==, ">>>\nt=good\n<<<\n");
+	g_assert_cmpuint(got->len, ==, 2);
+	g_assert_cmpstr(got->pdata[1], ==, ">>>\nt=good\n<<<\n");
 	g_assert_cmpuint(s.noise_lines, ==, 4);	/* incl. "after" */
 	g_assert_cmpuint(s.cut_blocks, ==, 1);
 	g_assert_cmpuint(s.oversized, ==, 0);
@@ -183,6 +184,33 @@ test_noise(void)
 	got = scan_str(">>>\nt=\xe9t\xe9\n<<<\n", NULL);
 	g_assert_cmpuint(got->len, ==, 1);
 	g_assert_cmpstr(got->pdata[0], ==, ">>>\nt=\xe9t\xe9\n<<<\n");
+}
+
+/* Before the first ">>>", up to HB_SERIAL_LEADMAX lines are the tail of a
+ * packet sent before the line was opened, not noise; more are. */
+static void
+test_lead(void)
+{
+	hb_serial_scanner s;
+	g_autoptr(GString) in = g_string_new(NULL);
+	g_autoptr(GPtrArray) got = NULL;
+	guint i;
+
+	for (i = 0; i < HB_SERIAL_LEADMAX; i++)
+		g_string_append(in, "tail=1\n");
+	g_string_append(in, "<<<\n>>>\nt=x\n<<<\njunk\n");
+	hb_serial_scanner_init(&s);
+	got = scan_all(&s, in->str, in->len, 0);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_assert_cmpuint(s.lead_lines, ==, HB_SERIAL_LEADMAX);
+	g_assert_cmpuint(s.noise_lines, ==, 2);	/* "<<<" and "junk" */
+	hb_serial_scanner_clear(&s);
+	g_ptr_array_unref(got);
+	got = scan_str("tail\n<<<\n>>>\nt=x\n<<<\n", &s);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_assert_cmpuint(s.lead_lines, ==, 2);
+	g_assert_cmpuint(hb_serial_lost(&s), ==, 0);
+	hb_serial_scanner_clear(&s);
 }
 
 static void
@@ -348,6 +376,7 @@ main(int argc, char **argv)
 	g_test_add_func("/serial/vector", test_vector);
 	g_test_add_func("/serial/line-ends", test_line_ends);
 	g_test_add_func("/serial/noise", test_noise);
+	g_test_add_func("/serial/lead", test_lead);
 	g_test_add_func("/serial/incomplete", test_incomplete);
 	g_test_add_func("/serial/oversize", test_oversize);
 	g_test_add_func("/serial/cap-exact", test_cap_exact);
