@@ -13,34 +13,18 @@ nt_init
 nt_node node1 10.59.0.1/24
 nt_node node2 10.59.0.2/24
 hb_serial_pair tty1 tty2
-HA_CF="keepalive 200ms
-deadtime 2
-initdead 8
-baud 19200
-node node1 node2
-crm off"
-hb_conf node1 "$HA_CF
+hbr_pair_start "baud 19200
 serial $NT_TMP/tty1
-ucast eth0 10.59.0.2
-logfile $NT_TMP/node1/ha-log"
-hb_start node1
-hbr_start node2 "$HA_CF
+ucast eth0 10.59.0.2" "baud 19200
 serial $NT_TMP/tty2
-ucast eth0 10.59.0.1
-realtime off
-use_logd no
-logfacility none
-logfile /var/lib/heartbeat/ha-log
-debugfile /var/lib/heartbeat/ha-debug"
+ucast eth0 10.59.0.1"
 real() { hbr_exec node2 cl_status "$@" 2>/dev/null; }
-hb_wait_status node1 node2 active 15 || nt_fail "hbd does not see heartbeat active"
-nt_wait 15 '[ "$(real nodestatus node1)" = active ]' || nt_fail "heartbeat does not see hbd active"
 nt_wait 5 '[ "$(hb_cl node1 hblinkstatus node2 eth0)" = up ]' || nt_fail "hbd: ucast link not up"
 nt_wait 5 '[ "$(real hblinkstatus node1 eth0)" = up ]' || nt_fail "heartbeat: ucast link not up"
 [ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ] || nt_fail "hbd: serial link not up"
 [ "$(real hblinkstatus node1 "$NT_TMP/tty2")" = up ] || nt_fail "heartbeat: serial link not up"
-nt_log "both active on both paths"
-sleep 6	# past heartbeat's start-up dt (deadtime + 2 s)
+nt_log "both links up both ways"
+hbr_pair_clean
 
 # cut the UDP path for 4 deadtimes
 nt_link node1 down
@@ -50,7 +34,7 @@ nt_wait 5 '[ "$(real hblinkstatus node1 eth0)" = dead ]' || nt_fail "heartbeat: 
 nt_log "ucast links dead after $(( $(nt_ms) - t0 )) ms"
 while [ $(( $(nt_ms) - t0 )) -lt 8000 ]; do
 	hb_is node1 node2 active || nt_fail "hbd lost heartbeat with the serial line up"
-	[ "$(real nodestatus node1)" = active ] || nt_fail "heartbeat lost hbd with the serial line up"
+	[ "$(real_status node1)" = active ] || nt_fail "heartbeat lost hbd with the serial line up"
 	sleep 0.2
 done
 [ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ] || nt_fail "hbd: serial link down"

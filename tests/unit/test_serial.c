@@ -12,31 +12,7 @@
 #include "msg.h"
 #include "serial.h"
 #include "wire.h"
-
-static GBytes *
-vector(const char *name)
-{
-	g_autofree char *p = g_test_build_filename(G_TEST_DIST, "tests",
-						   "vectors", name, NULL);
-	g_autoptr(GError) err = NULL;
-	char *data;
-	gsize len;
-
-	if (!g_file_get_contents(p, &data, &len, &err))
-		g_error("cannot read vector %s: %s", p, err->message);
-	return g_bytes_new_take(data, len);
-}
-
-static hb_authkeys *
-keys_text(const char *text, size_t len)
-{
-	hb_authkeys *k = NULL;
-	hb_diag *d = hb_diag_new();
-
-	g_assert_cmpint(hb_authkeys_parse("t", text, len, &k, d), ==, 0);
-	hb_diag_free(d);
-	return k;
-}
+#include "test-vectors.h"
 
 /* Feeds data in chunks of `step` bytes (0: all at once); returns the
  * blocks found (g_free'd strings). */
@@ -83,12 +59,12 @@ scan_str(const char *text, hb_serial_scanner *out)
 static void
 test_vector(void)
 {
-	g_autoptr(GBytes) b = vector("serial-sha1.bin");
-	g_autoptr(GBytes) kb = vector("serial-sha1.authkeys");
+	g_autoptr(GBytes) b = tv_vector("serial-sha1.bin");
+	g_autoptr(GBytes) kb = tv_vector("serial-sha1.authkeys");
 	gsize len, klen;
 	const char *data = g_bytes_get_data(b, &len);
 	const char *ktext = g_bytes_get_data(kb, &klen);
-	hb_authkeys *k = keys_text(ktext, klen);
+	hb_authkeys *k = tv_keys_text("serial-sha1.authkeys", ktext, klen);
 	size_t steps[] = { 0, 1, 2, 3, 7, 64, 4096 };
 	guint i, j;
 
@@ -333,7 +309,7 @@ test_random(void)
 static void
 test_render(void)
 {
-	hb_authkeys *k = keys_text("auth 1\n1 sha1 k\n", 16);
+	hb_authkeys *k = tv_keys_text("t", "auth 1\n1 sha1 k\n", 16);
 	g_autoptr(hb_msg) m = hb_msg_new();
 	g_autoptr(hb_msg) back = NULL;
 	g_autoptr(GString) out = g_string_new("keep");
