@@ -298,18 +298,29 @@ media_serial_readable_cb(int fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* Writes what the tty takes; returns TRUE when output is left over. */
+/* Writes what the tty takes, one packet per write() as Heartbeat does (a
+ * packet the tty took only in part is finished by the next writes);
+ * returns TRUE when output is left over. */
 static gboolean
 media_serial_flush(hbd_medium *m)
 {
-	while (m->txbuf->len > 0) {
-		ssize_t n = write(m->send_fd, m->txbuf->data, m->txbuf->len);
+	GBytes *head;
+
+	while ((head = g_queue_peek_head(m->txq)) != NULL) {
+		gsize len;
+		const guint8 *data = g_bytes_get_data(head, &len);
+		ssize_t n = write(m->send_fd, data + m->txoff, len - m->txoff);
 
 		if (n <= 0)
 			break;
-		g_byte_array_remove_range(m->txbuf, 0, n);
+		m->txbytes -= n;
+		m->txoff += n;
+		if (m->txoff < len)
+			break;		/* the tty is full for now */
+		m->txoff = 0;
+		g_bytes_unref(g_queue_pop_head(m->txq));
 	}
-	return m->txbuf->len > 0;
+	return !g_queue_is_empty(m->txq);
 }
 
 static gboolean
@@ -404,7 +415,7 @@ media_open_serial(hbd_medium *m, char **out_err)
 	if (media_serial_termios(fd, m->cfg->baud, out_err) != 0)
 		return -1;
 	hb_serial_scanner_init(&m->scan);
-	m->txbuf = g_byte_array_new();
+	m->txq = g_queue_new();
 	m->txmax = MAX((size_t)m->cfg->baud / 10, MEDIA_TXMIN);
 	/* a break at open, as Heartbeat sends one; output waits for its end */
 	if (ioctl(fd, TIOCSBRK) == 0)
@@ -529,11 +540,12 @@ hbd_medium_send(hbd_medium *m, const void *pkt, size_t len)
 	if (m->cfg->type == HB_MEDIA_SERIAL) {
 		/* a stalled line (no CTS, no cable) must not queue stale
 		 * heartbeats: at most about a second of line time waits */
-		if (m->txbuf->len + len > m->txmax) {
+		if (m->txbytes + len > m->txmax) {
 			hbd_medium_drop(m);
 			return;
 		}
-		g_byte_array_append(m->txbuf, pkt, len);
+		g_queue_push_tail(m->txq, g_bytes_new(pkt, len));
+		m->txbytes += len;
 		media_serial_kick(m);
 		m->tx_packets++;
 		return;
@@ -565,8 +577,8 @@ hbd_medium_free(hbd_medium *m)
 	if (m->send_fd >= 0)
 		close(m->send_fd);
 	hb_serial_scanner_clear(&m->scan);
-	if (m->txbuf)
-		g_byte_array_unref(m->txbuf);
+	if (m->txq)
+		g_queue_free_full(m->txq, (GDestroyNotify)g_bytes_unref);
 	if (m->locked)
 		hbd_ttyunlock(HBD_LOCKDIR, m->cfg->dev);
 	g_free(m->dst);

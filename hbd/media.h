@@ -51,8 +51,9 @@ struct hbd_medium {
 	guint watch;
 	/* serial lines */
 	hb_serial_scanner scan;		/* receive: Heartbeat's line scanner */
-	GByteArray *txbuf;		/* output not yet taken by the tty */
-	size_t txmax;			/* about 1 s of line time */
+	GQueue *txq;			/* GBytes: packets not yet written */
+	size_t txoff;			/* bytes of the head already written */
+	size_t txbytes, txmax;		/* queued; at most ~1 s of line time */
 	guint txwatch;
 	guint break_timer;		/* break at open: output waits */
 	guint retry_timer;		/* read error: reading paused */
