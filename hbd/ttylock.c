@@ -43,7 +43,8 @@ hbd_ttylock_path(const char *lockdir, const char *dev)
 	return g_strdup_printf("%s/LCK..%s", lockdir, name);
 }
 
-/* The pid in an existing lock file: > 0, 0 when stale or absent. */
+/* The pid in an existing lock file: > 1, or 0 when stale or absent.  As
+ * cluster-glue decides: not a number, pid 0 or 1, or no such process. */
 static pid_t
 ttylock_holder(const char *path)
 {
@@ -62,7 +63,7 @@ ttylock_holder(const char *path)
 	buf[n] = '\0';
 	errno = 0;
 	pid = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf || pid <= 0 || pid > G_MAXINT)
+	if (errno != 0 || end == buf || pid <= 1 || pid > G_MAXINT)
 		return 0;
 	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
 		return 0;

@@ -9,7 +9,8 @@
  * /dev/pts/3 -> LCK..pts3.  The file holds the holder's pid as "%10d\n".
  * It is made by writing LOCKDIR/tmp<pid>-NAME and hard-linking it to the
  * lock name, so two takers cannot both win.  A lock whose pid is not a
- * running process (or is not a number) is stale and removed.
+ * running process, is 0 or 1, or is not a number is stale and removed
+ * (cluster-glue's rules; pid 1 counts as stale there).
  *
  * Heartbeat 3.0.6 removes its lock once its read and write children have
  * the line open (seen in strace), so a running Heartbeat is not detected

@@ -40,6 +40,8 @@ hbr_pair_clean
 hbr_pair_deaths
 # hbd restarts (its killed self left a stale lock): welcomed back
 hb_start node1
+nt_wait 5 '[ "$(cat "$lock" 2>/dev/null)" = "$(printf "%10d" "${HB_PID[node1]}")" ]' ||
+	nt_fail "restarted hbd did not take over its stale lock"
 hb_wait_status node1 node2 active 15 || nt_fail "restarted hbd does not see heartbeat"
 nt_wait 15 '[ "$(real_status node1)" = active ]' || {
 	tail -20 "$NT_TMP/node2/var/ha-log"; nt_fail "heartbeat did not welcome hbd back"; }
@@ -47,4 +49,19 @@ grep -q "Heartbeat restart on node node1" "$NT_TMP/node2/var/ha-log" ||
 	nt_fail "heartbeat did not see hbd's restart"
 ! grep -q "returning after partition" "$NT_TMP/node2/var/ha-log" ||
 	nt_fail "heartbeat took the restart for a partition"
+# Heartbeat honours hbd's lock: a Heartbeat node (sharing the host's lock
+# directory and PID namespace) told to use the line hbd holds refuses it
+nt_node node3 10.58.0.3/24
+HBR_HOSTLOCK=1 hbr_start node3 "$HBR_PAIR_CF
+node node3
+serial $NT_TMP/tty1
+realtime off
+use_logd no
+logfacility none
+logfile /var/lib/heartbeat/ha-log"
+nt_wait 10 grep -q "cannot lock line $NT_TMP/tty1" "$NT_TMP/node3/var/ha-log" || {
+	tail "$NT_TMP/node3/var/ha-log"; nt_fail "heartbeat opened the line hbd holds"; }
+nt_log "heartbeat: $(grep -o "cannot lock line.*" "$NT_TMP/node3/var/ha-log" | head -1)"
+[ "$(cat "$lock")" = "$(printf '%10d' "${HB_PID[node1]}")" ] || nt_fail "hbd's lock was taken"
+hb_is node1 node2 active || nt_fail "hbd lost heartbeat"
 nt_pass

@@ -7,6 +7,9 @@
 #       /var/lib/heartbeat and /run, hostname NAME, and an init that
 #       reaps.  Heartbeat logs to $NT_TMP/NAME/ha-log.
 #       HBR_HOSTS=FILE: bind-mounted on /etc/hosts before Heartbeat starts.
+#       HBR_HOSTLOCK=1: the node keeps the host's /run/lock (= /var/lock)
+#       and PID namespace, so its UUCP serial line locks (a path and a
+#       pid) mean the same as hbd's.
 #   hbr_exec NAME cmd...   run inside the node (cl_status, hb_standby, ...)
 #   hbr_kill NAME          kill -9 every heartbeat process of the node
 #
@@ -42,7 +45,9 @@ hbr_start() {
 	cat >"$d/init.sh" <<INIT
 set -e
 hostname $name
+${HBR_HOSTLOCK:+mkdir -p $d/hostlock; mount --bind /run/lock $d/hostlock}
 mount -t tmpfs tmpfs /run
+${HBR_HOSTLOCK:+mkdir -p /run/lock; mount --bind $d/hostlock /run/lock}
 mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm /run/lock /run/resource-agents
 chown -R hacluster:haclient /run/heartbeat /run/crm
 chmod 750 /run/heartbeat /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/crm
@@ -55,7 +60,9 @@ $HB_REAL
 set +e
 while :; do sleep 1 & wait \$!; done
 INIT
-	ip netns exec "${NT_ID}$name" unshare -m -u -p --fork --mount-proc \
+	local pidns="-p --mount-proc"
+	[ -n "${HBR_HOSTLOCK:-}" ] && pidns=""
+	ip netns exec "${NT_ID}$name" unshare -m -u $pidns --fork \
 		bash "$d/init.sh" >"$d/init.out" 2>&1 &
 	NT_PIDS+=($!)
 	local u=$!

@@ -91,8 +91,13 @@ test_lock(void)
 	g_assert_cmpstr(text, ==, want);
 	hbd_ttyunlock(dir, "/dev/ttyS9");
 
-	/* garbage is stale too */
+	/* garbage, pid 0 and pid 1 are stale too, as in cluster-glue */
 	g_assert_true(g_file_set_contents(path, "garbage", -1, NULL));
+	g_assert_cmpint(hbd_ttylock(dir, "/dev/ttyS9", &holder), ==, 0);
+	hbd_ttyunlock(dir, "/dev/ttyS9");
+	g_assert_true(g_file_set_contents(path, "         0\n", -1, NULL));
+	g_assert_cmpint(hbd_ttylock_check(dir, "/dev/ttyS9", &holder), ==, 0);
+	g_assert_true(g_file_set_contents(path, "         1\n", -1, NULL));
 	g_assert_cmpint(hbd_ttylock(dir, "/dev/ttyS9", &holder), ==, 0);
 	hbd_ttyunlock(dir, "/dev/ttyS9");
 	g_assert_cmpint(g_rmdir(dir), ==, 0);	/* no tmp files left */
