@@ -2,7 +2,9 @@
 # hbd and a real Heartbeat 3.0.6 node joined only by a serial line (a
 # socat pty pair, 19200 baud): both see each other active with no bad
 # packets either way, each detects the other's death, and a restarted hbd
-# is welcomed back.  hbd -t names a serial device it cannot open or lock.
+# is welcomed back (taking over the lock its killed self left).  hbd -t
+# names a serial device it cannot open or lock, and a Heartbeat node told
+# to use the line hbd holds refuses it ("cannot lock line").
 NT_NAME=hbd-interop-serial
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
