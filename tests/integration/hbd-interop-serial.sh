@@ -39,6 +39,32 @@ serial $NT_TMP/tty1" "baud 19200
 serial $NT_TMP/tty2"
 [ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ] || nt_fail "hbd: serial link not up"
 hbr_pair_clean
+
+# a packet lost on the line each way: the receiver asks for it again with
+# NS_rexmit on the line and gets it, retransmitted in the serial format
+counter() { echo counters | socat - "UNIX-CONNECT:$NT_TMP/node1/hbd.sock" |
+	awk -v k="$1" '$1 == k {print $2}'; }
+lost_and_found() {	# FROM(A|B) SRC
+	local d seq
+	hb_serial_drop "$1"
+	nt_wait 5 grep -q "^$1>.* src=$2 .* dropped" "$NT_TMP/cable.log" || nt_fail "nothing dropped"
+	d=$(grep "^$1>.* src=$2 .* dropped" "$NT_TMP/cable.log" | tail -1)
+	seq=${d##*seq=}; seq=${seq%% *}
+	nt_wait 5 '[ "$(grep -c "^'"$1"'>.* src='"$2"' seq='"$seq"' sent" "$NT_TMP/cable.log")" -ge 1 ]' || {
+		grep -n "NS_rexmit\|seq=$seq " "$NT_TMP/cable.log" | tail; nt_fail "seq $seq from $2 not sent again"; }
+	nt_log "lost on the line: ${d% dropped}; sent again"
+}
+sent0=$(counter rexmit_sent)
+lost_and_found A node1
+[ "$(counter rexmit_sent)" -gt "$sent0" ] || nt_fail "hbd did not count a retransmission"
+grep -q "^B>A t=NS_rexmit src=node2" "$NT_TMP/cable.log" || nt_fail "no NS_rexmit from heartbeat"
+lost_and_found B node2
+grep -q "^A>B t=NS_rexmit src=node1" "$NT_TMP/cable.log" || nt_fail "no NS_rexmit from hbd"
+sleep 1
+! grep -qi "Irretrievably\|bad\|replay" "$NT_TMP/node2/var/ha-log" || {
+	grep -i "Irretrievably\|bad\|replay" "$NT_TMP/node2/var/ha-log"; nt_fail "heartbeat did not recover the lost packet"; }
+! grep -q "bad packet\|line noise\|replay" "$NT_TMP/node1/ha-log" || nt_fail "hbd rejected packets"
+hb_is node1 node2 active && [ "$(real_status node1)" = active ] || nt_fail "a lost packet split the pair"
 hbr_pair_deaths
 # hbd restarts (its killed self left a stale lock): welcomed back
 hb_start node1

@@ -71,23 +71,24 @@ hb_sample_vip() {
 
 # --- serial lines ---
 # hb_serial_pair A B: a null-modem cable between $NT_TMP/A and $NT_TMP/B
-# (a socat pty pair).  A sleeping process holds each end open, so the pair
-# outlives the nodes on it (socat stops when all of one side's openers are
-# gone, which a killed node would otherwise be).  UUCP locks that killed
-# nodes leave in /var/lock are removed at exit.
+# (tests/integration/ptyrelay.py: two ptys whose masters are joined, held
+# open by the relay so the cable outlives the nodes on it).  Each packet
+# crossing it is logged in $NT_TMP/cable.log ("A>B t=.. src=.. seq=..
+# sent|dropped"); hb_serial_drop A|B loses the next packet sent from that
+# end.  UUCP locks that killed nodes leave in /var/lock go at exit.
 HB_LOCKS=""
 hb_serial_pair() {
 	local t
-	socat -d -d "pty,raw,echo=0,link=$NT_TMP/$1" "pty,raw,echo=0,link=$NT_TMP/$2" \
-		>"$NT_TMP/socat-$1.log" 2>&1 &
+	python3 "$HB_TOP/tests/integration/ptyrelay.py" "$NT_TMP/$1" "$NT_TMP/$2" \
+		"$NT_TMP/cable.log" 2>"$NT_TMP/cable.err" &
+	HB_RELAY=$!
 	NT_PIDS+=($!)
 	nt_wait 3 test -e "$NT_TMP/$1" -a -e "$NT_TMP/$2" || nt_fail "no pty pair"
-	for t in "$1" "$2"; do
-		sleep 100000 <>"$NT_TMP/$t" &
-		NT_PIDS+=($!)
-		HB_LOCKS+=" $(hb_lockfile "$NT_TMP/$t")"
-	done
+	for t in "$1" "$2"; do HB_LOCKS+=" $(hb_lockfile "$NT_TMP/$t")"; done
 	trap 'rm -f $HB_LOCKS; nt_cleanup' EXIT
+}
+hb_serial_drop() {
+	if [ "$1" = A ]; then kill -USR1 "$HB_RELAY"; else kill -USR2 "$HB_RELAY"; fi
 }
 # hb_lockfile DEV: the UUCP lock hbd and Heartbeat take for DEV (the path
 # after its first five characters, letters and digits only, at most 63).
