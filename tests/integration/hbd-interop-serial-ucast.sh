@@ -1,6 +1,6 @@
 #!/bin/bash
 # hbd and a real Heartbeat 3.0.6 node with two heartbeat paths, a serial
-# line (socat pty pair) and ucast.  With the UDP path cut, the serial line
+# line (a pty pair, ptyrelay.py) and ucast.  With the UDP path cut, the serial line
 # alone keeps the pair together: nobody is declared dead, each side sees
 # its ucast link dead and the serial link up; when the network returns
 # the ucast link comes back.
@@ -8,7 +8,7 @@ NT_NAME=hbd-interop-serial-ucast
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/heartbeat-lib.sh"
-command -v socat >/dev/null || { echo "SKIP: socat missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 nt_init
 nt_node node1 10.59.0.1/24
 nt_node node2 10.59.0.2/24

@@ -1,7 +1,8 @@
 #!/bin/bash
-# hbd and a real Heartbeat 3.0.6 node joined only by a serial line (a
-# socat pty pair, 19200 baud): both see each other active with no bad
-# packets either way, each detects the other's death, and a restarted hbd
+# hbd and a real Heartbeat 3.0.6 node joined only by a serial line (a pty
+# pair, ptyrelay.py, 19200 baud): both see each other active with no bad
+# packets either way, a packet lost on the line either way is asked for
+# and retransmitted, each detects the other's death, and a restarted hbd
 # is welcomed back (taking over the lock its killed self left).  hbd -t
 # names a serial device it cannot open or lock, and a Heartbeat node told
 # to use the line hbd holds refuses it ("cannot lock line").
@@ -9,7 +10,7 @@ NT_NAME=hbd-interop-serial
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/heartbeat-lib.sh"
-command -v socat >/dev/null || { echo "SKIP: socat missing"; exit 77; }
+command -v python3 >/dev/null && command -v socat >/dev/null || { echo "SKIP: python3 or socat missing"; exit 77; }
 nt_init
 nt_node node1 10.58.0.1/24
 nt_node node2 10.58.0.2/24

@@ -1,12 +1,12 @@
 #!/bin/bash
-# Heartbeats over a serial line: a pty pair made by socat, no network
+# Heartbeats over a serial line: a pty pair (ptyrelay.py), no network
 # media at all, in Heartbeat 3.0.6's serial format (the scanner's handling
 # of noise: tests/unit/test_serial; against a real Heartbeat:
 # hbd-interop-serial.sh).
 NT_NAME=hbd-serial
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
-command -v socat >/dev/null || { echo "SKIP: socat missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 nt_init
 nt_node node1 10.54.0.1/24
 nt_node node2 10.54.0.2/24
