@@ -300,7 +300,10 @@ media_serial_readable_cb(int fd, GIOCondition cond, gpointer data)
 
 /* Writes what the tty takes, one packet per write() as Heartbeat does (a
  * packet the tty took only in part is finished by the next writes);
- * returns TRUE when output is left over. */
+ * returns TRUE when output waits for the tty.  A write error other than
+ * a full tty (EIO: the far side of a pty is gone) drops what is queued,
+ * so a dead line cannot keep the write watch spinning; the next packet
+ * tries again. */
 static gboolean
 media_serial_flush(hbd_medium *m)
 {
@@ -311,16 +314,29 @@ media_serial_flush(hbd_medium *m)
 		const guint8 *data = g_bytes_get_data(head, &len);
 		ssize_t n = write(m->send_fd, data + m->txoff, len - m->txoff);
 
-		if (n <= 0)
-			break;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return TRUE;
+		if (n <= 0) {
+			if (media_burst_ok(&m->err_log_ms))
+				hb_log(LOG_WARNING, "%s: write: %s", m->desc,
+				       n == 0 ? "nothing written" :
+				       g_strerror(errno));
+			while ((head = g_queue_pop_head(m->txq)) != NULL) {
+				g_bytes_unref(head);
+				m->tx_dropped++;
+			}
+			m->txbytes = 0;
+			m->txoff = 0;
+			return FALSE;
+		}
 		m->txbytes -= n;
 		m->txoff += n;
 		if (m->txoff < len)
-			break;		/* the tty is full for now */
+			return TRUE;	/* the tty is full for now */
 		m->txoff = 0;
 		g_bytes_unref(g_queue_pop_head(m->txq));
 	}
-	return !g_queue_is_empty(m->txq);
+	return FALSE;
 }
 
 static gboolean

@@ -1,9 +1,9 @@
 #!/bin/bash
 # hbd and a real Heartbeat 3.0.6 node with two heartbeat paths, a serial
-# line (a pty pair, ptyrelay.py) and ucast.  With the UDP path cut, the serial line
-# alone keeps the pair together: nobody is declared dead, each side sees
-# its ucast link dead and the serial link up; when the network returns
-# the ucast link comes back.
+# line (a pty pair, ptyrelay.py) and ucast.  With the UDP path cut, the
+# serial line alone keeps the pair together: nobody is declared dead, each
+# side sees its ucast link dead and the serial link up; when the network
+# returns the ucast link comes back.
 NT_NAME=hbd-interop-serial-ucast
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"

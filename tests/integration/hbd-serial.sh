@@ -52,4 +52,14 @@ grep -q "bad packet on link $NT_TMP/tty1: authentication failed" "$NT_TMP/node1/
 hb_is node1 node2 active && hb_is node2 node1 active || nt_fail "noise split the pair"
 kill -9 "${HB_PID[node2]}"
 hb_wait_status node1 node2 dead 3 || nt_fail "death over serial not detected"
+# the cable goes (the pty's far side closes: reads fail with EIO and the
+# fd stays readable): node1 logs it once and waits, it does not spin
+cpu() { awk '{print $14 + $15}' "/proc/${HB_PID[node1]}/stat"; }
+kill "$HB_RELAY"
+nt_wait 3 grep -q "tty1: read: .*; retrying every 1000 ms" "$NT_TMP/node1/ha-log" ||
+	nt_fail "lost cable not logged"
+c0=$(cpu)
+sleep 2
+[ $(( $(cpu) - c0 )) -lt 20 ] || nt_fail "node1 spins on a dead line ($(( $(cpu) - c0 )) ticks in 2 s)"
+[ "$(grep -c "tty1: read: " "$NT_TMP/node1/ha-log")" = 1 ] || nt_fail "read errors not logged once per burst"
 nt_pass
