@@ -176,6 +176,7 @@ hbd_cluster_new(hb_config *cfg, hb_authkeys *keys, const char *statedir,
 	c->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
 	c->media = g_ptr_array_new_with_free_func((GDestroyNotify)hbd_medium_free);
 	c->history = g_queue_new();
+	c->fencing = g_queue_new();
 	c->watchdog_fd = -1;
 	c->peer_ping_score = -1;
 
@@ -236,11 +237,42 @@ hist_free(hist_entry *h)
 	g_free(h);
 }
 
+static void
+fence_rec_free(hbd_fence_rec *f)
+{
+	g_free(f->from);
+	g_free(f->node);
+	g_free(f->result);
+	g_free(f);
+}
+
+/* Keeps the fencing history that "hbd status" shows. */
+static void
+cluster_note_fencing(hbd_cluster *c, const hbd_node *n, const hb_msg *m)
+{
+	const char *t = hb_msg_get(m, "t");
+	hbd_fence_rec *f;
+
+	if (t == NULL || strcmp(t, "stonith") != 0 ||
+	    hb_msg_get(m, "node") == NULL || hb_msg_get(m, "result") == NULL)
+		return;
+	f = g_new0(hbd_fence_rec, 1);
+	f->time_ms = g_get_real_time() / 1000;
+	f->from = g_strdup(n->name);
+	f->node = g_strdup(hb_msg_get(m, "node"));
+	f->result = g_strdup(hb_msg_get(m, "result"));
+	g_queue_push_tail(c->fencing, f);
+	while (g_queue_get_length(c->fencing) > HBD_FENCE_HISTORY)
+		fence_rec_free(g_queue_pop_head(c->fencing));
+}
+
 void
 hbd_cluster_free(hbd_cluster *c)
 {
 	if (c == NULL)
 		return;
+	if (c->fencing != NULL)
+		g_queue_free_full(c->fencing, (GDestroyNotify)fence_rec_free);
 	if (c->send_timer)
 		g_source_remove(c->send_timer);
 	if (c->check_timer)
@@ -382,6 +414,8 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 		while (g_queue_get_length(c->history) > HBD_HISTORY)
 			hist_free(g_queue_pop_head(c->history));
 	}
+	if (!ns)
+		cluster_note_fencing(c, c->self, m);
 	if (!ns && t != NULL && strcmp(t, "status") != 0 && c->msg_hook)
 		c->msg_hook(c, c->self, m, c->hook_ud);
 }
@@ -772,6 +806,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		node_set_status(c, n, HBD_NODE_DEAD);
 		return;
 	}
+	cluster_note_fencing(c, n, m);
 	if (c->msg_hook)
 		c->msg_hook(c, n, m, c->hook_ud);
 }
