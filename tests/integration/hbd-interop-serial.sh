@@ -39,6 +39,11 @@ hbr_pair_start "baud 19200
 serial $NT_TMP/tty1" "baud 19200
 serial $NT_TMP/tty2"
 [ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ] || nt_fail "hbd: serial link not up"
+# the two ends of the cable are set up alike: hbd's tty as Heartbeat's
+t1=$(stty -g -F "$NT_TMP/tty1") t2=$(stty -g -F "$NT_TMP/tty2")
+[ "$t1" = "$t2" ] || { stty -a -F "$NT_TMP/tty1"; stty -a -F "$NT_TMP/tty2"
+	nt_fail "hbd's tty settings differ from heartbeat's ($t1 / $t2)"; }
+nt_log "tty (both ends): $(stty -F "$NT_TMP/tty1" | tr '\n' ' ')"
 hbr_pair_clean
 
 # a packet lost on the line each way: the receiver asks for it again with
