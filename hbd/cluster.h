@@ -116,6 +116,7 @@ struct hbd_cluster {
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */
 	gint64 oldgen_log_ms;
 	gint64 badpkt_log_ms;
+	gint64 serial_log_ms;	/* a message serial lines cannot carry */
 	hbd_msg_hook msg_hook;
 	hbd_status_hook status_hook;
 	void *hook_ud;

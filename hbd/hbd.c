@@ -344,6 +344,29 @@ write_pidfile(void)
 	return 0;
 }
 
+/* hbd -t: every serial line must open and be free to lock (a lock held by
+ * the running hbd is fine).  Reports each failure with its ha.cf line. */
+static int
+check_serial(const hb_config *cfg)
+{
+	g_autofree char *cf = g_build_filename(opts.confdir, "ha.cf", NULL);
+	int running = read_pid(opts.pidfile), rc = 0;
+	guint i;
+
+	if (running > 0 && kill(running, 0) != 0)
+		running = 0;
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+		g_autofree char *err = NULL;
+
+		if (hbd_media_check_serial(m, MAX(running, 0), &err) != 0) {
+			hb_log(LOG_ERR, "%s:%d: %s", cf, m->line, err);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -419,6 +442,11 @@ main(int argc, char **argv)
 	if (load_config(node, &cfg, &keys, &rsc) != 0) {
 		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
 		return EXIT_NOTCONFIGURED;
+	}
+	if (opts.check && check_serial(cfg) != 0) {
+		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
+		rc = EXIT_NOTCONFIGURED;
+		goto free_keys;
 	}
 	if (opts.check || opts.dump) {
 		if (opts.check && config_warnings > 0)
