@@ -10,6 +10,8 @@
 # comes back (hbd's unclean-stop release, then failback): every
 # acknowledged message is there once.  Finally the package is purged:
 # heartbeat still installed, /etc/ha.d unchanged, nothing of hbd left.
+# Also: the package's /etc files are conffiles (an edit survives a
+# reinstall); hbd-heartbeat-compat conflicts with heartbeat and links into hbd.
 NT_NAME=package-deb
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -57,6 +59,13 @@ nt_log "lintian: $(grep -c '^E:' "$NT_TMP/lintian.out") errors, $(grep -c '^W:' 
 # the compat package takes Heartbeat's names and says so
 dpkg-deb -f "$COMPAT" Conflicts | grep -qw heartbeat || nt_fail "hbd-heartbeat-compat does not conflict with heartbeat"
 dpkg-deb -c "$COMPAT" | grep -q './usr/bin/cl_status -> ' || nt_fail "hbd-heartbeat-compat has no /usr/bin/cl_status"
+# its links point at programs of "hbd"
+for t in $(dpkg-deb -c "$COMPAT" | awk '$7 == "->" && $6 ~ /^\.\/usr\/bin\// {print $8}'); do
+	case $t in /*) ;; *) t=/usr/bin/$t ;; esac
+	t=$(realpath -m "$t")
+	dpkg-deb -c "$DEB" | awk '{print substr($6, 2)}' | grep -qx "$t" ||
+		nt_fail "hbd-heartbeat-compat links to $t, which hbd does not ship"
+done
 # and "hbd" touches none of heartbeat's or cluster-glue's files
 files=$(dpkg-deb -c "$DEB" | awk '{print substr($6, 2)}' | grep -v '/$')
 # shellcheck disable=SC2086
@@ -78,6 +87,16 @@ for p in /proc/[0-9]*; do
 	esac
 done
 [ -d /var/lib/replicate ] && [ -d /var/lib/heartbeat ] || nt_fail "state directories not created"
+# the package's /etc files are conffiles: an administrator's edit survives
+# a reinstall
+cf=$(dpkg-query -W -f='${Conffiles}' hbd)
+for f in /etc/default/replicate-mda /etc/logrotate.d/hbd; do
+	grep -q " $f " <<<"$cf" || nt_fail "$f is not a conffile"
+done
+echo 'MDA_OPTIONS="-l 127.0.0.1:10025 -b /srv/mail -D example.net -S /run/replicate.sock"' >>/etc/default/replicate-mda
+DEBIAN_FRONTEND=noninteractive $APT install --reinstall "$DEB" >"$NT_TMP/reinstall.log" 2>&1 ||
+	{ cat "$NT_TMP/reinstall.log"; nt_fail "reinstall failed"; }
+grep -q 'example.net' /etc/default/replicate-mda || nt_fail "reinstall overwrote the edited /etc/default/replicate-mda"
 nt_log "installed size: $(dpkg-query -W -f='${Installed-Size}' hbd) KiB; .deb $(( $(stat -c %s "$DEB") / 1024 )) KiB"
 out=$(systemd-analyze verify /lib/systemd/system/hbd.service \
 	/lib/systemd/system/replicate.service /lib/systemd/system/replicate-mda.service 2>&1) &&
