@@ -132,3 +132,47 @@ pm_logs() {
 	done
 	pm_ex "$(pm_live)" crm_mon -1 -A >&2 2>/dev/null
 }
+
+# pm_mail_node N PEER: node N's mail store as in mail-lib.sh's ml_setup
+# (Postfix whose smtpd hands every message to replicate-mda, Dovecot on
+# the replicated Maildirs and accounts, replicate.conf streaming to node
+# PEER), all under $NT_TMP/nodeN = /run/hbdnode inside the node.
+pm_mail_node() {
+	local n=$1 peer=$2 d=$NT_TMP/node$1
+	[ -f "$NT_TMP/replkey" ] || { head -c 48 /dev/urandom | base64 >"$NT_TMP/replkey"; chmod 600 "$NT_TMP/replkey"; }
+	mkdir -p "$d/accounts" "$d/repl"
+	rm_postfix_conf "$d" node$n $PM_NET.$n all
+	postconf -c "$d/postfix" -e "mynetworks = 127.0.0.0/8, $PM_NET.0/24" \
+		"smtpd_proxy_filter = 127.0.0.1:10025" "smtpd_proxy_timeout = 30s"
+	rm_dovecot_conf "$d" "*"
+	sed -i "s|args = $d/users|args = $d/accounts/users|" "$d/dovecot.conf"
+	echo "mail_home = $d/vmail/%n" >>"$d/dovecot.conf"
+	printf 'admin:{PLAIN}secret:5000:5000::\nuser:{PLAIN}secret:5000:5000::\n' >"$d/accounts/users"
+	chown root:dovecot "$d/accounts" "$d/accounts/users"
+	chmod 0640 "$d/accounts/users"
+	rm -f "$d/users"
+	mkdir -p "$d/vmail/user/new" "$d/vmail/user/cur" "$d/vmail/user/tmp" \
+		"$d/vmail/admin/new" "$d/vmail/admin/cur" "$d/vmail/admin/tmp"
+	chown -R 5000:5000 "$d/vmail"
+	cat >"$d/replicate.conf" <<EOC
+root mail $d/vmail
+root accounts $d/accounts
+listen 0.0.0.0 7795
+peer $PM_NET.$peer 7795
+keyfile $NT_TMP/replkey
+role replica
+statedir $d/repl
+control $d/repl/ctl
+logfile $d/replicate.log
+EOC
+}
+
+# pm_mda N: replicate-mda inside node N, as a service started at boot (it
+# dies with the node)
+pm_mda() {
+	local d=$NT_TMP/node$1
+	pm_ex "$1" setsid -f "$HB_BUILD/replicate/replicate-mda" -f -l 127.0.0.1:10025 \
+		-b "$d/vmail" -D example.org -S "$d/repl/ctl" >>"$d/mda.out" 2>&1 </dev/null
+}
+
+pm_smtp_from() { rm_smtp_banner client $PM_VIP 2>/dev/null | awk '{print $2}'; }
