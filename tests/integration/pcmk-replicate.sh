@@ -43,9 +43,11 @@ pm_ex 2 crm_resource --locate -r ms_replicate_1 | grep -q "running on: node2 *$"
 	nt_fail "no unpromoted instance on node2: $(pm_ex 2 crm_resource --locate -r ms_replicate_1)"
 nt_log "promoted replicate and mail group on node1, replica on node2, $(( $(nt_ms) - t0 )) ms after boot"
 # the agent's own answers (monitor exit codes 8 and 0, no instance on node3)
-agent() { local n=$1; shift; pm_ex $n env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=replicate_1:0 \
-	OCF_RESKEY_CRM_meta_promotable=true OCF_RESKEY_config=/run/hbdnode/replicate.conf \
-	OCF_RESKEY_binary=$HB_BUILD/replicate/replicate /usr/lib/ocf/resource.d/hbd/replicate "$@"; }
+agent() {	# N ACTION [NAME=VALUE...]
+	local n=$1 a=$2; shift 2
+	pm_ex $n env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=replicate_1 \
+		OCF_RESKEY_CRM_meta_master_max=1 OCF_RESKEY_config=/run/hbdnode/replicate.conf \
+		OCF_RESKEY_binary=$HB_BUILD/replicate/replicate "$@" /usr/lib/ocf/resource.d/hbd/replicate $a; }
 agent 1 monitor; rc=$?; [ $rc = 8 ] || nt_fail "monitor on node1 (promoted): $rc, want 8"
 agent 2 monitor; rc=$?; [ $rc = 0 ] || nt_fail "monitor on node2 (unpromoted): $rc, want 0"
 agent 3 monitor; rc=$?; [ $rc = 7 ] || nt_fail "monitor on node3 (stopped): $rc, want 7"
@@ -54,6 +56,23 @@ nt_wait 30 '[ "$(score 2)" = 100 ] && [ "$(score 1)" = 1000 ]' ||
 	nt_fail "promotion scores: node1 '$(score 1)' (want 1000), node2 '$(score 2)' (want 100)"
 nt_wait 20 "$HB_BUILD/replicate/replicate -S $NT_TMP/node2/repl/ctl status | grep -q 'session=$PM_NET.1'" ||
 	nt_fail "node2 has no session with node1"
+# a replica that knows another live one is ahead scores low and refuses
+# promotion: node3 is made to look ahead (its position attribute)
+pm_ex 3 crm_attribute -N node3 -n hbd_repl_pos_replicate_1 -l reboot -v 999999999 ||
+	nt_fail "cannot set node3's position"
+nt_wait 10 '[ "$(pm_ex 2 crm_attribute -N node3 -n hbd_repl_pos_replicate_1 -l reboot -G -q 2>/dev/null)" = 999999999 ]'
+agent 2 monitor OCF_RESKEY_CRM_meta_interval=10000 >/dev/null 2>&1
+[ "$(score 2)" = 10 ] || nt_fail "node2 behind node3: promotion score '$(score 2)', want 10"
+out=$(agent 2 promote 2>&1); rc=$?
+[ $rc = 1 ] || nt_fail "promote of a replica that is behind: exit $rc, want 1 (OCF_ERR_GENERIC)"
+echo "$out" | grep -q "promote refused: this replica holds changes up to [0-9]*, another live replica up to 999999999" ||
+	nt_fail "no reason given for the refusal: $out"
+"$HB_BUILD/replicate/replicate" -S "$NT_TMP/node2/repl/ctl" status | grep -q '^role=replica' || nt_fail "node2 became source anyway"
+nt_log "node2 behind: score 10, promote refused ($(echo "$out" | tail -1))"
+pm_ex 3 crm_attribute -N node3 -n hbd_repl_pos_replicate_1 -l reboot -D
+nt_wait 10 '! pm_ex 2 crm_attribute -N node3 -n hbd_repl_pos_replicate_1 -l reboot -G -q >/dev/null 2>&1'
+agent 2 monitor OCF_RESKEY_CRM_meta_interval=10000 >/dev/null 2>&1
+[ "$(score 2)" = 100 ] || nt_fail "node2 current again: score '$(score 2)', want 100"
 
 # load: 4 clients x 10 msgs/s; node1 powered off at 40%
 : >"$NT_TMP/sent"
