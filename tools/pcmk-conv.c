@@ -288,6 +288,10 @@ conv_fence(conv_model *m, const hb_config *cfg, const hb_pcmk_opts *o)
 	prim_param(m->fence, "plugin", s->type);
 	prim_param(m->fence, "stonith", o && o->stonith_bin ? o->stonith_bin :
 		   SBINDIR "/stonith");
+	note(m->fence_notes, "fence_1: crmsh checks parameters against "
+	     "fence_legacy's metadata, which lists none of the plugin's; "
+	     "load this with check_mode = relaxed in crm.conf's [core] "
+	     "section, or load hb2pcmk -x's XML with cibadmin");
 	if (s->file != NULL) {
 		note(m->fence_notes, "stonith %s %s: fence_legacy passes "
 		     "parameters as name=value, not a file; copy the file's "
@@ -438,10 +442,29 @@ conv_build(conv_model *m, const hb_config *cfg, const hb_haresources *rsc,
 /* ------------------------------------------------------------------ */
 /* crm shell                                                          */
 
+/* Comment text as XML allows it (crmsh keeps comments in the CIB too):
+ * no "--" inside, no '-' at the end.  Returns an owned string. */
+static char *
+comment_text(const char *text)
+{
+	GString *o = g_string_new(NULL);
+	const char *p;
+
+	for (p = text; *p; p++) {
+		g_string_append_c(o, *p);
+		if (*p == '-' && p[1] == '-')
+			g_string_append_c(o, ' ');
+	}
+	if (o->len > 0 && o->str[o->len - 1] == '-')
+		g_string_append_c(o, '.');
+	return g_string_free(o, FALSE);
+}
+
 static void
 crm_comment(GString *o, const char *text)
 {
-	const char *p = text;
+	g_autofree char *t = comment_text(text);
+	const char *p = t;
 
 	/* one "# " line per line of text */
 	while (*p) {
@@ -587,16 +610,9 @@ conv_crm(const conv_model *m, GString *o)
 static void
 xml_comment(GString *o, const char *indent, const char *text)
 {
-	const char *p;
+	g_autofree char *t = comment_text(text);
 
-	/* "--" may not appear inside an XML comment */
-	g_string_append_printf(o, "%s<!-- ", indent);
-	for (p = text; *p; p++) {
-		g_string_append_c(o, *p);
-		if (*p == '-' && (p[1] == '-' || p[1] == '\0'))
-			g_string_append_c(o, ' ');
-	}
-	g_string_append(o, " -->\n");
+	g_string_append_printf(o, "%s<!-- %s -->\n", indent, t);
 }
 
 static void

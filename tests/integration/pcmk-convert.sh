@@ -28,6 +28,22 @@ grep -q 'with-rsc="ms_replicate_1" with-rsc-role="Promoted"' "$NT_TMP/mailpair.x
 grep -q 'class="stonith" type="fence_legacy"' "$NT_TMP/mailpair.xml" ||
 	nt_fail "mailpair: no fencing resource"
 
+# the crm shell script parses (crmsh offline, on a file CIB; relaxed
+# checks since neither the ocf:hbd agents nor fence_legacy's plugin
+# parameters are known to crmsh here) and gives the same objects as the XML
+objs() { grep -oE '<(primitive|group|clone|rsc_location|rsc_colocation|rsc_order) id="[^"]*"' "$1" | sort; }
+mkdir -p "$NT_TMP/home/.config/crm"
+printf '[core]\ncheck_mode = relaxed\n' >"$NT_TMP/home/.config/crm/crm.conf"
+for name in sample mailpair misc; do
+	echo '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>' >"$NT_TMP/$name.cib"
+	HOME=$NT_TMP/home CIB_file=$NT_TMP/$name.cib crm configure load update "$NT_TMP/$name.crm" >"$NT_TMP/crm.out" 2>&1 ||
+		nt_fail "$name: crm configure load update: $(grep -v 'got no meta-data\|no such resource agent\|is not known' "$NT_TMP/crm.out")"
+	diff <(objs "$NT_TMP/$name.cib") <(objs "$NT_TMP/$name.xml") >"$NT_TMP/diff" ||
+		nt_fail "$name: the crm script and the XML differ: $(cat "$NT_TMP/diff")"
+	crm_verify -x "$NT_TMP/$name.cib" >/dev/null 2>&1 || nt_fail "$name: crm_verify rejects the CIB made by crm"
+	nt_log "$name: crm script loads, $(objs "$NT_TMP/$name.cib" | wc -l) objects, the same as the XML"
+done
+
 # the same XML fails crm_verify once a reference is broken (the check is real)
 sed 's/with-rsc="ms_replicate_1"/with-rsc="nosuch"/' "$NT_TMP/mailpair.xml" >"$NT_TMP/broken.xml"
 crm_verify -x "$NT_TMP/broken.xml" >/dev/null 2>&1 && nt_fail "crm_verify accepted a broken reference"
