@@ -176,3 +176,35 @@ pm_mda() {
 }
 
 pm_smtp_from() { rm_smtp_banner client $PM_VIP 2>/dev/null | awk '{print $2}'; }
+
+# pm_mail_cluster NODES [TOKEN]: the mail cluster of pcmk-replicate and
+# bench/pcmk-failover.  node1 and node2 hold the mail store (node3, when
+# there, only votes).  The CIB is hb2pcmk's conversion of the two-node
+# haresources line (VIP, replicate, postfix, dovecot, MailTo: the group
+# colocated with and ordered after the promoted replicate clone), plus
+# the daemon's path, MailTo's own Postfix instance, and "the clone never
+# on node3".  Returns once the group answers SMTP on the VIP from node1.
+pm_mail_cluster() {
+	local nodes=$1 n
+	pm_setup "$nodes" "${2:-1000}"
+	pm_mail_node 1 2
+	pm_mail_node 2 1
+	mkdir -p "$NT_TMP/ha.d"
+	printf 'node %s\nbcast eth0\nauto_failback off\n' "$(for n in $nodes; do printf 'node%s ' $n; done)" >"$NT_TMP/ha.d/ha.cf"
+	echo "node1 IPaddr::$PM_VIP/24/eth0 replicate::/run/hbdnode/replicate.conf postfix::/run/hbdnode/postfix dovecot::/run/hbdnode/dovecot.conf MailTo::admin@example.org::pcmk-mail" >"$NT_TMP/ha.d/haresources"
+	"$HB_BUILD/tools/hb2pcmk" -c "$NT_TMP/ha.d" >"$NT_TMP/cluster.crm" || nt_fail "hb2pcmk failed"
+	sed -i -e "s|params config=/run/hbdnode/replicate.conf|& binary=$HB_BUILD/replicate/replicate|" \
+		-e 's|params email=admin@example.org|& sendmail_args="-C /run/hbdnode/postfix"|' "$NT_TMP/cluster.crm"
+	grep -q "binary=" "$NT_TMP/cluster.crm" || nt_fail "no replicate primitive in the conversion"
+	case " $nodes " in *" 3 "*)
+		echo "location loc_repl_data_nodes ms_replicate_1 -inf: node3" >>"$NT_TMP/cluster.crm" ;;
+	esac
+	for n in $nodes; do pm_start $n; done
+	nt_wait 60 pm_online || { pm_logs; nt_fail "cluster not online in 60 s"; }
+	pm_mda 1; pm_mda 2
+	pm_crm configure load update "$NT_TMP/cluster.crm" >"$NT_TMP/load.out" 2>&1 ||
+		nt_fail "crm configure load update: $(cat "$NT_TMP/load.out")"
+	nt_wait 60 '[ "$(pm_where ms_replicate_1 Promoted)" = node1 ] && [ "$(pm_where group_1)" = node1 ] && [ "$(pm_where MailTo_1)" = node1 ]' ||
+		{ pm_logs; nt_fail "promoted replicate + mail group not on node1"; }
+	nt_wait 20 '[ "$(pm_smtp_from)" = node1 ]' || nt_fail "SMTP on the VIP is not node1's"
+}

@@ -18,27 +18,8 @@ source "$(dirname "$0")/resources-mail.inc"
 source "$(dirname "$0")/pcmk-lib.sh"
 rm_have_mail
 CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
-pm_setup "1 2 3" 1000
-pm_mail_node 1 2
-pm_mail_node 2 1
-mkdir -p "$NT_TMP/ha.d"
-printf 'node node1 node2 node3\nbcast eth0\nauto_failback off\n' >"$NT_TMP/ha.d/ha.cf"
-echo "node1 IPaddr::$PM_VIP/24/eth0 replicate::/run/hbdnode/replicate.conf postfix::/run/hbdnode/postfix dovecot::/run/hbdnode/dovecot.conf MailTo::admin@example.org::pcmk-replicate" >"$NT_TMP/ha.d/haresources"
-"$HB_BUILD/tools/hb2pcmk" -c "$NT_TMP/ha.d" >"$NT_TMP/cluster.crm" || nt_fail "hb2pcmk failed"
-sed -i -e "s|params config=/run/hbdnode/replicate.conf|& binary=$HB_BUILD/replicate/replicate|" \
-	-e 's|params email=admin@example.org|& sendmail_args="-C /run/hbdnode/postfix"|' "$NT_TMP/cluster.crm"
-echo "location loc_repl_data_nodes ms_replicate_1 -inf: node3" >>"$NT_TMP/cluster.crm"
-grep -q "binary=" "$NT_TMP/cluster.crm" || nt_fail "no replicate primitive in the conversion"
-
 t0=$(nt_ms)
-for n in 1 2 3; do pm_start $n; done
-nt_wait 60 pm_online || { pm_logs; nt_fail "cluster not online in 60 s"; }
-pm_mda 1; pm_mda 2
-pm_crm configure load update "$NT_TMP/cluster.crm" >"$NT_TMP/load.out" 2>&1 ||
-	nt_fail "crm configure load update: $(cat "$NT_TMP/load.out")"
-nt_wait 60 '[ "$(pm_where ms_replicate_1 Promoted)" = node1 ] && [ "$(pm_where group_1)" = node1 ] && [ "$(pm_where MailTo_1)" = node1 ]' ||
-	{ pm_logs; nt_fail "promoted replicate + mail group not on node1"; }
-nt_wait 20 '[ "$(pm_smtp_from)" = node1 ]' || nt_fail "SMTP on the VIP is not node1's"
+pm_mail_cluster "1 2 3" 1000
 pm_ex 2 crm_resource --locate -r ms_replicate_1 | grep -q "running on: node2 *$" ||
 	nt_fail "no unpromoted instance on node2: $(pm_ex 2 crm_resource --locate -r ms_replicate_1)"
 nt_log "promoted replicate and mail group on node1, replica on node2, $(( $(nt_ms) - t0 )) ms after boot"
