@@ -44,6 +44,26 @@ t0=$(nt_ms)
 for n in 1 2 3; do pm_start $n; done
 nt_wait 60 pm_online || { pm_logs; nt_fail "cluster not online in 60 s"; }
 nt_log "3 nodes online after $(( $(nt_ms) - t0 )) ms"
+# Pacemaker's own validation of the agents (crm_resource --validate runs
+# validate-all): bad parameters give "not configured" with the reason
+validate() {	# AGENT WANT-TEXT NAME=VALUE...
+	local a=$1 want=$2 out rc opts=()
+	shift 2
+	for o in "$@"; do opts+=(--option "$o"); done
+	out=$(pm_ex 1 crm_resource --validate --class ocf --provider hbd --agent "$a" "${opts[@]}" 2>&1); rc=$?
+	[ $rc = 0 ] && nt_fail "crm_resource --validate accepted $a $*"
+	echo "$out" | grep -qi "not configured\|invalid parameter\|not installed" || nt_fail "$a: no OCF error class in: $out"
+	echo "$out" | grep -qF "$want" || nt_fail "$a: reason '$want' not in: $out"
+	nt_log "validate $a $*: $(echo "$out" | grep -F "$want" | head -1)"
+}
+validate postfix "config directory 'postfix' is not an absolute path" config_dir=postfix
+validate dovecot "no config file '/nonexistent.conf'" config_file=/nonexistent.conf
+validate IPaddr "'10.1.2.300' is not an IPv4 address" ip=10.1.2.300
+validate MailTo "bad email address 'a<b@example.org'" "email=a<b@example.org"
+validate replicate "/nonexistent/replicate.conf”: No such file or directory" config=/nonexistent/replicate.conf binary=$HB_BUILD/replicate/replicate
+pm_ex 1 crm_resource --validate --class ocf --provider hbd --agent postfix --option config_dir=/run/hbdnode/postfix >/dev/null 2>&1 ||
+	nt_fail "crm_resource --validate refused node1's valid postfix"
+
 pm_crm configure load update "$NT_TMP/cluster.crm" >"$NT_TMP/load.out" 2>&1 ||
 	nt_fail "crm configure load update: $(cat "$NT_TMP/load.out")"
 nt_wait 60 '[ "$(pm_where group_1)" = node1 ] && [ "$(pm_where group_2)" = node2 ] && [ "$(pm_where MailTo_1)" = node1 ]' ||
