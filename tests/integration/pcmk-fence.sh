@@ -10,7 +10,10 @@
 # quorum, fence node1 through the chain Pacemaker -> fence_legacy ->
 # stonith -E -> external/pcmkpower, and only then start the VIP
 # elsewhere.  The fencing history records success; a device that
-# fails (plugin exits 1) leaves the VIP stopped and the history says so.
+# fails (plugin exits 1) makes the fencing fail and the history says so.
+# Then the same script as Pacemaker's Linux-HA class stonith:external/NAME
+# (cluster-glue's external plugin; the test's script directory is glue's
+# external/ directory inside the nodes) fences node3.
 NT_NAME=pcmk-fence
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pcmk-lib.sh"
@@ -43,6 +46,7 @@ esac
 SCRIPT
 chmod 755 "$EXT/pcmkpower"
 export HB_STONITH_EXTDIR=$EXT	# passed down: pacemakerd -> fenced -> fence_legacy -> stonith
+export PM_GLUE_EXTDIR=$EXT	# and glue's external/ directory inside the nodes
 
 for n in 1 2 3; do pm_start $n; done
 nt_wait 60 pm_online || { pm_logs; nt_fail "cluster not online in 60 s"; }
@@ -117,4 +121,28 @@ nt_wait 15 'pm_ex 2 stonith_admin --history "*" --verbose 2>&1 | grep -q "reboot
 	nt_fail "failed fencing not in the history: $(pm_ex 2 stonith_admin --history "*" --verbose 2>&1); stonith_admin said: $(cat "$NT_TMP/manual")"
 [ -n "${PM_PID1[3]}" ] && kill -0 "${PM_PID1[3]}" || nt_fail "node3 was powered off by a failed device"
 nt_log "broken device: stonith_admin --reboot node3 failed ($(tail -1 "$NT_TMP/manual"))"
+
+# Pacemaker's own Linux-HA class, stonith:external/NAME: cluster-glue's
+# external plugin runs the same script (it is in glue's external/
+# directory inside the nodes); fence_1 goes so that only this device can
+# fence node3
+rm -f "$REQ/broken"
+pm_ex 2 cibadmin -D -o constraints -X "<rsc_location id='fence_not_1'/>" || nt_fail "cibadmin: delete fence_not_1"
+pm_ex 2 crm_resource --resource fence_1 --delete --resource-type primitive >/dev/null || nt_fail "crm_resource: delete fence_1"
+pm_ex 2 cibadmin -C -o resources -X "<primitive id='fence_glue' class='stonith' type='external/pcmkpower'>
+  <instance_attributes id='fence_glue-ia'>
+    <nvpair id='fence_glue-hostlist' name='hostlist' value='node1 node2 node3'/>
+    <nvpair id='fence_glue-reqdir' name='reqdir' value='$REQ'/>
+  </instance_attributes>
+</primitive>" || nt_fail "cibadmin: fence_glue"
+nt_wait 30 'pm_ex 2 stonith_admin -L 2>&1 | grep -q fence_glue && ! pm_ex 2 stonith_admin -L 2>&1 | grep -q fence_1' ||
+	nt_fail "fence_glue not registered: $(pm_ex 2 stonith_admin -L 2>&1)"
+: >"$REQ/log"
+pm_ex 2 stonith_admin --reboot node3 --timeout 30 >"$NT_TMP/manual" 2>&1 ||
+	nt_fail "stonith:external/pcmkpower could not fence node3: $(cat "$NT_TMP/manual")"
+grep -q "node3" "$REQ/log" || nt_fail "glue's external plugin did not run the script"
+nt_wait 10 '! kill -0 '"${PM_PID1[3]}"' 2>/dev/null' || nt_fail "node3 still running after fencing"
+pm_ex 2 stonith_admin --history node3 --verbose 2>&1 | grep -q "reboot of node3 successful.*fence_glue\|fence_glue.*reboot of node3 successful\|reboot of node3 successful" ||
+	nt_fail "no successful fencing of node3 in the history: $(pm_ex 2 stonith_admin --history node3 --verbose 2>&1)"
+nt_log "stonith:external/pcmkpower (cluster-glue's plugin, this script) fenced node3: $(pm_ex 2 stonith_admin --history node3 --verbose 2>&1 | grep successful | head -1)"
 nt_pass
