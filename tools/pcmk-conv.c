@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "params.h"
 #include "pcmk-conv.h"
+#include "stonith.h"
 
 #define CONV_PREF_SCORE 100	/* group -> its haresources node */
 #define CONV_STICKY_OFF 200	/* auto_failback off: above the preference */
@@ -44,6 +46,7 @@ typedef struct conv_model {
 	gboolean stonith_enabled;
 	guint stickiness;
 	const char *src_cf, *src_hr;
+	GHashTable *ids;	/* every XML id given out (or reserved) */
 } conv_model;
 
 /* ------------------------------------------------------------------ */
@@ -113,6 +116,7 @@ model_free(conv_model *m)
 	prim_free(m->ping);
 	prim_free(m->fence);
 	g_ptr_array_unref(m->fence_notes);
+	g_hash_table_unref(m->ids);
 }
 
 /* An XML ID (NCName) made from any text: [A-Za-z0-9_.-], letter first. */
@@ -208,9 +212,7 @@ static conv_group *
 conv_group_build(conv_model *m, const hb_rgroup *rg, guint gno)
 {
 	conv_group *g = g_new0(conv_group, 1);
-	GHashTable *used = g_hash_table_new_full(g_str_hash, g_str_equal,
-						 g_free, NULL);
-	guint i;
+	guint i, k;
 
 	g->id = g_strdup_printf("group_%u", gno);
 	g->node = g_strdup(rg->node);
@@ -223,11 +225,13 @@ conv_group_build(conv_model *m, const hb_rgroup *rg, guint gno)
 		g_autofree char *id = g_strdup_printf("%s_%u", base, gno);
 		conv_prim *p;
 
-		if (g_hash_table_contains(used, id)) {
+		/* ids are unique across the whole configuration (the same
+		 * script twice, or a script named like a group) */
+		for (k = i + 1; g_hash_table_contains(m->ids, id); k++) {
 			g_free(id);
-			id = g_strdup_printf("%s_%u_%u", base, gno, i + 1);
+			id = g_strdup_printf("%s_%u_%u", base, gno, k);
 		}
-		g_hash_table_add(used, g_strdup(id));
+		g_hash_table_add(m->ids, g_strdup(id));
 		p = conv_resource(r, id, rg->line);
 		if (strcmp(r->script, "replicate") == 0 && g->repl == NULL) {
 			g->repl = p;
@@ -244,35 +248,63 @@ conv_group_build(conv_model *m, const hb_rgroup *rg, guint gno)
 			     "kept as a plain primitive", id);
 		g_ptr_array_add(g->prims, p);
 	}
-	g_hash_table_unref(used);
 	if (g->prims->len == 0)
-		note(m->notes, "haresources:%d: group [%s] held only replicate; "
-		     "an empty group is left out", rg->line, rg->key);
+		note(m->notes, "%s:%d: group [%s] held only replicate; "
+		     "an empty group is left out", m->src_hr, rg->line, rg->key);
 	return g;
 }
 
-/* stonith_host parameters are positional, in the plugin's parameter
- * order; fence_legacy passes them to stonith -E as environment. */
+/* Parameter names, in positional order, of cluster-glue's external
+ * scripts that are common in ha.cf (hbd's external plugin asks the script
+ * itself, which a pure conversion cannot do). */
 static const struct {
 	const char *type;
 	const char *names[6];
-} conv_stonith_params[] = {
-	{ "null", { "hostlist", NULL } },
-	{ "ssh", { "hostlist", NULL } },
+} conv_glue_external[] = {
 	{ "external/ssh", { "hostlist", NULL } },
-	{ "meatware", { "hostlist", NULL } },
-	{ "ipmilan", { "hostname", "ipaddr", "port", "auth", "priv", "login" } },
 	{ "external/ipmi", { "hostname", "ipaddr", "userid", "passwd",
 			     "interface", NULL } },
 };
+
+/* The plugin's parameter names: hbd's compiled-in plugins from their
+ * static tables (stonith/), the scripts above from the table.  Returns an
+ * owned array, or NULL when they are not known here. */
+static GPtrArray *
+conv_stonith_names(const char *type)
+{
+	GPtrArray *names = NULL;
+	guint i, k;
+
+	if (g_str_has_prefix(type, "external/")) {
+		for (i = 0; i < G_N_ELEMENTS(conv_glue_external); i++) {
+			if (strcmp(conv_glue_external[i].type, type) != 0)
+				continue;
+			names = g_ptr_array_new_with_free_func(g_free);
+			for (k = 0; k < G_N_ELEMENTS(conv_glue_external[i].names) &&
+			     conv_glue_external[i].names[k]; k++)
+				g_ptr_array_add(names,
+					g_strdup(conv_glue_external[i].names[k]));
+		}
+		return names;
+	}
+	{
+		g_autofree char *err = NULL;
+		stonith_dev *d = stonith_dev_new(type, &err);
+
+		if (d != NULL && stonith_dev_param_names(d, &names) != S_OK)
+			names = NULL;
+		stonith_dev_free(d);
+	}
+	return names;
+}
 
 static void
 conv_fence(conv_model *m, const hb_config *cfg, const hb_pcmk_opts *o)
 {
 	const hb_stonith_cfg *s = cfg->stonith;
-	const char *const *names = NULL;
-	g_auto(GStrv) split = NULL;
-	g_autoptr(GPtrArray) words = g_ptr_array_new();	/* borrowed from split */
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GHashTable) table = NULL;
+	g_autofree char *err = NULL;
 	guint i;
 
 	m->fence_notes = g_ptr_array_new_with_free_func(g_free);
@@ -298,35 +330,29 @@ conv_fence(conv_model *m, const hb_config *cfg, const hb_pcmk_opts *o)
 		     "values into fence_1's params", s->type, s->file);
 		return;
 	}
-	for (i = 0; i < G_N_ELEMENTS(conv_stonith_params); i++)
-		if (strcmp(conv_stonith_params[i].type, s->type) == 0)
-			names = conv_stonith_params[i].names;
-	split = g_strsplit_set(s->params ? s->params : "", " \t", -1);
-	for (i = 0; split[i]; i++)
-		if (split[i][0])
-			g_ptr_array_add(words, split[i]);
-	if (names != NULL && strcmp(names[0], "hostlist") == 0) {
-		/* the host list is every word */
-		GString *hl = g_string_new(NULL);
-
-		for (i = 0; i < words->len; i++)
-			g_string_append_printf(hl, "%s%s", i ? " " : "",
-					       (char *)words->pdata[i]);
-		prim_param(m->fence, "hostlist", hl->str);
-		g_string_free(hl, TRUE);
-	} else if (names != NULL) {
-		for (i = 0; i < words->len && i < 6 && names[i]; i++)
-			prim_param(m->fence, names[i], words->pdata[i]);
-		if (words->len > i)
-			note(m->fence_notes, "stonith_host %s: %u parameter(s) "
-			     "beyond the plugin's %u dropped", s->type,
-			     words->len - i, i);
-	} else if (words->len > 0) {
-		note(m->fence_notes, "stonith_host %s %s: the parameter names of "
-		     "this plugin are not known here (stonith -t %s -n lists "
-		     "them); add them to fence_1 as name=value", s->type,
-		     s->params, s->type);
+	names = conv_stonith_names(s->type);
+	if (names == NULL) {
+		if (s->params && s->params[0])
+			note(m->fence_notes, "stonith_host %s %s: the parameter "
+			     "names of this plugin are not known here (stonith -t "
+			     "%s -n lists them); add them to fence_1 as "
+			     "name=value", s->type, s->params, s->type);
+		return;
 	}
+	/* the same rule as stonith -p (stonith/params.h): NAME=VALUE tokens,
+	 * the rest in order, extra tokens joined onto the last name */
+	if (stonith_params_parse(s->params ? s->params : "",
+				 s->params ? strlen(s->params) : 0,
+				 STONITH_PARAMS_STRING,
+				 (const char *const *)names->pdata, names->len,
+				 &table, &err) != 0) {
+		note(m->fence_notes, "stonith_host %s: %s; fence_1 has no "
+		     "plugin parameters", s->type, err);
+		return;
+	}
+	for (i = 0; i < names->len; i++)
+		prim_param(m->fence, names->pdata[i],
+			   g_hash_table_lookup(table, names->pdata[i]));
 }
 
 static void
@@ -340,6 +366,12 @@ conv_build(conv_model *m, const hb_config *cfg, const hb_haresources *rsc,
 	m->src_hr = rsc->path ? rsc->path : "haresources";
 	m->notes = g_ptr_array_new_with_free_func(g_free);
 	m->groups = g_ptr_array_new_with_free_func((GDestroyNotify)group_free);
+	m->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_add(m->ids, g_strdup("ping"));
+	g_hash_table_add(m->ids, g_strdup("cl_ping"));
+	g_hash_table_add(m->ids, g_strdup("fence_1"));
+	for (i = 0; i < rsc->groups->len; i++)
+		g_hash_table_add(m->ids, g_strdup_printf("group_%u", i + 1));
 
 	{
 		GString *s = g_string_new(NULL);

@@ -21,7 +21,10 @@
  *   - auto_failback -> rsc_defaults resource-stickiness (off: 200, above
  *     the node preference; on/legacy: 0);
  *   - stonith_host -> a stonith:fence_legacy resource driving hbd's
- *     stonith(8) plugin (stonith-enabled=true); none -> false.
+ *     stonith(8) plugin (stonith-enabled=true), its parameters read with
+ *     stonith -p's rule (stonith/params.h) against the plugin's names
+ *     (hbd's static tables; a small table for glue's external scripts);
+ *     none -> false.
  * Whatever has no Pacemaker equivalent (timing, media, logging, ...) is
  * written as a comment saying where it goes instead (corosync.conf, ...).
  */

@@ -209,6 +209,52 @@ test_quoting(void)
 	g_string_free(err, TRUE);
 }
 
+/* stonith_host parameters follow stonith -p's rule with the plugin's own
+ * names: hbd's compiled-in plugins from their tables, NAME=VALUE tokens,
+ * extra tokens joined onto the last name; unknown scripts get a note. */
+static void
+test_stonith(void)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "stonith_host * ipmilan b 10.0.0.2 623 md5 admin root secret\n",
+		  "params plugin=ipmilan stonith=/usr/sbin/stonith hostname=b "
+		  "ipaddr=10.0.0.2 port=623 auth=md5 priv=admin login=root "
+		  "password=secret \\\n" },
+		{ "stonith_host * null a b\n",
+		  "params plugin=null stonith=/usr/sbin/stonith "
+		  "hostlist=\"a b\" \\\n" },
+		{ "stonith_host * ssh a,b user=admin\n",
+		  "params plugin=ssh stonith=/usr/sbin/stonith hostlist=a,b "
+		  "user=admin \\\n" },
+		{ "stonith_host * ssh a b user=admin\n",
+		  "# stonith_host ssh: parameter \"user\" given twice; fence_1 "
+		  "has no plugin parameters\n" },
+		{ "stonith_host * external/mine x y\n",
+		  "# stonith_host external/mine x y: the parameter names of this "
+		  "plugin are not known here" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *cf = g_strconcat("node a b\nbcast eth0\n",
+						  cases[i].line, NULL);
+		GString *crm = g_string_new(NULL), *xml = g_string_new(NULL);
+		GString *err = g_string_new(NULL);
+
+		g_test_message("case %zu", i);
+		g_assert_cmpint(convert("ha.cf", cf, "haresources", "a x\n",
+					crm, xml, err), ==, 0);
+		if (strstr(crm->str, cases[i].want) == NULL)
+			g_error("no [%s] in:\n%s", cases[i].want, crm->str);
+		g_assert_nonnull(strstr(crm->str, "stonith-enabled=true"));
+		g_string_free(crm, TRUE);
+		g_string_free(xml, TRUE);
+		g_string_free(err, TRUE);
+	}
+}
+
 static void
 test_null(void)
 {
@@ -227,6 +273,7 @@ main(int argc, char **argv)
 	g_test_add_func("/pcmk_conv/golden", test_golden);
 	g_test_add_func("/pcmk_conv/sample", test_sample);
 	g_test_add_func("/pcmk_conv/quoting", test_quoting);
+	g_test_add_func("/pcmk_conv/stonith", test_stonith);
 	g_test_add_func("/pcmk_conv/null", test_null);
 	return g_test_run();
 }
