@@ -255,6 +255,24 @@ test_stonith(void)
 	}
 }
 
+/* ids never collide: a script named like a group, the same script twice */
+static void
+test_ids(void)
+{
+	static const char cf[] = "node a b\nbcast eth0\n";
+	static const char hr[] = "a group x x\nb ping\n";
+	GString *crm = g_string_new(NULL), *xml = g_string_new(NULL);
+	GString *err = g_string_new(NULL);
+
+	g_assert_cmpint(convert("ha.cf", cf, "haresources", hr, crm, xml, err),
+			==, 0);
+	g_assert_nonnull(strstr(crm->str, "group group_1 group_1_1 x_1 x_1_3\n"));
+	g_assert_nonnull(strstr(crm->str, "group group_2 ping_2\n"));
+	g_string_free(crm, TRUE);
+	g_string_free(xml, TRUE);
+	g_string_free(err, TRUE);
+}
+
 static void
 test_null(void)
 {
@@ -274,6 +292,7 @@ main(int argc, char **argv)
 	g_test_add_func("/pcmk_conv/sample", test_sample);
 	g_test_add_func("/pcmk_conv/quoting", test_quoting);
 	g_test_add_func("/pcmk_conv/stonith", test_stonith);
+	g_test_add_func("/pcmk_conv/ids", test_ids);
 	g_test_add_func("/pcmk_conv/null", test_null);
 	return g_test_run();
 }
