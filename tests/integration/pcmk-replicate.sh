@@ -10,9 +10,9 @@
 # powered off; node2 is promoted, the group starts there, and every
 # acknowledged message is readable once over IMAP on the VIP; node1 comes
 # back as the unpromoted replica and catches up (same Maildir on both).
-# PCMK_LOAD_SECS (default 24) sets the load's length; the kill is at 40%.
+# PCMK_LOAD_SECS (default 30) sets the load's length; the kill is at 40%.
 NT_NAME=pcmk-replicate
-SECS=${PCMK_LOAD_SECS:-24}
+SECS=${PCMK_LOAD_SECS:-30}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/resources-mail.inc"
 source "$(dirname "$0")/pcmk-lib.sh"
