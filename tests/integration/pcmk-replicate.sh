@@ -9,7 +9,8 @@
 # all, every 250 given only once the message is on both nodes) node1 is
 # powered off; node2 is promoted, the group starts there, and every
 # acknowledged message is readable once over IMAP on the VIP; node1 comes
-# back as the unpromoted replica and catches up (same Maildir on both).
+# back as the unpromoted replica and catches up (same Maildir on both);
+# a switchover (node2 to standby: demote, stop) promotes node1 again.
 # PCMK_LOAD_SECS (default 30) sets the load's length; the kill is at 40%.
 NT_NAME=pcmk-replicate
 SECS=${PCMK_LOAD_SECS:-30}
@@ -103,4 +104,17 @@ nt_wait 30 same || nt_fail "node1's Maildir differs from node2's after catch-up"
 nt_log "node1 rejoined as replica and holds node2's $(find "$NT_TMP/node2/vmail/user" -type f | wc -l) messages"
 nt_wait 20 '[ "$(score 1)" = 100 ]' || nt_fail "node1's promotion score is '$(score 1)', want 100"
 check_all "after node1 rejoined"
+
+# an administrative switchover: node2 goes to standby, so its instance is
+# demoted (barrier first) and stopped (the daemon ends), node1 promoted
+t2=$(nt_ms)
+pm_ex 3 crm_attribute -N node2 -n standby -v on >/dev/null || nt_fail "crm_attribute standby node2"
+nt_wait 60 '[ "$(pm_where ms_replicate_1 Promoted)" = node1 ] && [ "$(pm_where group_1)" = node1 ] && [ "$(pm_smtp_from)" = node1 ]' ||
+	{ pm_logs; nt_fail "switchover: node1 not promoted with the group"; }
+nt_log "switchover to node1 in $(( $(nt_ms) - t2 )) ms"
+nt_wait 20 '! "$HB_BUILD/replicate/replicate" -S "$NT_TMP/node2/repl/ctl" -w 2 status >/dev/null 2>&1' ||
+	nt_fail "node2's daemon still answers after its instance stopped"
+agent 2 monitor; rc=$?; [ $rc = 7 ] || nt_fail "monitor on node2 after stop: $rc, want 7"
+agent 1 monitor; rc=$?; [ $rc = 8 ] || nt_fail "monitor on node1 after promotion: $rc, want 8"
+check_all "after the switchover"
 nt_pass "$acked acknowledged, 0 lost, $errs SMTP errors during the switch"
