@@ -1,6 +1,7 @@
 #!/bin/bash
 # pcmk-mail: a 3-node Pacemaker + Corosync cluster (token 1000 ms) runs the
-# configuration hb2pcmk converted from a Heartbeat ha.cf + haresources:
+# configuration hb2pcmk converted from a Heartbeat ha.cf + haresources,
+# loaded as XML with cibadmin --replace:
 # the mail group (VIP, ocf:hbd:postfix, ocf:hbd:dovecot, ocf:hbd:MailTo)
 # on node1 and a second group on node2, each node with its own real
 # Postfix and Dovecot; the ping node became a cl_ping clone.  node1 is
@@ -35,10 +36,12 @@ cat >"$NT_TMP/ha.d/haresources" <<EOF2
 node1 IPaddr::$PM_VIP/24/eth0 postfix::/run/hbdnode/postfix dovecot::/run/hbdnode/dovecot.conf MailTo::admin@example.org::pcmk-mail
 node2 IPaddr::$VIP2/24/eth0
 EOF2
-"$HB_BUILD/tools/hb2pcmk" -c "$NT_TMP/ha.d" >"$NT_TMP/cluster.crm" || nt_fail "hb2pcmk failed"
+# the XML form this time (pcmk-replicate loads the crm script)
+"$HB_BUILD/tools/hb2pcmk" -x -c "$NT_TMP/ha.d" >"$NT_TMP/cluster.xml" || nt_fail "hb2pcmk failed"
 # per-node mail submission for MailTo (the node's own Postfix instance)
-sed -i 's|params email=admin@example.org|& sendmail_args="-C /run/hbdnode/postfix"|' "$NT_TMP/cluster.crm"
-grep -q 'sendmail_args=' "$NT_TMP/cluster.crm" || nt_fail "MailTo primitive not as expected"
+sed -i 's|^\( *\)<nvpair id="MailTo_1-instance_attributes-email" .*|&\n\1<nvpair id="MailTo_1-sendmail_args" name="sendmail_args" value="-C /run/hbdnode/postfix"/>|' "$NT_TMP/cluster.xml"
+grep -q 'name="sendmail_args"' "$NT_TMP/cluster.xml" || nt_fail "MailTo primitive not as expected"
+crm_verify -x "$NT_TMP/cluster.xml" || nt_fail "crm_verify rejects the edited XML"
 
 t0=$(nt_ms)
 for n in 1 2 3; do pm_start $n; done
@@ -64,8 +67,8 @@ validate replicate "/nonexistent/replicate.conf”: No such file or directory" c
 pm_ex 1 crm_resource --validate --class ocf --provider hbd --agent postfix --option config_dir=/run/hbdnode/postfix >/dev/null 2>&1 ||
 	nt_fail "crm_resource --validate refused node1's valid postfix"
 
-pm_crm configure load update "$NT_TMP/cluster.crm" >"$NT_TMP/load.out" 2>&1 ||
-	nt_fail "crm configure load update: $(cat "$NT_TMP/load.out")"
+pm_ex 1 cibadmin --replace --xml-file "$NT_TMP/cluster.xml" >"$NT_TMP/load.out" 2>&1 ||
+	nt_fail "cibadmin --replace: $(cat "$NT_TMP/load.out")"
 nt_wait 60 '[ "$(pm_where group_1)" = node1 ] && [ "$(pm_where group_2)" = node2 ] && [ "$(pm_where MailTo_1)" = node1 ]' ||
 	{ pm_logs; nt_fail "groups not on node1/node2 (group_1 on '$(pm_where group_1)', group_2 on '$(pm_where group_2)')"; }
 nt_log "converted config: group_1 (mail) on node1, group_2 on node2, after $(( $(nt_ms) - t0 )) ms"
