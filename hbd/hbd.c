@@ -30,6 +30,7 @@
 #include "haresources.h"
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "ping.h"
 #include "script.h"
 #include "rm.h"
@@ -57,6 +58,7 @@ static guint config_warnings;	/* from the last load_config() */
 static hbd_cluster *cluster;
 static hbd_rm *rm;
 static hbd_opts opts;
+static gboolean forced_exit;	/* quit before the release ended */
 
 static void
 usage(FILE *f)
@@ -105,6 +107,16 @@ print_diag(const hb_diag *d)
 		hb_log(LOG_ERR, "%s", (char *)g_ptr_array_index(d->errors, i));
 }
 
+/* A missing file: say where the samples are. */
+static void
+hint_missing(const char *path, const char *name)
+{
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		hb_log(LOG_ERR, "%s is missing: start from the sample %s/examples/"
+		       "%s (see %s(5)), then check with \"hbd -t\"", path,
+		       DOCDIR, name, name);
+}
+
 /* A resource whose script is in no resource directory would fail only at
  * takeover time: say so now, naming haresources' line. */
 static void
@@ -139,6 +151,61 @@ check_scripts(const hb_haresources *rsc, hb_diag *d)
 	}
 }
 
+/* Is a UDP socket of this network namespace bound to port (any address)?
+ * Read from /proc/net/udp and udp6 ("sl local_address:PORT ..." in hex).
+ * hbd binds with SO_REUSEADDR, as Heartbeat does, so a second daemon on
+ * the port would not get EADDRINUSE: both would run and split the
+ * packets between them. */
+static gboolean
+udp_port_taken(int port)
+{
+	static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+	guint t;
+
+	for (t = 0; t < G_N_ELEMENTS(tables); t++) {
+		g_autofree char *text = NULL;
+		g_auto(GStrv) lines = NULL;
+		guint i;
+
+		if (!g_file_get_contents(tables[t], &text, NULL, NULL))
+			continue;
+		lines = g_strsplit(text, "\n", -1);
+		for (i = 1; lines[i] != NULL; i++) {
+			unsigned int p;
+			const char *colon;
+			char local[80];
+
+			if (sscanf(lines[i], "%*s %79s", local) != 1)
+				continue;
+			colon = strrchr(local, ':');
+			if (colon != NULL && sscanf(colon + 1, "%x", &p) == 1 &&
+			    (int)p == port)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Every UDP port of ha.cf's media is free, or an error naming it. */
+static int
+check_ports(const hb_config *cfg)
+{
+	guint i;
+
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+
+		if (m->type != HB_MEDIA_SERIAL && udp_port_taken(m->port)) {
+			hb_log(LOG_ERR, "UDP port %d (ha.cf udpport) is already "
+			       "in use on this host: is heartbeat or another hbd "
+			       "running? Stop it first (systemctl stop heartbeat; "
+			       "ss -lunp shows the program)", m->port);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
 /* Loads all three files; every error of every file is reported. */
 static int
 load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
@@ -170,6 +237,10 @@ load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
 		rc = HB_ECONFIG;
 	print_diag(d);
 	config_warnings = d->warnings->len;
+	hint_missing(cf, "ha.cf");
+	hint_missing(ak, "authkeys");
+	if (!opts.no_resources)
+		hint_missing(hr, "haresources");
 	hb_diag_free(d);
 	if (rc != 0) {
 		hb_config_free(cfg);
@@ -188,10 +259,12 @@ sigterm_cb(gpointer data)
 {
 	if (cluster->shutting_down) {
 		hb_log(LOG_WARNING, "second termination signal: exiting now");
+		forced_exit = TRUE;
 		g_main_loop_quit(loop);
 		return G_SOURCE_CONTINUE;
 	}
 	hb_log(LOG_INFO, "Heartbeat shutdown in progress. (%d)", (int)getpid());
+	hb_notify("STOPPING=1");
 	cluster->shutting_down = TRUE;
 	hbd_rm_shutdown(rm, loop);
 	return G_SOURCE_CONTINUE;
@@ -204,7 +277,9 @@ sighup_cb(gpointer data)
 	hb_diag *d = hb_diag_new();
 	hb_authkeys *keys;
 
-	hb_log(LOG_INFO, "Signal SIGHUP received: re-reading authkeys");
+	hb_log_reopen();
+	hb_log(LOG_INFO, "Signal SIGHUP received: log files reopened, "
+	       "re-reading authkeys");
 	if (hb_authkeys_load(ak, &keys, d) == 0) {
 		hbd_cluster_set_keys(cluster, keys);
 		hb_log(LOG_INFO, "authkeys reloaded (auth %d)", keys->active);
@@ -311,6 +386,8 @@ main(int argc, char **argv)
 		{ 0 }
 	};
 	g_autofree char *node = NULL;
+	g_autofree char *marker = NULL;
+	gboolean unclean;
 	hb_config *cfg = NULL;
 	hb_authkeys *keys = NULL;
 	hb_haresources *rsc = NULL;
@@ -389,6 +466,8 @@ main(int argc, char **argv)
 		goto free_keys;
 	}
 	rc = 1;
+	if (check_ports(cfg) != 0)
+		goto free_keys;
 	if (!opts.foreground && daemon(0, 0) != 0) {
 		perror("daemon");
 		goto free_keys;
@@ -419,6 +498,13 @@ main(int argc, char **argv)
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	rm = hbd_rm_new(cluster, rsc, opts.confdir);
+	/* present at start: the last run ended without its clean exit */
+	marker = g_build_filename(opts.statedir, "hbd.running", NULL);
+	unclean = g_file_test(marker, G_FILE_TEST_EXISTS);
+	if (!g_file_set_contents(marker, "", 0, NULL))
+		hb_log(LOG_WARNING, "cannot write '%s'", marker);
+	if (unclean)
+		hbd_rm_release_stale(rm);
 	hbd_control_set_hook(ctl, hbd_rm_control, rm);
 	g_unix_signal_add(SIGTERM, sigterm_cb, NULL);
 	g_unix_signal_add(SIGINT, sigterm_cb, NULL);
@@ -429,6 +515,8 @@ main(int argc, char **argv)
 
 	hbd_cluster_start(cluster);
 	ping = hbd_ping_new(cluster);
+	/* media open, control socket listening: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	hbd_ping_free(ping);
 
@@ -440,6 +528,8 @@ main(int argc, char **argv)
 	hb_haresources_free(rsc);
 	g_main_loop_unref(loop);
 	unlink(opts.pidfile);
+	if (!forced_exit)	/* else the next start releases what is left */
+		unlink(marker);
 	hb_log_close();
 	return 0;
 

@@ -64,8 +64,12 @@ media_bind(int fd, in_addr_t addr, int port, char **out_err)
 	sin.sin_addr.s_addr = addr;
 	sin.sin_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		*out_err = g_strdup_printf("cannot bind to port %d: %s", port,
-					   g_strerror(errno));
+		int e = errno;
+
+		*out_err = g_strdup_printf("cannot bind to port %d: %s%s", port,
+					   g_strerror(e), e == EADDRINUSE ?
+					   " (ha.cf udpport: is heartbeat or "
+					   "another hbd running? ss -lunp)" : "");
 		return -1;
 	}
 	return 0;

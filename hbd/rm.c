@@ -755,7 +755,9 @@ rm_fence_done_cb(int rc, const char *out, const char *err, void *ud)
 }
 
 /* Runs the stonith tool: stonith -t TYPE {-p PARAMS | -F FILE} -T reset
- * NODE.  The tool is $HBD_STONITH, else the installed one. */
+ * NODE.  The tool is $HBD_STONITH, else ours in LIBEXECDIR (where the
+ * Debian package puts it, since cluster-glue owns /usr/sbin/stonith),
+ * else SBINDIR/stonith (make install). */
 static void
 rm_fence(hbd_rm *rm)
 {
@@ -767,7 +769,10 @@ rm_fence(hbd_rm *rm)
 
 	if (rm->fence_running)
 		return;
-	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	if (tool == NULL)
+		tool = access(LIBEXECDIR "/stonith", X_OK) == 0 ?
+			LIBEXECDIR "/stonith" : SBINDIR "/stonith";
+	g_ptr_array_add(argv, (char *)tool);
 	g_ptr_array_add(argv, "-w");	/* per plugin operation */
 	g_ptr_array_add(argv, "15");
 	g_ptr_array_add(argv, "-t");
@@ -1531,6 +1536,33 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 	c->status_hook = rm_status_hook;
 	c->hook_ud = rm;
 	return rm;
+}
+
+void
+hbd_rm_release_stale(hbd_rm *rm)
+{
+	gboolean busy = TRUE;
+	guint i;
+
+	if (rm->groups->len == 0)
+		return;
+	hb_log(LOG_WARNING, "hbd did not stop cleanly last time: releasing "
+	       "every resource group before joining the cluster");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		g->want = FALSE;
+		g->partial = TRUE;
+		rm_group_kick(g);
+	}
+	while (busy) {
+		busy = FALSE;
+		for (i = 0; i < rm->groups->len; i++)
+			busy = busy || ((rm_group *)g_ptr_array_index(rm->groups,
+								   i))->busy;
+		if (busy)
+			g_main_context_iteration(NULL, TRUE);
+	}
 }
 
 void

@@ -14,9 +14,13 @@
 #include <glib.h>
 
 void hb_log_init(const char *ident);
-/* facility < 0: no syslog.  Paths may be NULL.  Replaces earlier setup. */
+/* facility < 0: no syslog.  Paths may be NULL.  Replaces earlier setup.
+ * to_stderr is ignored when syslog is on and $JOURNAL_STREAM says stderr
+ * is systemd's journal (it would hold every line twice). */
 void hb_log_setup(const char *logfile, const char *debugfile, int facility,
 		  int debug, gboolean to_stderr);
+/* Reopen the logfile and debugfile given to hb_log_setup (log rotation). */
+void hb_log_reopen(void);
 void hb_log_set_debug(int level);
 int hb_log_debug_level(void);
 void hb_log(int level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -43,6 +43,8 @@
 
 #include <glib.h>
 
+#include "notify.h"
+
 #define MDA_MAXLINE 1000
 #define MDA_MAXRCPT 100
 #define MDA_MAXCHILD 64
@@ -391,6 +393,7 @@ main(int argc, char **argv)
 	}
 	if (!foreground && daemon(0, 0) != 0)
 		return 1;
+	hb_notify("READY=1");	/* listening (Type=notify) */
 	signal(SIGCHLD, sigchld);
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {

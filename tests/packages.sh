@@ -5,7 +5,8 @@ HB_PACKAGES="build-essential autoconf automake pkg-config libglib2.0-dev
  socat psmisc procps net-tools heartbeat clang python3 tcpdump
  postfix dovecot-imapd dovecot-pop3d resource-agents cluster-glue
  openssh-server openssh-client rsync dovecot-core ipmitool openipmi
- bsdutils keepalived pacemaker corosync crmsh pacemaker-cli-utils"
+ bsdutils keepalived pacemaker corosync crmsh pacemaker-cli-utils
+ debhelper lintian logrotate man-db openssl systemd"
 
 hb_install_packages() {
 	local missing=() p

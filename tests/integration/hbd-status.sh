@@ -23,6 +23,7 @@ for n in 1 2; do
 	nt_node node$n 10.59.0.$n/24 eth1 br1
 done
 head -c 48 /dev/urandom | base64 >"$NT_TMP/key"
+chmod 600 "$NT_TMP/key"	# replicate refuses a key others can read
 for n in 1 2; do
 	o=$((3 - n))
 	mkdir -p "$NT_TMP/node$n/mail" "$NT_TMP/node$n/rstate"

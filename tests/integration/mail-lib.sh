@@ -72,7 +72,7 @@ ml_start() {
 	local d=$NT_TMP/node$1
 	nt_bg node$1 "$d/replicate.out" "$REPLICATE_BIN" -c "$d/replicate.conf"
 	nt_wait 5 test -S "$d/repl/ctl" || nt_fail "replicate on node$1 did not start"
-	nt_bg node$1 "$d/mda.out" "$HB_BUILD/replicate/replicate-mda" -f \
+	nt_bg node$1 "$d/mda.out" "${ML_MDA:-$HB_BUILD/replicate/replicate-mda}" -f \
 		-l 127.0.0.1:10025 -b "$d/vmail" -D example.org -S "$d/repl/ctl"
 	HB_AGENT_RUNDIR=$d/run OCF_RESKEY_sendmail_args="-C $d/postfix" hb_start node$1
 }
