@@ -860,6 +860,38 @@ streaming(void)
 	return S.on && S.phase == PH_STREAM && !S.await_sig;
 }
 
+/*
+ * A file that moved on before its op was sent: Postfix's queue manager
+ * moves a queue file incoming/ -> active/ -> deferred/ within
+ * milliseconds of the 250 that a barrier is protecting.  The move's event
+ * may still be unread, or queued behind the barrier's marker; either way
+ * the barrier would return before the content reached the replica.  So
+ * while a barrier waits, read the pending events and do the next rename
+ * of path at once (ahead of the marker; a rename whose source the
+ * replica lacks is sent as a PUT of its target, which is always safe to
+ * do early).  A delete of path ends the chase: the file is gone.
+ */
+static void
+chase_moved(const char *path)
+{
+	guint n = 0;
+
+	if (!S.barriers)
+		return;
+	inotify_drain();
+	for (GList *l = S.ops.head; l && n < 4096; l = l->next, n++) {
+		struct op *o = l->data;
+
+		if (o->type == OP_DELETE && !strcmp(o->path, path))
+			return;
+		if (o->type == OP_RENAME && !strcmp(o->path, path)) {
+			g_queue_unlink(&S.ops, l);
+			g_queue_push_head_link(&S.ops, l);
+			return;
+		}
+	}
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
@@ -924,7 +956,8 @@ repl_source_pump(void)
 		case OP_FULL:
 			fd = repl_open_wire(o->path, &st);
 			if (fd < 0) {
-				/* gone again: a delete follows */
+				/* gone again: a delete or a rename follows */
+				chase_moved(o->path);
 				if (g_hash_table_remove(S.failing, o->path))
 					barriers_check();
 				break;
@@ -970,6 +1003,10 @@ repl_source_pump(void)
 				g_queue_push_head(&S.ops, p);
 				break;
 			}
+			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			    lstat(abs, &st) < 0 && errno == ENOENT)
+				/* the new name is gone too: the file moved on */
+				chase_moved(o->path2);
 			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
 			rewrite_prefix(S.known, o->path, o->path2, false);
