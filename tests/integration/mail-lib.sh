@@ -113,6 +113,7 @@ ml_postfix_conf() {
 		"minimal_backoff_time = ${ML_BACKOFF:-300s}" \
 		"maximal_backoff_time = ${ML_BACKOFF_MAX:-4000s}" \
 		"queue_run_delay = ${ML_BACKOFF:-300s}" \
+		"recipient_delimiter = +" \
 		"default_process_limit = 200"
 	# synchronous acknowledgement: smtpd hands each message to
 	# replicate-mda, which answers 250 only once it is on both nodes

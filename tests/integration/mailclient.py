@@ -13,6 +13,9 @@
                                 --port N            (25)
                                 --auth USER:PASS    AUTH PLAIN first
                                 --size BYTES        body of about BYTES
+  stall HOST SECS               EHLO, MAIL, RCPT, DATA, half a message, then
+                                silence for SECS; prints what the server
+                                said after the silence ("closed" if nothing)
   subjects HOST USER [FOLDER]   every Subject in a folder (INBOX; read-only)
   sink ADDR PORT FILE           an SMTP server that accepts everything and
                                 appends each message's Subject to FILE
@@ -75,14 +78,16 @@ if cmd == "send":
             if opt["--auth"]:
                 s.ehlo()
                 s.login(*opt["--auth"].split(":", 1))
-            s.sendmail("sender@client.test", rcpts,
+            refused = s.sendmail("sender@client.test", rcpts,
                        "From: sender@client.test\r\nTo: %s\r\n"
                        "Subject: %s-%d\r\nMessage-ID: <%s-%d@client.test>\r\n\r\n"
                        % (", ".join(rcpts), opt["--prefix"], i, opt["--prefix"], i)
                        + body % i)
             s.quit()
             te = time.time()
-            print("ok %d %d %.1f" % (i, te * 1000, (te - ts) * 1000), flush=True)
+            print("ok %d %d %.1f%s" % (i, te * 1000, (te - ts) * 1000,
+                  "".join(" refused=%d:%s" % (v[0], k) for k, v in refused.items())),
+                  flush=True)
         except smtplib.SMTPResponseException as e:
             print("err %d %s %d %d %s" % (i, type(e).__name__, time.time() * 1000,
                   e.smtp_code, e.smtp_error.decode(errors="replace")), flush=True)
@@ -93,8 +98,30 @@ if cmd == "send":
         except Exception as e:  # refused, reset, timeout: counted
             print("err %d %s %d" % (i, type(e).__name__, time.time() * 1000),
                   flush=True)
+elif cmd == "stall":
+    import socket
+    c = socket.create_connection((sys.argv[2], 25), timeout=60)
+    f = c.makefile("rb")
+
+    def say(line):
+        c.sendall(line + b"\r\n")
+        while True:
+            r = f.readline()
+            if r[3:4] != b"-":
+                return r
+    f.readline()
+    say(b"EHLO client")
+    say(b"MAIL FROM:<sender@client.test>")
+    say(b"RCPT TO:<user@example.org>")
+    say(b"DATA")
+    c.sendall(b"Subject: stalled\r\n\r\nhalf a mess")
+    time.sleep(float(sys.argv[3]))
+    r = f.readline()
+    print(r.decode().strip() or "closed")
 elif cmd == "sink":
+    import threading
     out = open(sys.argv[4], "a")
+    lock = threading.Lock()
 
     class Sink(socketserver.StreamRequestHandler):
         def handle(self):
@@ -118,9 +145,10 @@ elif cmd == "sink":
                             subj = d[9:].decode(errors="replace").strip()
                     if not d:
                         return
-                    out.write(subj + "\n")
-                    out.flush()
-                    os.fsync(out.fileno())
+                    with lock:
+                        out.write(subj + "\n")
+                        out.flush()
+                        os.fsync(out.fileno())
                     w.write(b"250 2.0.0 stored\r\n")
                 elif c == b"QUIT":
                     w.write(b"221 bye\r\n")
