@@ -22,6 +22,7 @@
                                 (fsynced before the 250)
   flag HOST USER SUBJECT        set \\Flagged on the message with SUBJECT
   flagged HOST USER             subjects of flagged messages
+  count HOST USER               number of messages in INBOX (IMAP EXAMINE)
   login HOST USER PASS          exit 0 if the IMAP login works
   pop3count HOST USER           number of messages seen over POP3
 """
@@ -41,12 +42,14 @@ def imap(host, user, pw="secret"):
 
 
 def subjects(m, folder="INBOX"):
-    m.select(folder, readonly=True)
-    typ, data = m.search(None, "ALL")
+    typ, data = m.select(folder, readonly=True)
     out = []
-    for n in data[0].split():
-        typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        out.append(d[0][1].decode().strip().replace("Subject: ", ""))
+    if int(data[0]) == 0:
+        return out
+    typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    for d in data:
+        if isinstance(d, tuple):
+            out.append(d[1].decode().strip().replace("Subject: ", ""))
     return out
 
 
@@ -180,6 +183,11 @@ elif cmd == "flagged":
     for n in data[0].split():
         typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         print(d[0][1].decode().strip().replace("Subject: ", ""))
+    m.logout()
+elif cmd == "count":
+    m = imap(sys.argv[2], sys.argv[3])
+    typ, data = m.select("INBOX", readonly=True)
+    print(int(data[0]))
     m.logout()
 elif cmd == "login":
     m = imap(sys.argv[2], sys.argv[3], sys.argv[4])

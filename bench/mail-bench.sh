@@ -1,0 +1,110 @@
+#!/bin/bash
+# mail-bench - the cost of zero loss: the protected mail path against the
+# same Postfix + Dovecot without the barrier, on the same node pair, in
+# one run.
+#
+# Run from the top of an in-tree build, as root:  bench/mail-bench.sh
+# Env: BENCH_SECS (20, per load run), BENCH_RATE (160), BENCH_ROUNDS (2).
+#
+# Builds the two-node cluster of the mail tests (tests/integration/
+# mail-lib.sh: hbd, replicate, real Postfix and Dovecot LMTP per node in
+# network namespaces, a client and a remote MX namespace) and runs, on
+# that one pair, alternating BENCH_ROUNDS times:
+#   protected:   smtpd -> replicate-mda -> Dovecot LMTP / Postfix queue
+#                -> replication barrier -> 250        (the product)
+#   unprotected: smtpd -> Postfix queue -> 250, then LMTP delivery;
+#                replication asynchronous             (plain Postfix)
+# switching with postconf smtpd_proxy_filter + postfix reload.  Each run:
+#   1. BENCH_RATE msgs/s offered for BENCH_SECS from 8 clients (6 to a
+#      local mailbox, 2 to the remote MX), one SMTP session per message;
+#      SMTP transaction time connect..QUIT of every acknowledged message;
+#   2. as fast as 8 clients can go for BENCH_SECS: msgs/s acknowledged.
+# Prints every run, the medians per mode, and the ratios; the targets
+# are >= 80 % of the unprotected throughput and < 20 ms added at p99.
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+export HB_TOP=$top HB_BUILD=$top NT_ID=mbench
+. tests/integration/lib.sh
+. tests/integration/hbd-lib.sh
+. tests/integration/resources-mail.inc
+. tests/integration/mail-lib.sh
+nt_fail() { echo "bench failed: $*"; exit 1; }
+rm_have_mail
+ml_have_lmtp
+trap 'ml_stop_all; nt_cleanup' EXIT
+SECS=${BENCH_SECS:-20} RATE=${BENCH_RATE:-160} ROUNDS=${BENCH_ROUNDS:-2}
+
+ML_BACKOFF=2s ML_BACKOFF_MAX=4s ml_setup on
+ml_mx_node
+: >"$NT_TMP/mx-got"
+ml_start 1
+ml_start 2
+ml_mx_start
+nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
+d1=$NT_TMP/node1
+
+mode() {	# protected|unprotected
+	if [ "$1" = protected ]; then
+		postconf -c "$d1/postfix" -e "smtpd_proxy_filter = 127.0.0.1:10025"
+	else
+		postconf -c "$d1/postfix" -e "smtpd_proxy_filter ="
+	fi
+	nt_exec node1 postfix -c "$d1/postfix" reload >/dev/null 2>&1
+	sleep 2
+}
+
+base=1
+load() {	# NAME RATE -> prints "msgs/s p50 p99 acked offered errors"
+	local name=$1 rate=$2 c per n pids=() t0 t1
+	per=$(awk -v r="$rate" 'BEGIN {printf "%.2f", r / 8}')
+	n=$(awk -v r="$per" -v s="$SECS" 'BEGIN {printf "%d", r > 0 ? r * s : 100000}')
+	t0=$(nt_ms)
+	for c in 1 2 3 4 5 6 7 8; do
+		local to=user@example.org
+		[ $c -gt 6 ] && to=bob@remote.test
+		if [ "$rate" = 0 ]; then
+			timeout "$SECS" ip netns exec "$(nt_ns client)" $ML_CLIENT send $ML_VIP $((base + c * 1000000)) $n --to $to --prefix $name >"$NT_TMP/b-$name-$c" &
+		else
+			nt_exec client $ML_CLIENT send $ML_VIP $((base + c * 1000000)) $n $per --to $to --prefix $name >"$NT_TMP/b-$name-$c" &
+		fi
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	t1=$(nt_ms)
+	base=$((base + 100000))
+	cat "$NT_TMP"/b-$name-* | awk -v secs="$(awk -v a=$t0 -v b=$t1 'BEGIN {print (b - a) / 1000}')" '
+		$1 == "ok" {ok++; ms[ok] = $4} $1 == "err" {err++}
+		END {n = asort(ms); printf "%.1f %.1f %.1f %d %d %d\n", ok / secs,
+		     ms[int(n * 0.5) > 0 ? int(n * 0.5) : 1], ms[int(n * 0.99) > 0 ? int(n * 0.99) : 1],
+		     ok, ok + err, err}'
+}
+
+printf '%-12s %-6s %9s %9s %9s %7s %7s %6s\n' mode run "msgs/s" "p50 ms" "p99 ms" acked offered errors
+for r in $(seq 1 "$ROUNDS"); do
+	for m in unprotected protected; do
+		mode $m
+		read -r tp p50 p99 ok off err <<<"$(load ${m:0:1}r$r $RATE)"
+		printf '%-12s %-6s %9s %9s %9s %7s %7s %6s\n' $m "$RATE/s" "$tp" "$p50" "$p99" "$ok" "$off" "$err"
+		echo "$m rate $tp $p50 $p99" >>"$NT_TMP/results"
+		read -r tp p50 p99 ok off err <<<"$(load ${m:0:1}m$r 0)"
+		printf '%-12s %-6s %9s %9s %9s %7s %7s %6s\n' $m max "$tp" "$p50" "$p99" "$ok" "$off" "$err"
+		echo "$m max $tp $p50 $p99" >>"$NT_TMP/results"
+	done
+done
+med() {	# MODE KIND FIELD -> median
+	awk -v m="$1" -v k="$2" -v f="$3" '$1 == m && $2 == k {v[++n] = $f}
+		END {asort(v); print n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2}' "$NT_TMP/results"
+}
+up50=$(med unprotected rate 4) up99=$(med unprotected rate 5) utp=$(med unprotected rate 3) umax=$(med unprotected max 3)
+pp50=$(med protected rate 4) pp99=$(med protected rate 5) ptp=$(med protected rate 3) pmax=$(med protected max 3)
+echo
+echo "medians of $ROUNDS runs (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
+printf '  at %s/s offered: unprotected %s msgs/s p50 %s p99 %s ms; protected %s msgs/s p50 %s p99 %s ms\n' \
+	"$RATE" "$utp" "$up50" "$up99" "$ptp" "$pp50" "$pp99"
+printf '  as fast as 8 clients go: unprotected %s msgs/s, protected %s msgs/s\n' "$umax" "$pmax"
+awk -v utp="$utp" -v ptp="$ptp" -v umax="$umax" -v pmax="$pmax" -v up99="$up99" -v pp99="$pp99" -v up50="$up50" -v pp50="$pp50" 'BEGIN {
+	printf "ratios (protected / unprotected): throughput at %s/s %.2f, max throughput %.2f\n", "'"$RATE"'", ptp / utp, pmax / umax
+	printf "added by the barrier path: p50 %+.1f ms, p99 %+.1f ms\n", pp50 - up50, pp99 - up99
+	printf "targets: max throughput >= 0.80: %s; p99 added < 20 ms: %s\n", pmax / umax >= 0.8 ? "met" : "NOT met", pp99 - up99 < 20 ? "met" : "NOT met"
+}'
