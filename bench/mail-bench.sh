@@ -56,9 +56,9 @@ mode() {	# protected|unprotected
 
 base=1
 load() {	# NAME RATE -> prints "msgs/s p50 p99 acked offered errors"
-	local name=$1 rate=$2 c per n pids=() t0 t1
+	local name=$1 rate=$2 c per n pids=() t0 t1 ok err
 	per=$(awk -v r="$rate" 'BEGIN {printf "%.2f", r / 8}')
-	n=$(awk -v r="$per" -v s="$SECS" 'BEGIN {printf "%d", r > 0 ? r * s : 100000}')
+	n=$(awk -v r="$per" -v s="$SECS" 'BEGIN {printf "%d", (r > 0) ? r * s : 100000}')
 	t0=$(nt_ms)
 	for c in 1 2 3 4 5 6 7 8; do
 		local to=user@example.org
@@ -73,11 +73,11 @@ load() {	# NAME RATE -> prints "msgs/s p50 p99 acked offered errors"
 	wait "${pids[@]}"
 	t1=$(nt_ms)
 	base=$((base + 100000))
-	cat "$NT_TMP"/b-$name-* | awk -v secs="$(awk -v a=$t0 -v b=$t1 'BEGIN {print (b - a) / 1000}')" '
-		$1 == "ok" {ok++; ms[ok] = $4} $1 == "err" {err++}
-		END {n = asort(ms); printf "%.1f %.1f %.1f %d %d %d\n", ok / secs,
-		     ms[int(n * 0.5) > 0 ? int(n * 0.5) : 1], ms[int(n * 0.99) > 0 ? int(n * 0.99) : 1],
-		     ok, ok + err, err}'
+	awk '$1 == "ok" {print $4}' "$NT_TMP"/b-$name-* | sort -n >"$NT_TMP/ms"
+	ok=$(wc -l <"$NT_TMP/ms")
+	err=$(cat "$NT_TMP"/b-$name-* | grep -c '^err')
+	pct() { local i; i=$(( ok * $1 / 100 )); [ $i -lt 1 ] && i=1; sed -n "${i}p" "$NT_TMP/ms"; }
+	echo "$(awk -v ok="$ok" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", ok * 1000 / (b - a)}') $(pct 50) $(pct 99) $ok $((ok + err)) $err"
 }
 
 printf '%-12s %-6s %9s %9s %9s %7s %7s %6s\n' mode run "msgs/s" "p50 ms" "p99 ms" acked offered errors
@@ -93,8 +93,11 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 med() {	# MODE KIND FIELD -> median
-	awk -v m="$1" -v k="$2" -v f="$3" '$1 == m && $2 == k {v[++n] = $f}
-		END {asort(v); print n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2}' "$NT_TMP/results"
+	local v n
+	v=$(awk -v m="$1" -v k="$2" -v f="$3" '$1 == m && $2 == k {print $f}' "$NT_TMP/results" | sort -n)
+	n=$(echo "$v" | wc -l)
+	if [ $((n % 2)) = 1 ]; then echo "$v" | sed -n "$(( (n + 1) / 2 ))p"
+	else echo "$v" | sed -n "$((n / 2)),$((n / 2 + 1))p" | awk '{s += $1} END {print s / 2}'; fi
 }
 up50=$(med unprotected rate 4) up99=$(med unprotected rate 5) utp=$(med unprotected rate 3) umax=$(med unprotected max 3)
 pp50=$(med protected rate 4) pp99=$(med protected rate 5) ptp=$(med protected rate 3) pmax=$(med protected max 3)
