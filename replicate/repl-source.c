@@ -892,6 +892,18 @@ chase_moved(const char *path)
 	}
 }
 
+/* The replica has (or is being sent) path exactly as st describes it. */
+static bool
+put_is_current(const char *path, const struct stat *st)
+{
+	struct mval *m = g_hash_table_lookup(S.known, path);
+
+	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
+	       (!S.x || strcmp(S.x->path, path)) &&
+	       m->size == (guint64)st->st_size &&
+	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
@@ -960,6 +972,14 @@ repl_source_pump(void)
 				chase_moved(o->path);
 				if (g_hash_table_remove(S.failing, o->path))
 					barriers_check();
+				break;
+			}
+			if (o->type == OP_PUT && put_is_current(o->path, &st)) {
+				/* an earlier PUT of this file already sent it
+				 * as it is now (Dovecot rewrites its index and
+				 * uidlist on every delivery: under load many
+				 * PUTs of one file wait in the queue) */
+				close(fd);
 				break;
 			}
 			if (o->type == OP_PUT && !S.barriers &&
@@ -1186,6 +1206,7 @@ repl_source_frame(const struct repl_frame *f)
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 		struct op *o = g_new0(struct op, 1);
 
+		known_drop(p);		/* it does not have it as we thought */
 		o->type = OP_PUT;	/* a delta when the replica has a copy */
 		o->path = g_steal_pointer(&p);
 		g_queue_push_head(&S.ops, o);
