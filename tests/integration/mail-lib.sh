@@ -150,7 +150,15 @@ ml_dovecot_conf() {
 	local d=$1
 	sed -i -e "s|^listen = .*|listen = *|" \
 	       -e "s|^protocols = .*|protocols = imap pop3 lmtp|" \
-	       -e "s|args = $d/users|args = $d/accounts/users|" "$d/dovecot.conf"
+	       -e "s|args = $d/users|args = $d/accounts/users|" \
+	       -e "s|^mail_location = .*|mail_location = maildir:~:INDEX=$d/dovecot-index/%n|" \
+	       "$d/dovecot.conf"
+	# Dovecot's index and cache stay on each node (rebuilt from the
+	# Maildir and dovecot-uidlist, which are replicated, at the first
+	# access after a takeover): replicating them would send a few
+	# hundred KB per delivery
+	mkdir -p "$d/dovecot-index"
+	chown 5000:5000 "$d/dovecot-index"
 	cat >>"$d/dovecot.conf" <<EODC
 mail_home = $d/vmail/%n
 mail_plugins = quota
