@@ -22,15 +22,16 @@ ML_MX=10.70.0.200
 ML_CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
 
 # ml_accounts NODEDIR: the accounts every node starts with (passwd-file +
-# maps; "full" has a quota of ${ML_FULL_QUOTA:-3} messages)
+# maps; "full" has a quota of ${ML_FULL_QUOTA:-3} messages, "small" 20 KB)
 ml_accounts() {
 	local a=$1/accounts
 	printf 'admin:{PLAIN}secret:5000:5000::\nuser:{PLAIN}secret:5000:5000::\n' >"$a/users"
 	printf 'full:{PLAIN}secret:5000:5000::::userdb_quota_rule=*:messages=%s\n' \
 		"${ML_FULL_QUOTA:-3}" >>"$a/users"
+	printf 'small:{PLAIN}secret:5000:5000::::userdb_quota_rule=*:storage=20K\n' >>"$a/users"
 	chown root:dovecot "$a" "$a/users"
 	chmod 0640 "$a/users"
-	printf '%s@example.org %s/\n' admin admin user user full full >"$a/vmailbox"
+	printf '%s@example.org %s/\n' admin admin user user full full small small >"$a/vmailbox"
 	printf 'postmaster@example.org admin@example.org\nalias@example.org user@example.org\n' >"$a/valias"
 	postmap -c "$1/postfix" "$a/vmailbox" "$a/valias"
 }

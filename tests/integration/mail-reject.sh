@@ -4,6 +4,9 @@
 #  1. quota: full@example.org holds 3 messages; the next ones get 552
 #     (Dovecot's answer, passed through), are not acknowledged and never
 #     appear (node1, and node2's copy after a barrier);
+#  1b. a recipient that goes over quota with this very message beside
+#     one with room: 250, one copy stored, the other recipient handed to
+#     the Postfix queue, which bounces it;
 #  2. unknown user: 550; oversized message: 552; 101 recipients: the
 #     101st gets 452, the message goes to the first 100;
 #  3. a client that stalls mid-DATA: smtpd times it out, replicate-mda
@@ -41,6 +44,18 @@ n1=$(files "$d1/vmail/full/new") n2=$(files "$d2/vmail/full/new")
 [ "$n1" = 3 ] && [ "$n2" = 3 ] || nt_fail "full@'s Maildir: node1 $n1, node2 $n2 messages, want 3"
 grep -rl 'Subject: over-' "$d1/vmail/full" "$d2/vmail/full" "$d1/spool" 2>/dev/null && nt_fail "a refused message was stored"
 nt_log "quota: 3 stored, 5 refused with 552, none stored on either node"
+
+# 1b. over quota only with this message, beside a recipient with room:
+# Dovecot says 250 for user and 552 for small after DATA; small goes to
+# the Postfix queue (which bounces it), the client gets 250
+send 1 1 --size 30000 --to user@example.org,small@example.org --prefix split >"$NT_TMP/s2b"
+grep -q '^ok 1 [0-9]* [0-9.]*$' "$NT_TMP/s2b" || nt_fail "split delivery: $(cat "$NT_TMP/s2b")"
+nt_wait 10 'grep -q "to=<small@example.org>.*status=bounced.*Quota exceeded" "$d1/postfix.log"' ||
+	nt_fail "small@ was not handed to the queue and bounced: $(grep 'small@' "$d1/postfix.log" | tail -2)"
+grep -q "refused after DATA put into the Postfix queue" "$d1/mda.out" || nt_fail "requeue not logged"
+[ "$(grep -l '^Subject: split-1' "$d1"/vmail/user/new/* | wc -l)" = 1 ] || nt_fail "split-1 not in user's INBOX"
+grep -rl '^Subject: split-1' "$d1/vmail/small" 2>/dev/null && nt_fail "split-1 stored for small@ over its quota"
+nt_log "one recipient over quota after DATA: the other stored, it queued and bounced by Postfix ($(grep -m1 'to=<small@example.org>.*status=bounced' "$d1/postfix.log" | grep -o 'status=bounced.*' | cut -c1-80))"
 
 # 2.
 send 1 1 --to nobody@example.org --prefix unknown >"$NT_TMP/s3"
