@@ -25,7 +25,7 @@
  *
  *   replicate-mda -D DOMAIN[,DOMAIN...] -S CONTROL_SOCKET
  *                 [-L LMTP | -b MAILDIR_BASE] [-R ADDR:PORT]
- *                 [-l ADDR:PORT] [-w SECS] [-t SECS] [-m MAXBYTES] [-f]
+ *                 [-l ADDR:PORT] [-w SECS] [-t SECS] [-m MAXBYTES] [-s] [-f]
  *
  * -b delivers local mail itself into BASE/local/ Maildirs instead of
  * through LMTP (no Sieve, no quota, no Dovecot index; one process less).
@@ -38,7 +38,7 @@
  * if that is not possible the client gets 451 and the accepted copies will
  * be delivered again on its retry (logged).  When the replication session
  * is down (standby dead) mail is accepted on this node alone, logged at
- * warning; when the session is up but the barrier does not complete
+ * warning (with -s: 451 instead); when the session is up but the barrier does not complete
  * within -w seconds, or the daemon cannot be asked, the answer is 451.
  * An upstream that cannot be reached gives 451 for the recipient.
  *
@@ -92,6 +92,7 @@ static char **domains;
 static const char *ctl_path;
 static int wait_secs = 10;
 static int io_secs = 120;
+static bool strict;		/* -s: 451 instead of accepting alone */
 static size_t max_bytes = 50 * 1024 * 1024;
 static volatile sig_atomic_t nchildren;
 static char host[256];
@@ -832,6 +833,10 @@ do_data(struct session *s)
 			s->rcpts->len, msg->len,
 			(g_get_monotonic_time() - t0) / 1000);
 		reply(s->out, "250 2.0.0 Ok: stored on both nodes");
+	} else if (rc == 1 && strict) {
+		mda_log(LOG_ERR, "standby not connected: message from %s "
+			"refused with 451 (-s)", s->mail_arg);
+		reply(s->out, "451 4.3.0 standby down, try again later");
 	} else if (rc == 1) {
 		mda_log(LOG_WARNING, "standby not connected: message from %s "
 			"accepted on this node only", s->mail_arg);
@@ -925,7 +930,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: replicate-mda -D DOMAINS -S CONTROL "
 		"[-L LMTP | -b BASE] [-R ADDR:PORT] [-l ADDR:PORT] [-w SECS] "
-		"[-t SECS] [-m BYTES] [-f]\n");
+		"[-t SECS] [-m BYTES] [-s] [-f]\n");
 }
 
 int
@@ -938,7 +943,7 @@ main(int argc, char **argv)
 	int ch, lfd, one = 1;
 	long port;
 
-	while ((ch = getopt(argc, argv, "l:b:L:R:D:S:w:t:m:f")) != -1) {
+	while ((ch = getopt(argc, argv, "l:b:L:R:D:S:w:t:m:fs")) != -1) {
 		switch (ch) {
 		case 'l': listen_at = optarg; break;
 		case 'b': base_dir = optarg; break;
@@ -950,6 +955,7 @@ main(int argc, char **argv)
 		case 't': io_secs = atoi(optarg); break;
 		case 'm': max_bytes = strtoul(optarg, NULL, 10); break;
 		case 'f': foreground = TRUE; break;
+		case 's': strict = true; break;
 		default:
 			usage();
 			return 2;

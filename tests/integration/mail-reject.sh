@@ -15,7 +15,8 @@
 #  5. standby frozen (replicate stopped with SIGSTOP): 451 after the
 #     barrier wait, logged; after SIGCONT: 250 again;
 #  6. standby dead (its replicate killed): the documented "accepting
-#     alone" mode: 250, logged at warning, replicate's status phase=down.
+#     alone" mode: 250, logged at warning, replicate's status phase=down;
+#     with replicate-mda -s (strict) 451 instead.
 NT_NAME=mail-reject
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -108,4 +109,15 @@ send 1 1 --prefix alone >"$NT_TMP/s10"
 grep -q '^ok' "$NT_TMP/s10" || nt_fail "standby dead: not accepted: $(cat "$NT_TMP/s10")"
 grep -q "standby not connected: .* accepted on this node only" "$d1/mda.out" || nt_fail "accepting alone not logged"
 nt_log "standby dead: accepted alone, logged; status: $("$REPLICATE_BIN" -S "$d1/repl/ctl" status | grep -o 'role=[a-z]* phase=[a-z]*')"
+# 6b. the same with replicate-mda -s (strict): 451 while the standby is dead
+mpid=$(pgrep -f "replicate-mda -f -l 127.0.0.1:10025 -L $d1/" | head -1)
+[ -n "$mpid" ] || nt_fail "node1's replicate-mda not found"
+kill "$mpid"
+nt_bg node1 "$d1/mda-strict.out" "$HB_BUILD/replicate/replicate-mda" -f -s \
+	-l 127.0.0.1:10025 -L "$d1/dovecot-run/lmtp" -R 127.0.0.1:10026 \
+	-D example.org -S "$d1/repl/ctl"
+nt_wait 5 'grep -q listening "$d1/mda-strict.out"' || nt_fail "replicate-mda -s did not start: $(cat "$d1/mda-strict.out")"
+send 2 1 --prefix strict >"$NT_TMP/s11"
+grep -q '^err 2 [A-Za-z]* [0-9]* 451 4.3.0 standby down' "$NT_TMP/s11" || nt_fail "-s with the standby dead: $(cat "$NT_TMP/s11")"
+nt_log "standby dead, replicate-mda -s: $(cut -d' ' -f5- "$NT_TMP/s11")"
 nt_pass
