@@ -732,7 +732,7 @@ do_data(struct session *s)
 	const char *first4 = NULL, *first5 = NULL, *why = NULL;
 	bool big = false;
 	guint nok = 0;
-	gint64 t0;
+	gint64 t0, t1;
 	int rc;
 
 	if (s->rcpts->len == 0) {
@@ -826,12 +826,16 @@ do_data(struct session *s)
 			"DATA put into the Postfix queue", s->mail_arg,
 			failed->len);
 	}
+	t1 = g_get_monotonic_time();
 	rc = barrier(&why);
 	if (rc == 0) {
+		gint64 t2 = g_get_monotonic_time();
+
 		mda_log(LOG_INFO, "from %s: %u recipient(s), %zu bytes, on "
-			"both nodes in %" G_GINT64_FORMAT " ms", s->mail_arg,
-			s->rcpts->len, msg->len,
-			(g_get_monotonic_time() - t0) / 1000);
+			"both nodes in %" G_GINT64_FORMAT " ms (delivery %"
+			G_GINT64_FORMAT " ms, barrier %" G_GINT64_FORMAT " ms)",
+			s->mail_arg, s->rcpts->len, msg->len, (t2 - t0) / 1000,
+			(t1 - t0) / 1000, (t2 - t1) / 1000);
 		reply(s->out, "250 2.0.0 Ok: stored on both nodes");
 	} else if (rc == 1 && strict) {
 		mda_log(LOG_ERR, "standby not connected: message from %s "
