@@ -4,7 +4,10 @@
 # one run.
 #
 # Run from the top of an in-tree build, as root:  bench/mail-bench.sh
-# Env: BENCH_SECS (20, per load run), BENCH_RATE (160), BENCH_ROUNDS (2).
+# Env: BENCH_SECS (20, per load run), BENCH_RATE (160), BENCH_ROUNDS (2),
+# BENCH_USERS (50: local mail goes to u0..u49, as on a server with many
+# mailboxes; Dovecot rewrites a mailbox's dovecot-uidlist, replicated, on
+# every delivery, so one mailbox taking all the mail grows that cost).
 #
 # Builds the two-node cluster of the mail tests (tests/integration/
 # mail-lib.sh: hbd, replicate, real Postfix and Dovecot LMTP per node in
@@ -15,8 +18,8 @@
 #   unprotected: smtpd -> Postfix queue -> 250, then LMTP delivery;
 #                replication asynchronous             (plain Postfix)
 # switching with postconf smtpd_proxy_filter + postfix reload.  Each run:
-#   1. BENCH_RATE msgs/s offered for BENCH_SECS from 8 clients (6 to a
-#      local mailbox, 2 to the remote MX), one SMTP session per message;
+#   1. BENCH_RATE msgs/s offered for BENCH_SECS from 8 clients (6 to
+#      local mailboxes, 2 to the remote MX), one SMTP session per message;
 #      SMTP transaction time connect..QUIT of every acknowledged message;
 #   2. as fast as 8 clients can go for BENCH_SECS: msgs/s acknowledged.
 # Prints every run, the medians per mode, and the ratios; the targets
@@ -33,9 +36,13 @@ nt_fail() { echo "bench failed: $*"; exit 1; }
 rm_have_mail
 ml_have_lmtp
 trap 'ml_stop_all; nt_cleanup' EXIT
-SECS=${BENCH_SECS:-20} RATE=${BENCH_RATE:-160} ROUNDS=${BENCH_ROUNDS:-2}
+SECS=${BENCH_SECS:-20} RATE=${BENCH_RATE:-160} ROUNDS=${BENCH_ROUNDS:-2} USERS=${BENCH_USERS:-50}
 
 ML_BACKOFF=2s ML_BACKOFF_MAX=4s ml_setup on
+for u in $(seq 0 $((USERS - 1))); do	# local mail is spread over USERS mailboxes
+	ml_add_user u$u 1 >/dev/null
+	ml_add_user u$u 2 >/dev/null
+done
 ml_mx_node
 : >"$NT_TMP/mx-got"
 ml_start 1
@@ -61,7 +68,7 @@ load() {	# NAME RATE -> prints "msgs/s p50 p99 acked offered errors"
 	n=$(awk -v r="$per" -v s="$SECS" 'BEGIN {printf "%d", (r > 0) ? r * s : 100000}')
 	t0=$(nt_ms)
 	for c in 1 2 3 4 5 6 7 8; do
-		local to=user@example.org
+		local to="u%d@example.org --spread $USERS"
 		[ $c -gt 6 ] && to=bob@remote.test
 		if [ "$rate" = 0 ]; then
 			timeout "$SECS" ip netns exec "$(nt_ns client)" $ML_CLIENT send $ML_VIP $((base + c * 1000000)) $n --to $to --prefix $name >"$NT_TMP/b-$name-$c" &

@@ -13,6 +13,8 @@
                                 --port N            (25)
                                 --auth USER:PASS    AUTH PLAIN first
                                 --size BYTES        body of about BYTES
+                                --spread N          ADDR has a %d: message i
+                                                    goes to ADDR % (i % N)
   stall HOST SECS               EHLO, MAIL, RCPT, DATA, half a message, then
                                 silence for SECS; prints what the server
                                 said after the silence ("closed" if nothing)
@@ -61,11 +63,11 @@ if cmd == "send":
     if rest and not rest[0].startswith("--"):
         rate = float(rest.pop(0))
     opt = {"--to": "user@example.org", "--prefix": "msg", "--port": "25",
-           "--auth": "", "--size": "0"}
+           "--auth": "", "--size": "0", "--spread": "0"}
     while rest:
         opt[rest[0]] = rest[1]
         rest = rest[2:]
-    rcpts = opt["--to"].split(",")
+    spread = int(opt["--spread"])
     body = "body %d\r\n"
     if int(opt["--size"]) > 0:
         body += ("x" * 70 + "\r\n") * (int(opt["--size"]) // 72)
@@ -75,6 +77,9 @@ if cmd == "send":
             delay = t0 + (i - first) / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
+        rcpts = opt["--to"].split(",")
+        if spread > 0:
+            rcpts = [r % (i % spread) for r in rcpts]
         ts = time.time()
         try:
             s = smtplib.SMTP(host, int(opt["--port"]), timeout=30)
