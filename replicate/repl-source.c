@@ -1024,9 +1024,12 @@ repl_source_pump(void)
 				break;
 			}
 			if (!g_hash_table_contains(S.known, o->path) && abs &&
-			    lstat(abs, &st) < 0 && errno == ENOENT)
+			    lstat(abs, &st) < 0 && errno == ENOENT) {
 				/* the new name is gone too: the file moved on */
 				chase_moved(o->path2);
+				if (S.phase != PH_STREAM)
+					break;	/* the events overflowed */
+			}
 			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
 			rewrite_prefix(S.known, o->path, o->path2, false);
