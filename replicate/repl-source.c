@@ -892,12 +892,22 @@ chase_moved(const char *path)
 	}
 }
 
-/* The replica has (or is being sent) path exactly as st describes it. */
+/*
+ * The replica has (or is being sent) path exactly as st describes it.
+ * Size and mtime say so only for a file last written more than 20 ms ago:
+ * the kernel stamps mtime from a clock that ticks every few ms, so two
+ * writes within one tick leave the same mtime.
+ */
 static bool
 put_is_current(const char *path, const struct stat *st)
 {
 	struct mval *m = g_hash_table_lookup(S.known, path);
+	struct timespec now;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
+	    20 * 1000000)
+		return false;
 	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
 	       (!S.x || strcmp(S.x->path, path)) &&
 	       m->size == (guint64)st->st_size &&
