@@ -5,6 +5,8 @@
 #
 # Run from the top of an in-tree build, as root:  bench/mail-bench.sh
 # Env: BENCH_SECS (20, per load run), BENCH_RATE (160), BENCH_ROUNDS (2),
+# BENCH_FS (loop: each node's data on a fresh ext4 on a loop device with
+# direct I/O; dir: in /tmp, whose syncfs() also flushes everything else),
 # BENCH_USERS (50: local mail goes to u0..u49, as on a server with many
 # mailboxes; Dovecot rewrites a mailbox's dovecot-uidlist, replicated, on
 # every delivery, so one mailbox taking all the mail grows that cost).
@@ -35,8 +37,31 @@ export HB_TOP=$top HB_BUILD=$top NT_ID=mbench
 nt_fail() { echo "bench failed: $*"; exit 1; }
 rm_have_mail
 ml_have_lmtp
-trap 'ml_stop_all; nt_cleanup' EXIT
 SECS=${BENCH_SECS:-20} RATE=${BENCH_RATE:-160} ROUNDS=${BENCH_ROUNDS:-2} USERS=${BENCH_USERS:-50}
+LOOPS=()
+bench_cleanup() {
+	local n
+	ml_stop_all
+	NT_KEEP=1 nt_cleanup
+	for n in 1 2; do umount "$NT_TMP/node$n" 2>/dev/null; done
+	for n in "${LOOPS[@]}"; do losetup -d "$n"; done
+	rm -rf "$NT_TMP"
+}
+trap bench_cleanup EXIT
+if [ "${BENCH_FS:-loop}" = loop ]; then
+	# each node's data on a file system of its own, as a mail server's
+	# store would be (a fresh ext4 on a loop device with direct I/O):
+	# replicate's group commit calls syncfs(), which otherwise also
+	# flushes whatever else this machine writes to /tmp
+	for n in 1 2; do
+		truncate -s 2G "$NT_TMP/fs$n.img"
+		dev=$(losetup --direct-io=on -f --show "$NT_TMP/fs$n.img") || nt_fail "no loop device (BENCH_FS=dir runs without)"
+		LOOPS+=("$dev")
+		mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 "$dev" || nt_fail "mkfs"
+		mkdir -p "$NT_TMP/node$n"
+		mount "$dev" "$NT_TMP/node$n" || nt_fail "mount"
+	done
+fi
 
 ML_BACKOFF=2s ML_BACKOFF_MAX=4s ml_setup on
 for u in $(seq 0 $((USERS - 1))); do	# local mail is spread over USERS mailboxes
@@ -109,7 +134,7 @@ med() {	# MODE KIND FIELD -> median
 up50=$(med unprotected rate 4) up99=$(med unprotected rate 5) utp=$(med unprotected rate 3) umax=$(med unprotected max 3)
 pp50=$(med protected rate 4) pp99=$(med protected rate 5) ptp=$(med protected rate 3) pmax=$(med protected max 3)
 echo
-echo "medians of $ROUNDS runs (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
+echo "medians of $ROUNDS runs (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, BENCH_FS=${BENCH_FS:-loop})"
 printf '  at %s/s offered: unprotected %s msgs/s p50 %s p99 %s ms; protected %s msgs/s p50 %s p99 %s ms\n' \
 	"$RATE" "$utp" "$up50" "$up99" "$ptp" "$pp50" "$pp99"
 printf '  as fast as 8 clients go: unprotected %s msgs/s, protected %s msgs/s\n' "$umax" "$pmax"
