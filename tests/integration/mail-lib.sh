@@ -16,7 +16,8 @@
 # ML_SYNC=0: plain Postfix (queue, then LMTP), asynchronous replication;
 # ML_MDA=maildir: replicate-mda's own Maildir delivery instead of LMTP.
 # The haresources line:
-#   node1 IPaddr::VIP/24/eth0 replicate::CONF postfix::DIR dovecot::CONF MailTo::admin@example.org
+#   node1 IPaddr::VIP/24/eth0 replicate::CONF dovecot::CONF postfix::DIR MailTo::admin@example.org
+# (Dovecot before Postfix: LMTP is there when SMTP opens)
 ML_VIP=10.70.0.50
 ML_MX=10.70.0.200
 ML_CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
@@ -92,7 +93,7 @@ initdead 3
 ucast eth0 $peer
 node node1 node2
 auto_failback $fb
-logfile $d/ha-log" "node1 IPaddr::$ML_VIP/24/eth0 replicate::$d/replicate.conf postfix::$d/postfix dovecot::$d/dovecot.conf MailTo::admin@example.org"
+logfile $d/ha-log" "node1 IPaddr::$ML_VIP/24/eth0 replicate::$d/replicate.conf dovecot::$d/dovecot.conf postfix::$d/postfix MailTo::admin@example.org"
 	done
 	export HBD_RESOURCEDIR=$HB_TOP/resources REPLICATE_BIN=$HB_BUILD/replicate/replicate
 }
