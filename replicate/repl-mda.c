@@ -690,7 +690,7 @@ static int
 requeue(struct session *s, GPtrArray *failed, const GString *msg)
 {
 	struct up q = { .what = "reinjection", .addr = relay_addr,
-			.rcpts = g_ptr_array_new() };
+		.rcpts = g_ptr_array_new_with_free_func((GDestroyNotify)rcpt_free) };
 	int rc = -EIO;
 
 	if (!relay_addr)
@@ -709,14 +709,9 @@ requeue(struct session *s, GPtrArray *failed, const GString *msg)
 	}
 	up_data(&q, msg);
 	rc = 0;
-	for (guint i = 0; i < q.rcpts->len; i++) {
-		struct rcpt *c = q.rcpts->pdata[i];
-
-		if (c->code / 100 != 2)
+	for (guint i = 0; i < q.rcpts->len; i++)
+		if (((struct rcpt *)q.rcpts->pdata[i])->code / 100 != 2)
 			rc = -EIO;
-		rcpt_free(c);
-	}
-	g_ptr_array_set_size(q.rcpts, 0);
 out:
 	up_close(&q);
 	g_ptr_array_unref(q.rcpts);
