@@ -11,6 +11,9 @@
 #     message arrives there (node2's Postfix delivers node1's deferred
 #     queue); duplicates are counted and printed (none are expected: no
 #     delivery was in flight at the crash).
+#  4. the MX goes down again; 10 messages are deferred on node2; node1
+#     boots and takes the group back (auto_failback); the MX comes up:
+#     node1 delivers all 10 (node2's queue reached it before the switch).
 NT_NAME=mail-outbound
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -69,4 +72,18 @@ dups=$(sort "$NT_TMP/mx-got" | uniq -d | grep -c .)
 nt_log "remote MX received $got message(s): $((got - dups)) distinct, missing $missing, duplicates $dups $(sort "$NT_TMP/mx-got" | uniq -d | tr '\n' ' ')"
 [ "$missing" = 0 ] || nt_fail "$missing acknowledged outbound message(s) never arrived: $(nt_exec node2 postqueue -c "$d2/postfix" -p | tail -5)"
 grep -q "status=sent" "$d2/postfix.log" || nt_fail "node2's Postfix log shows no delivery"
-nt_pass "50 acknowledged outbound messages delivered by node2 after node1's crash, $dups duplicate(s)"
+
+# 4.
+kill "$ML_MX_PID"
+wait "$ML_MX_PID" 2>/dev/null
+nt_exec client $ML_CLIENT send $ML_VIP 1 10 10 --to bob@remote.test --prefix back >"$NT_TMP/sent-back"
+[ "$(grep -c '^ok' "$NT_TMP/sent-back")" = 10 ] || nt_fail "node2 did not acknowledge 10: $(grep -m2 '^err' "$NT_TMP/sent-back")"
+nt_wait 20 '[ "$(find $d2/spool/deferred -type f | wc -l)" = 10 ]' || nt_fail "not deferred on node2"
+ml_start 1
+nt_wait 40 '[ "$(ml_banner)" = node1 ] && ! hb_holds node2 $ML_VIP' || nt_fail "no failback to node1"
+ml_mx_start
+nt_wait 40 '[ "$(sort -u "$NT_TMP/mx-got" | grep -c "^back-")" -ge 10 ]' ||
+	nt_fail "after failback node1 delivered $(sort -u "$NT_TMP/mx-got" | grep -c "^back-") of the 10 node2 had deferred"
+grep -q "to=<bob@remote.test>.*status=sent" "$d1/postfix.log" || nt_fail "not delivered by node1"
+nt_log "10 messages deferred on node2, failback: node1 delivered all 10 ($(sort "$NT_TMP/mx-got" | grep '^back-' | uniq -d | grep -c .) duplicates)"
+nt_pass "50 acknowledged outbound messages delivered by node2 after node1's crash ($dups duplicate(s)); 10 deferred on node2 delivered by node1 after failback"
