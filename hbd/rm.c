@@ -177,26 +177,7 @@ rm_peer_alive(hbd_rm *rm)
 static char *
 rm_script_path(hbd_rm *rm, const char *name)
 {
-	const char *dirs[3];
-	g_autofree char *confrd = g_build_filename(rm->confdir, "resource.d",
-						   NULL);
-	const char *env = g_getenv("HBD_RESOURCEDIR");
-	int i;
-
-	if (strchr(name, '/') != NULL)
-		return NULL;	/* a resource names a script, not a path */
-	dirs[0] = confrd;
-	dirs[1] = env != NULL ? env : RESOURCEDIR;
-	dirs[2] = "/etc/init.d";
-	for (i = 0; i < 3; i++) {
-		char *p = g_build_filename(dirs[i], name, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR) &&
-		    access(p, X_OK) == 0)
-			return p;
-		g_free(p);
-	}
-	return NULL;
+	return hbd_script_find(rm->confdir, name, NULL);
 }
 
 /* Heartbeat's rule: only status stdout counts. */
@@ -774,7 +755,9 @@ rm_fence_done_cb(int rc, const char *out, const char *err, void *ud)
 }
 
 /* Runs the stonith tool: stonith -t TYPE {-p PARAMS | -F FILE} -T reset
- * NODE.  The tool is $HBD_STONITH, else the installed one. */
+ * NODE.  The tool is $HBD_STONITH, else ours in LIBEXECDIR (where the
+ * Debian package puts it, since cluster-glue owns /usr/sbin/stonith),
+ * else SBINDIR/stonith (make install). */
 static void
 rm_fence(hbd_rm *rm)
 {
@@ -786,7 +769,10 @@ rm_fence(hbd_rm *rm)
 
 	if (rm->fence_running)
 		return;
-	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	if (tool == NULL)
+		tool = access(LIBEXECDIR "/stonith", X_OK) == 0 ?
+			LIBEXECDIR "/stonith" : SBINDIR "/stonith";
+	g_ptr_array_add(argv, (char *)tool);
 	g_ptr_array_add(argv, "-w");	/* per plugin operation */
 	g_ptr_array_add(argv, "15");
 	g_ptr_array_add(argv, "-t");
@@ -1419,6 +1405,37 @@ hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop)
 	rm_when_settled(rm, rm_shutdown_released_cb, NULL);
 }
 
+/* "rmstatus" for hbd status: the manager's state, then per group its
+ * preferred node, its state here, whether the peer holds it (as far as we
+ * know: the hbd peer's group list, else a Heartbeat peer's rsc_hold set)
+ * and whether its start failed here. */
+static int
+rm_control_status(hbd_rm *rm, GString *out)
+{
+	static const char *st[] = { "wait", "fencing", "starting", "stable",
+				    "transition", "shutdown" };
+	gboolean alive = rm_peer_alive(rm);
+	guint i;
+
+	g_string_append_printf(out, "state\t%s\n",
+			       (guint)rm->state < G_N_ELEMENTS(st) ?
+			       st[rm->state] : "unknown");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+		gboolean peer = alive && (rm->peer_groups != NULL ?
+			rm_peer_has(rm, g) :
+			rm_in_set(g, rm_invert(rm->other_holds)));
+
+		g_string_append_printf(out, "group\t%s\t%s\t%s\t%s\t%s\n",
+			g->cfg->key, g->cfg->node,
+			g->busy ? (g->want ? "starting" : "stopping") :
+			g->running ? "running" : g->partial ? "partial" :
+			"stopped",
+			peer ? "yes" : "no", g->failed ? "failed" : "ok");
+	}
+	return 0;
+}
+
 int
 hbd_rm_control(char **argv, GString *out, void *ud)
 {
@@ -1446,6 +1463,8 @@ hbd_rm_control(char **argv, GString *out, void *ud)
 		}
 		return 0;
 	}
+	if (strcmp(argv[0], "rmstatus") == 0)
+		return rm_control_status(rm, out);
 	if (strcmp(argv[0], "standby") == 0 || strcmp(argv[0], "takeover") == 0) {
 		gboolean standby = strcmp(argv[0], "standby") == 0;
 		int set = rm_set_parse(argv[1] && *argv[1] ? argv[1] : "all");
@@ -1517,6 +1536,33 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 	c->status_hook = rm_status_hook;
 	c->hook_ud = rm;
 	return rm;
+}
+
+void
+hbd_rm_release_stale(hbd_rm *rm)
+{
+	gboolean busy = TRUE;
+	guint i;
+
+	if (rm->groups->len == 0)
+		return;
+	hb_log(LOG_WARNING, "hbd did not stop cleanly last time: releasing "
+	       "every resource group before joining the cluster");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		g->want = FALSE;
+		g->partial = TRUE;
+		rm_group_kick(g);
+	}
+	while (busy) {
+		busy = FALSE;
+		for (i = 0; i < rm->groups->len; i++)
+			busy = busy || ((rm_group *)g_ptr_array_index(rm->groups,
+								   i))->busy;
+		if (busy)
+			g_main_context_iteration(NULL, TRUE);
+	}
 }
 
 void

@@ -79,6 +79,7 @@
 #include <glib.h>
 
 #include "hb_err.h"
+#include "notify.h"
 #include "repl-smtp.h"
 
 #define MDA_MAXLINE 1000
@@ -1005,6 +1006,7 @@ main(int argc, char **argv)
 	}
 	if (!foreground && daemon(0, 0) != 0)
 		return 1;
+	hb_notify("READY=1");	/* listening (Type=notify) */
 	signal(SIGCHLD, sigchld);
 	signal(SIGPIPE, SIG_IGN);
 	mda_log(LOG_INFO, "listening on %s; local mail (%s) %s %s; other "

@@ -36,6 +36,7 @@
 
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "repl-daemon.h"
 #include "repl-path.h"
 #include "repl-sync.h"
@@ -964,8 +965,17 @@ client(const char *sock, const char *cmd, int timeout_s)
 static gboolean
 quit_cb(gpointer d)
 {
+	hb_notify("STOPPING=1");
 	g_main_loop_quit(loop);
 	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+reopen_cb(gpointer d)
+{
+	hb_log_reopen();
+	hb_log(LOG_INFO, "SIGHUP: log file reopened");
+	return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -976,6 +986,62 @@ usage(void)
 		"       replicate [-c CONF|-S SOCK] [-w SECS] sync [PATH]\n"
 		"       replicate [-c CONF|-S SOCK] status|source|replica\n");
 	exit(2);
+}
+
+/* What the daemon needs besides the parsed file: the key (readable, not
+ * readable by others, >= 16 bytes) and every root (a directory).  Prints
+ * each problem naming the file and what to do; returns the count.  Run by
+ * -t and before the daemon starts, so a half-configured node stops here. */
+static int
+check_files(const struct repl_conf *c, const char *conf_path)
+{
+	g_autofree char *key = NULL;
+	struct stat st;
+	GError *e = NULL;
+	gsize len;
+	int bad = 0;
+
+	if (stat(c->keyfile, &st) != 0 ||
+	    !g_file_get_contents(c->keyfile, &key, &len, &e)) {
+		fprintf(stderr, "replicate: %s: keyfile '%s': %s; create it on one "
+			"node (head -c 48 /dev/urandom | base64 > %s; chmod 600 "
+			"%s) and copy it to the other\n", conf_path, c->keyfile,
+			e ? e->message : g_strerror(errno), c->keyfile,
+			c->keyfile);
+		g_clear_error(&e);
+		bad++;
+	} else {
+		if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+			fprintf(stderr, "replicate: keyfile '%s': mode %04o lets "
+				"other users read the key: chmod 600 %s\n",
+				c->keyfile, (unsigned)(st.st_mode & 07777),
+				c->keyfile);
+			bad++;
+		}
+		g_strstrip(key);
+		if (strlen(key) < 16) {
+			fprintf(stderr, "replicate: keyfile '%s': key shorter "
+				"than 16 bytes: write a longer one on both "
+				"nodes\n", c->keyfile);
+			bad++;
+		}
+		OPENSSL_cleanse(key, len);
+	}
+	for (int i = 0; i < c->nroots; i++) {
+		const char *why = NULL;
+
+		if (stat(c->root_path[i], &st) != 0)
+			why = g_strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		if (why != NULL) {
+			fprintf(stderr, "replicate: %s: root %s '%s': %s; create "
+				"it on both nodes\n", conf_path, c->root_name[i],
+				c->root_path[i], why);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /* Pending files hold an fd each until they are linked: allow many. */
@@ -1072,11 +1138,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "replicate: %s\n", err);
 		return 6;
 	}
+	if (check_files(R.conf, conf_path) > 0)
+		return 6;
 	if (check)
 		return 0;
 	hb_log_setup(R.conf->logfile, NULL, R.conf->logfacility,
 		     debug >= 0 ? debug : R.conf->debug, TRUE);
 	signal(SIGPIPE, SIG_IGN);
+	/* first what can fail for outside reasons, before anything is
+	 * created: a port in use leaves no statedir or temp dir behind */
+	if ((r = listen_start()) < 0) {
+		hb_log(LOG_ERR, "listen %s:%d: %s (%s 'listen'%s)",
+		       R.conf->listen_addr, R.conf->listen_port, hb_strerror(r),
+		       conf_path, r == -EADDRINUSE ? ": the port is in use - "
+		       "another replicate running? (ss -ltnp)" : "");
+		return 1;
+	}
 	if (g_mkdir_with_parents(R.conf->statedir, 0700) < 0) {
 		hb_log(LOG_ERR, "statedir '%s': %s", R.conf->statedir,
 		       g_strerror(errno));
@@ -1104,11 +1181,6 @@ main(int argc, char **argv)
 	if ((r = tls_setup()) < 0)
 		return 1;
 	loop = g_main_loop_new(NULL, FALSE);
-	if ((r = listen_start()) < 0) {
-		hb_log(LOG_ERR, "listen %s:%d: %s", R.conf->listen_addr,
-		       R.conf->listen_port, hb_strerror(r));
-		return 1;
-	}
 	if ((r = ctl_start()) < 0) {
 		hb_log(LOG_ERR, "control socket '%s': %s", R.conf->control,
 		       hb_strerror(r));
@@ -1123,6 +1195,9 @@ main(int argc, char **argv)
 	connect_timer = g_timeout_add(500, connect_cb, NULL);
 	g_unix_signal_add(SIGTERM, quit_cb, NULL);
 	g_unix_signal_add(SIGINT, quit_cb, NULL);
+	g_unix_signal_add(SIGHUP, reopen_cb, NULL);
+	/* listening and the control socket up: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	apply_flush();
 	repl_sync_stop();

@@ -126,6 +126,14 @@ ag_main() {
 	exit $?
 }
 
+# ag_is_probe: a monitor Pacemaker runs to find out where a resource is
+# (it passes CRM_meta_timeout to every operation, and no interval or 0 for
+# a probe); a monitor run by hand is never a probe.
+ag_is_probe() {
+	[ "${AG_ACTION:-}" = monitor ] && [ -n "${OCF_RESKEY_CRM_meta_timeout:-}" ] &&
+		[ "${OCF_RESKEY_CRM_meta_interval:-0}" = 0 ]
+}
+
 ag_ocf() {
 	local rc
 	case "$1" in
@@ -144,7 +152,13 @@ ag_ocf() {
 		# is "not running" rather than a failure (OCF rule).
 		case "$1" in
 		stop) [ $rc = $OCF_ERR_INSTALLED ] || [ $rc = $OCF_ERR_CONFIGURED ] && return $OCF_SUCCESS ;;
-		monitor|status) [ $rc = $OCF_ERR_INSTALLED ] && return $OCF_NOT_RUNNING ;;
+		monitor|status) [ $rc = $OCF_ERR_INSTALLED ] && return $OCF_NOT_RUNNING
+			# a probe (monitor, interval 0) on a node without this
+			# resource's files: "not running here", since Pacemaker
+			# bans a resource from every node when a probe answers
+			# "not configured" (issue 17; validate-all and start
+			# still refuse with the error)
+			[ $rc = $OCF_ERR_CONFIGURED ] && ag_is_probe && return $OCF_NOT_RUNNING ;;
 		esac
 		return $rc
 	fi

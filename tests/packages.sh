@@ -6,7 +6,8 @@ HB_PACKAGES="build-essential autoconf automake pkg-config libglib2.0-dev
  postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
  resource-agents cluster-glue
  openssh-server openssh-client rsync dovecot-core ipmitool openipmi
- bsdutils keepalived"
+ bsdutils keepalived pacemaker corosync crmsh pacemaker-cli-utils
+ debhelper lintian logrotate man-db openssl systemd"
 
 hb_install_packages() {
 	local missing=() p
