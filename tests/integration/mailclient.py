@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """mailclient.py - SMTP/IMAP client for the mail failover tests.
 
-  send HOST FIRST COUNT [RATE] [OPTIONS]
-                                send COUNT mails "msg-N" to user@example.org,
+  send HOST FIRST COUNT [RATE [USER]] [OPTIONS]
+                                send COUNT mails "msg-N" to user@example.org
+                                (or USER@example.org),
                                 one new connection each; print "ok N EPOCHMS
                                 MS" for each 250 (MS: the SMTP transaction,
                                 connect to QUIT), "err N reason EPOCHMS
@@ -60,10 +61,12 @@ if cmd == "send":
     host, first, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     rest = sys.argv[5:]
     rate = 0.0
-    if rest and not rest[0].startswith("--"):
-        rate = float(rest.pop(0))
     opt = {"--to": "user@example.org", "--prefix": "msg", "--port": "25",
            "--auth": "", "--size": "0", "--spread": "0"}
+    if rest and not rest[0].startswith("--"):
+        rate = float(rest.pop(0))
+    if rest and not rest[0].startswith("--"):  # [RATE [USER]] form
+        opt["--to"] = rest.pop(0) + "@example.org"
     while rest:
         opt[rest[0]] = rest[1]
         rest = rest[2:]
