@@ -861,6 +861,60 @@ streaming(void)
 	return S.on && S.phase == PH_STREAM && !S.await_sig;
 }
 
+/*
+ * A file that moved on before its op was sent: Postfix's queue manager
+ * moves a queue file incoming/ -> active/ -> deferred/ within
+ * milliseconds of the 250 that a barrier is protecting.  The move's event
+ * may still be unread, or queued behind the barrier's marker; either way
+ * the barrier would return before the content reached the replica.  So
+ * while a barrier waits, read the pending events and do the next rename
+ * of path at once (ahead of the marker; a rename whose source the
+ * replica lacks is sent as a PUT of its target, which is always safe to
+ * do early).  A delete of path ends the chase: the file is gone.
+ */
+static void
+chase_moved(const char *path)
+{
+	guint n = 0;
+
+	if (!S.barriers)
+		return;
+	inotify_drain();
+	for (GList *l = S.ops.head; l && n < 4096; l = l->next, n++) {
+		struct op *o = l->data;
+
+		if (o->type == OP_DELETE && !strcmp(o->path, path))
+			return;
+		if (o->type == OP_RENAME && !strcmp(o->path, path)) {
+			g_queue_unlink(&S.ops, l);
+			g_queue_push_head_link(&S.ops, l);
+			return;
+		}
+	}
+}
+
+/*
+ * The replica has (or is being sent) path exactly as st describes it.
+ * Size and mtime say so only for a file last written more than 20 ms ago:
+ * the kernel stamps mtime from a clock that ticks every few ms, so two
+ * writes within one tick leave the same mtime.
+ */
+static bool
+put_is_current(const char *path, const struct stat *st)
+{
+	struct mval *m = g_hash_table_lookup(S.known, path);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
+	    20 * 1000000)
+		return false;
+	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
+	       (!S.x || strcmp(S.x->path, path)) &&
+	       m->size == (guint64)st->st_size &&
+	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 repl_source_pump(void)
@@ -925,9 +979,18 @@ repl_source_pump(void)
 		case OP_FULL:
 			fd = repl_open_wire(o->path, &st);
 			if (fd < 0) {
-				/* gone again: a delete follows */
+				/* gone again: a delete or a rename follows */
+				chase_moved(o->path);
 				if (g_hash_table_remove(S.failing, o->path))
 					barriers_check();
+				break;
+			}
+			if (o->type == OP_PUT && put_is_current(o->path, &st)) {
+				/* an earlier PUT of this file already sent it
+				 * as it is now (Dovecot rewrites its index and
+				 * uidlist on every delivery: under load many
+				 * PUTs of one file wait in the queue) */
+				close(fd);
 				break;
 			}
 			if (o->type == OP_PUT && !S.barriers &&
@@ -970,6 +1033,13 @@ repl_source_pump(void)
 				p->path = g_strdup(o->path2);
 				g_queue_push_head(&S.ops, p);
 				break;
+			}
+			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			    lstat(abs, &st) < 0 && errno == ENOENT) {
+				/* the new name is gone too: the file moved on */
+				chase_moved(o->path2);
+				if (S.phase != PH_STREAM)
+					break;	/* the events overflowed */
 			}
 			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
@@ -1152,6 +1222,7 @@ repl_source_frame(const struct repl_frame *f)
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 		struct op *o = g_new0(struct op, 1);
 
+		known_drop(p);		/* it does not have it as we thought */
 		o->type = OP_PUT;	/* a delta when the replica has a copy */
 		o->path = g_steal_pointer(&p);
 		g_queue_push_head(&S.ops, o);
