@@ -95,12 +95,18 @@ read -r -a o <<<"$MDA_OPTIONS"
 declare -A opt
 for ((i = 0; i < ${#o[@]}; i++)); do
 	case ${o[i]} in
-	-s|-f) opt[${o[i]}]=1 ;;
-	-?) opt[${o[i]}]=${o[i+1]}; i=$((i + 1)) ;;
-	*) nt_fail "replicate-mda: stray option word '${o[i]}'" ;;
+	-s|-f) opt[${o[i]}]=1 ;;	# replicate-mda(8), OPTIONS
+	-[lLbRDSwtm]) [ $((i + 1)) -lt ${#o[@]} ] || nt_fail "replicate-mda ${o[i]} without its argument"
+		opt[${o[i]}]=${o[i+1]}; i=$((i + 1)) ;;
+	*) nt_fail "replicate-mda: '${o[i]}' is not an option of replicate-mda(8)" ;;
 	esac
 done
 [ -z "${opt[-b]-}" ] || nt_fail "replicate-mda -b: the guide's path is LMTP (-L)"
+# smtpd waits for replicate-mda longer than replicate-mda waits for the
+# barrier (-w, default 10 s): the client gets the 451, not a timeout
+pt=$(pc smtpd_proxy_timeout)
+[[ $pt =~ ^([0-9]+)s?$ ]] && [ "${BASH_REMATCH[1]}" -gt "${opt[-w]-10}" ] ||
+	nt_fail "main.cf smtpd_proxy_timeout '$pt' is not seconds above replicate-mda's -w ${opt[-w]-10}"
 [ "${opt[-l]}" = "$(pc smtpd_proxy_filter)" ] || nt_fail "replicate-mda -l ${opt[-l]} is not main.cf's smtpd_proxy_filter"
 grep -qx "control ${opt[-S]}" "$S/replicate.conf.mail1" || nt_fail "replicate-mda -S is not replicate.conf's control socket"
 [ "${opt[-D]}" = "$(pc virtual_mailbox_domains)" ] || nt_fail "replicate-mda -D is not virtual_mailbox_domains"
@@ -111,6 +117,9 @@ vt=$(pc virtual_transport)
 [ "${vt#lmtp:unix:}" != "$vt" ] && [ "${opt[-L]}" = "$qd/${vt#lmtp:unix:}" ] ||
 	nt_fail "replicate-mda -L ${opt[-L]} is not main.cf's virtual_transport $vt (queue_directory $qd)"
 grep -qx "root queue $qd" "$S/replicate.conf.mail1" || nt_fail "replicate.conf does not replicate queue_directory $qd"
+# queue file names must not depend on the inode (doc/mail.md, the queue on
+# both nodes)
+[ "$(pc enable_long_queue_ids)" = yes ] || nt_fail "main.cf: a replicated queue needs enable_long_queue_ids = yes"
 # -R: the reinjection smtpd of master.cf, without the proxy filter, local only
 postconf -c "$P" -M "${opt[-R]}/inet" | head -1 | grep -qE '^[^ ]+ +inet .* smtpd( |$)' || nt_fail "replicate-mda -R ${opt[-R]}: no such smtpd in master.cf"
 case ${opt[-R]} in 127.*) ;; *) nt_fail "replicate-mda -R ${opt[-R]} is not on the loopback" ;; esac
