@@ -40,13 +40,17 @@ ml_accounts() {
 	postmap -c "$1/postfix" "$a/vmailbox" "$a/valias"
 }
 
-# ml_add_user NAME [N]: on node N (1) a passwd-file line, a Maildir and a
-# vmailbox map entry (postmap), as an administrator adds an account
+# ml_add_user NAME [N [nomaildir]]: on node N (1) a passwd-file line, a
+# Maildir and a vmailbox map entry (postmap), as an administrator adds an
+# account; "nomaildir": no Maildir, as doc/mail-cluster.md does it
+# (Dovecot creates it at the first delivery)
 ml_add_user() {
 	local d=$NT_TMP/node${2:-1} u=$1
 	printf '%s:{PLAIN}secret:5000:5000::\n' "$u" >>"$d/accounts/users"
-	mkdir -p "$d/vmail/$u/new" "$d/vmail/$u/cur" "$d/vmail/$u/tmp"
-	chown -R 5000:5000 "$d/vmail/$u"
+	if [ "${3:-}" != nomaildir ]; then
+		mkdir -p "$d/vmail/$u/new" "$d/vmail/$u/cur" "$d/vmail/$u/tmp"
+		chown -R 5000:5000 "$d/vmail/$u"
+	fi
 	printf '%s@example.org %s/\n' "$u" "$u" >>"$d/accounts/vmailbox"
 	postmap -c "$d/postfix" "$d/accounts/vmailbox"
 }
