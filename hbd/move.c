@@ -1,0 +1,450 @@
+/*
+ * move.c - planned moves (see move.h, doc/hbd.md "Planned moves").
+ *
+ * Each step is a chain over one group's resources run with rm_run(), one
+ * child at a time, with g->busy set so that rm.c's batches
+ * (rm_when_settled) wait for it.  A chain looks at g->move after every
+ * child: hbd_move_reset() (peer death) or a cancel changes it, and the
+ * chain then ends and hands the group back to rm_group_kick().
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "move.h"
+#include "rm-private.h"
+
+#define MV_HEADER_BYTES 4096
+
+gboolean
+hbd_move_enabled(void)
+{
+	const char *e = g_getenv("HBD_PLANNED_MOVE");
+
+	return e == NULL || (strcmp(e, "off") != 0 && strcmp(e, "no") != 0);
+}
+
+/* What resource idx of g declares (0 when its script cannot be read). */
+static unsigned
+mv_caps(rm_group *g, int idx)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, idx);
+	g_autofree char *path = rm_script_path(g->rm, r->script);
+	char buf[MV_HEADER_BYTES];
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 ? hbd_move_caps_parse(buf, (size_t)n) : 0;
+}
+
+static gboolean
+mv_group_drains(rm_group *g)
+{
+	guint i;
+
+	for (i = 0; i < g->cfg->resources->len; i++)
+		if (mv_caps(g, i) & HBD_MOVE_DRAIN)
+			return TRUE;
+	return FALSE;
+}
+
+gboolean
+hbd_move_handed(const rm_group *g)
+{
+	return g->move == MV_PREPARE || g->move == MV_PREPARED ||
+		g->move == MV_PARKED || g->move == MV_FINISH;
+}
+
+static void
+mv_send(hbd_rm *rm, const char *step, const char *group)
+{
+	g_autoptr(hb_msg) m = hb_msg_new();
+
+	hb_msg_set(m, "t", "move");
+	hb_msg_set(m, "step", step);
+	if (group != NULL)
+		hb_msg_set(m, "group", group);
+	hbd_cluster_send(rm->c, m);
+}
+
+static void
+mv_chain_done(rm_group *g)
+{
+	g->busy = FALSE;
+	rm_group_kick(g);
+	if (!g->busy)
+		rm_check_batches(g->rm);
+}
+
+gboolean
+hbd_move_offer(hbd_rm *rm)
+{
+	/* an hbd peer lists its groups; a Heartbeat peer does not */
+	return hbd_move_enabled() && rm->peer_groups != NULL;
+}
+
+/* ---- taker: prepare ---- */
+
+static void mv_prepare_step(rm_group *g);
+
+static void
+mv_prepare_rc(rm_group *g, int rc, const char *out)
+{
+	if (rc != 0) {
+		hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+
+		hb_log(LOG_WARNING, "Planned move: prepare of %s failed (rc=%d); "
+		       "it starts with the group", r->spec, rc);
+	}
+	g->idx++;
+	mv_prepare_step(g);
+}
+
+static void
+mv_prepare_step(rm_group *g)
+{
+	if (g->move != MV_PREPARE) {
+		mv_chain_done(g);
+		return;
+	}
+	for (; g->idx < (int)g->cfg->resources->len; g->idx++) {
+		if (mv_caps(g, g->idx) & HBD_MOVE_PREPARE) {
+			rm_run(g, "prepare", mv_prepare_rc);
+			return;
+		}
+	}
+	g->move = MV_PREPARED;
+	hb_log(LOG_INFO, "Planned move: group %s prepared", g->cfg->key);
+	mv_chain_done(g);
+}
+
+static void
+mv_prepared_cb(hbd_rm *rm, void *ud)
+{
+	if (rm->sb != SB_OTHER || !rm->mv_planned)
+		return;
+	rm_send_ask(rm, rm->sb_set, "other");	/* carries move=1 */
+}
+
+void
+hbd_move_prepare(hbd_rm *rm, int set)
+{
+	guint i;
+
+	rm->mv_planned = TRUE;
+	hb_log(LOG_INFO, "Planned move: preparing %s resources before the "
+	       "peer lets go", set == 3 ? "all" : set == 1 ? "local" : "foreign");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (!rm_in_set(g, set) || g->busy || g->want || g->running ||
+		    g->failed)
+			continue;
+		g->move = MV_PREPARE;
+		g->busy = TRUE;
+		g->partial = TRUE;
+		g->idx = 0;
+		mv_prepare_step(g);
+	}
+	rm_when_settled(rm, mv_prepared_cb, NULL);
+}
+
+/* ---- giver: drain, then (after the taker's address) finish ---- */
+
+static void mv_drain_step(rm_group *g);
+static void mv_abort(hbd_rm *rm, const char *why);
+
+static void
+mv_drain_rc(rm_group *g, int rc, const char *out)
+{
+	if (g->move == MV_DRAIN && rc != 0) {
+		hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+		g_autofree char *why = g_strdup_printf("%s failed (rc=%d)",
+						       r->spec, rc);
+
+		mv_abort(g->rm, why);
+	}
+	g->idx--;
+	mv_drain_step(g);
+}
+
+static void
+mv_drain_step(rm_group *g)
+{
+	if (g->move != MV_DRAIN) {
+		mv_chain_done(g);
+		return;
+	}
+	for (; g->idx >= 0; g->idx--) {
+		unsigned caps = mv_caps(g, g->idx);
+
+		if (caps & HBD_MOVE_DRAIN) {
+			rm_run(g, "drain", mv_drain_rc);
+			return;
+		}
+		if (!(caps & HBD_MOVE_ADDRESS) || !mv_group_drains(g)) {
+			rm_run(g, "stop", mv_drain_rc);
+			return;
+		}
+		/* the address stays until the taker has its own up */
+	}
+	g->move = MV_PARKED;
+	hb_log(LOG_INFO, "Planned move: group %s released (drained; address "
+	       "kept until the peer has it up)", g->cfg->key);
+	mv_chain_done(g);
+}
+
+void
+hbd_move_release(hbd_rm *rm, int set)
+{
+	guint i;
+
+	hb_log(LOG_INFO, "Planned move: draining %s resources",
+	       set == 3 ? "all" : set == 1 ? "local" : "foreign");
+	/* right to left across groups, as rm_set_want() stops them */
+	for (i = rm->groups->len; i-- > 0;) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (!rm_in_set(g, set))
+			continue;
+		g->want = FALSE;
+		if (g->busy || !(g->running || g->partial)) {
+			rm_group_kick(g);
+			continue;
+		}
+		g->move = MV_DRAIN;
+		g->busy = TRUE;
+		g->running = FALSE;
+		g->partial = TRUE;
+		g->idx = g->cfg->resources->len - 1;
+		mv_drain_step(g);
+	}
+}
+
+static void mv_finish_step(rm_group *g);
+
+static void
+mv_finish_rc(rm_group *g, int rc, const char *out)
+{
+	if (rc != 0) {
+		hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+
+		hb_log(LOG_ERR, "Planned move: stop of %s failed (rc=%d); "
+		       "retried by the classic stop", r->spec, rc);
+		g->retries++;
+	}
+	g->idx--;
+	mv_finish_step(g);
+}
+
+/* Two passes right to left: the addresses (the taker has its own up),
+ * then everything else (stopping a stopped resource is a no-op). */
+static void
+mv_finish_step(rm_group *g)
+{
+	if (g->move != MV_FINISH) {
+		mv_chain_done(g);
+		return;
+	}
+	for (;;) {
+		gboolean addr;
+
+		if (g->idx < 0) {
+			if (g->mv_pass++ > 0)
+				break;
+			g->idx = g->cfg->resources->len - 1;
+			continue;
+		}
+		addr = (mv_caps(g, g->idx) & HBD_MOVE_ADDRESS) != 0;
+		if ((g->mv_pass == 0) == addr) {
+			rm_run(g, "stop", mv_finish_rc);
+			return;
+		}
+		g->idx--;
+	}
+	g->move = MV_NONE;
+	g->running = FALSE;
+	g->partial = g->retries > 0;	/* rm.c's stop retries the failed */
+	g->retries = 0;
+	hb_log(LOG_INFO, "Planned move: group %s handed over", g->cfg->key);
+	mv_chain_done(g);
+}
+
+static void
+mv_finish_group(rm_group *g)
+{
+	if (g->move != MV_PARKED || g->busy)
+		return;
+	g->move = MV_FINISH;
+	g->busy = TRUE;
+	g->retries = 0;
+	g->mv_pass = 0;
+	g->idx = g->cfg->resources->len - 1;
+	mv_finish_step(g);
+}
+
+void
+hbd_move_finish(hbd_rm *rm)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++)
+		mv_finish_group(g_ptr_array_index(rm->groups, i));
+	rm->mv_planned = FALSE;
+}
+
+/* The giver calls the move off before letting go: everything back. */
+static void
+mv_abort(hbd_rm *rm, const char *why)
+{
+	guint i;
+
+	if (!rm->mv_planned || rm->sb != SB_REQUESTER)
+		return;
+	hb_log(LOG_ERR, "Planned move cancelled: %s; the resources stay here",
+	       why);
+	mv_send(rm, "abort", NULL);
+	rm->mv_planned = FALSE;
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (!rm_in_set(g, rm->sb_set))
+			continue;
+		if (g->move == MV_DRAIN || g->move == MV_PARKED)
+			g->move = MV_NONE;
+		g->want = !g->failed;
+		if (!g->busy)
+			rm_group_kick(g);
+	}
+	rm_standby_finish(rm);
+}
+
+/* Taker: the giver called it off; stop what we prepared. */
+static void
+mv_unprepare(hbd_rm *rm)
+{
+	guint i;
+
+	rm->mv_planned = FALSE;
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->move == MV_PREPARE) {
+			g->move = MV_NONE;	/* its chain ends, kick stops */
+			g->want = FALSE;
+		} else if (g->move == MV_PREPARED && !g->busy) {
+			g->want = FALSE;
+			g->move = MV_PARKED;
+			mv_finish_group(g);
+		}
+	}
+}
+
+/* ---- taker: acquire ---- */
+
+void
+hbd_move_acquire(hbd_rm *rm, int set)
+{
+	guint i;
+
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (!rm_in_set(g, set))
+			continue;
+		if (g->move == MV_PREPARED || g->move == MV_NONE) {
+			g->move = MV_ACQUIRE;
+			g->addr_sent = FALSE;
+		}
+	}
+	rm->mv_planned = FALSE;
+}
+
+void
+hbd_move_started(rm_group *g)
+{
+	int i;
+
+	if (g->move != MV_ACQUIRE || g->addr_sent ||
+	    !(mv_caps(g, g->idx) & HBD_MOVE_ADDRESS))
+		return;
+	for (i = g->idx + 1; i < (int)g->cfg->resources->len; i++)
+		if (mv_caps(g, i) & HBD_MOVE_ADDRESS)
+			return;
+	g->addr_sent = TRUE;
+	mv_send(g->rm, "addr", g->cfg->key);
+}
+
+/* ---- messages, cancel, reset ---- */
+
+void
+hbd_move_msg(hbd_rm *rm, const hb_msg *m)
+{
+	const char *step = hb_msg_get(m, "step");
+	const char *key = hb_msg_get(m, "group");
+	guint i;
+
+	if (step == NULL)
+		return;
+	if (strcmp(step, "addr") == 0 && key != NULL) {
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (strcmp(g->cfg->key, key) == 0 && g->move == MV_PARKED) {
+				hb_log(LOG_INFO, "Planned move: the peer has the "
+				       "address of %s up; dropping ours", key);
+				mv_finish_group(g);
+			}
+		}
+	} else if (strcmp(step, "abort") == 0 && rm->sb == SB_OTHER) {
+		hb_log(LOG_WARNING, "Planned move cancelled by the peer: "
+		       "stopping what was prepared");
+		mv_unprepare(rm);
+		rm_standby_finish(rm);
+	}
+}
+
+void
+hbd_move_cancel(hbd_rm *rm, const char *why)
+{
+	if (!rm->mv_planned)
+		return;
+	if (rm->sb == SB_REQUESTER) {
+		mv_abort(rm, why);
+		return;
+	}
+	mv_send(rm, "abort", NULL);
+	mv_unprepare(rm);
+}
+
+void
+hbd_move_reset(hbd_rm *rm)
+{
+	guint i;
+
+	rm->mv_planned = FALSE;
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		if (g->move == MV_NONE)
+			continue;
+		hb_log(LOG_WARNING, "Planned move of %s interrupted: the peer "
+		       "is gone or restarted", g->cfg->key);
+		/* not let go yet: still ours */
+		if (g->move == MV_DRAIN || g->move == MV_PARKED)
+			g->want = !g->failed;
+		g->move = MV_NONE;
+		if (!g->busy)
+			rm_group_kick(g);
+	}
+}
