@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -443,6 +444,13 @@ hbd_move_reset(hbd_rm *rm)
 		/* not let go yet: still ours */
 		if (g->move == MV_DRAIN || g->move == MV_PARKED)
 			g->want = !g->failed;
+		/* a drain or barrier waiting on the peer would hold the
+		 * restart for its whole bound: cut it short */
+		if (g->move == MV_DRAIN && g->busy && g->child > 0) {
+			hb_log(LOG_INFO, "Planned move: cutting short the "
+			       "running step of %s", g->cfg->key);
+			kill(-g->child, SIGTERM);
+		}
 		g->move = MV_NONE;
 		if (!g->busy)
 			rm_group_kick(g);

@@ -60,6 +60,7 @@ typedef struct rm_group {
 	rm_move_step move;	/* where a planned move has this group (move.c) */
 	gboolean addr_sent;	/* taker: told the giver our addresses are up */
 	int mv_pass;		/* giver's finish: 0 addresses, 1 the rest */
+	GPid child;		/* the running script (rm_run), else 0 */
 } rm_group;
 
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);

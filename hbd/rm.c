@@ -179,6 +179,7 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 {
 	rm_call *call = ud;
 
+	call->g->child = 0;
 	if (rc != 0 && !g_str_has_suffix(call->what, " status"))
 		hb_log(LOG_ERR, "%s failed (rc=%d%s): %s%s", call->what, rc,
 		       rc == -ETIMEDOUT ? ", timed out" : "",
@@ -218,10 +219,10 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 	call->what = g_strdup_printf("%s %s", r->spec, action);
 	if (strcmp(action, "status") != 0)
 		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
-	rc = hbd_script_run((char **)argv->pdata, env,
-			    strcmp(action, "status") == 0 ?
-			    RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
-			    rm_call_done_cb, call);
+	rc = hbd_script_run_pid((char **)argv->pdata, env,
+				strcmp(action, "status") == 0 ?
+				RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
+				rm_call_done_cb, call, &g->child);
 	if (rc != 0) {
 		hb_log(LOG_ERR, "cannot run %s: %s", call->what, hb_strerror(rc));
 		g_free(call->what);
