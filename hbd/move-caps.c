@@ -39,6 +39,8 @@ hbd_move_caps_parse(const char *buf, size_t len)
 				else if (w - p == 7 &&
 					 memcmp(buf + p, "address", 7) == 0)
 					caps |= HBD_MOVE_ADDRESS;
+				else if (w - p == 5 && memcmp(buf + p, "early", 5) == 0)
+					caps |= HBD_MOVE_EARLY;
 				p = w + 1;
 			}
 			return caps;

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -152,6 +153,7 @@ hbd_move_prepare(hbd_rm *rm, int set)
 		    g->failed)
 			continue;
 		g->move = MV_PREPARE;
+		g->mv_cold = TRUE;
 		g->busy = TRUE;
 		g->partial = TRUE;
 		g->idx = 0;
@@ -364,6 +366,9 @@ hbd_move_acquire(hbd_rm *rm, int set)
 		if (!rm_in_set(g, set))
 			continue;
 		if (g->move == MV_PREPARED || g->move == MV_NONE) {
+			/* held nothing of it but what prepare started */
+			g->mv_cold = g->move == MV_PREPARED ||
+				!(g->running || g->partial);
 			g->move = MV_ACQUIRE;
 			g->addr_sent = FALSE;
 		}
@@ -371,19 +376,94 @@ hbd_move_acquire(hbd_rm *rm, int set)
 	rm->mv_planned = FALSE;
 }
 
-void
-hbd_move_started(rm_group *g)
+gboolean
+hbd_move_needs_no_status(const rm_group *g)
+{
+	return g->move == MV_ACQUIRE && g->mv_cold &&
+		!(mv_caps((rm_group *)g, g->idx) & HBD_MOVE_PREPARE);
+}
+
+/* No address resource of g at or after index from. */
+static gboolean
+mv_no_address_from(rm_group *g, int from)
 {
 	int i;
 
-	if (g->move != MV_ACQUIRE || g->addr_sent ||
-	    !(mv_caps(g, g->idx) & HBD_MOVE_ADDRESS))
-		return;
-	for (i = g->idx + 1; i < (int)g->cfg->resources->len; i++)
+	for (i = from; i < (int)g->cfg->resources->len; i++)
 		if (mv_caps(g, i) & HBD_MOVE_ADDRESS)
-			return;
+			return FALSE;
+	return TRUE;
+}
+
+/* The taker's addresses are all up: the giver may drop its own. */
+static void
+mv_report_address(rm_group *g, int from)
+{
+	if (g->move != MV_ACQUIRE || g->addr_sent || g->mv_early > 0 ||
+	    g->mv_early_failed || !mv_no_address_from(g, from))
+		return;
 	g->addr_sent = TRUE;
 	mv_send(g->rm, "addr", g->cfg->key);
+}
+
+void
+hbd_move_started(rm_group *g)
+{
+	if (mv_caps(g, g->idx) & HBD_MOVE_ADDRESS)
+		mv_report_address(g, g->idx + 1);
+}
+
+static void
+mv_early_done_cb(int rc, const char *out, const char *err, void *ud)
+{
+	rm_group *g = ud;
+
+	g->mv_early--;
+	if (rc != 0) {
+		hb_log(LOG_ERR, "Planned move: address start of %s failed "
+		       "(rc=%d%s): %s%s", g->cfg->key, rc,
+		       rc == -ETIMEDOUT ? ", timed out" : "", out, err);
+		g->mv_early_failed = TRUE;
+	} else {
+		/* none of the addresses from the chain's position on is up */
+		mv_report_address(g, g->idx);
+	}
+	if (g->mv_waiting && g->mv_early == 0) {
+		g->mv_waiting = FALSE;
+		rm_start_continue(g);
+	}
+}
+
+gboolean
+hbd_move_start_early(rm_group *g)
+{
+	if (g->move != MV_ACQUIRE ||
+	    !(mv_caps(g, g->idx) & HBD_MOVE_ADDRESS) || !mv_group_drains(g))
+		return FALSE;
+	if (rm_spawn(g, g->idx, "start", TRUE, mv_early_done_cb, g, NULL) != 0)
+		return FALSE;	/* the chain runs it and reports the error */
+	g->mv_early++;
+	return TRUE;
+}
+
+hbd_move_gate
+hbd_move_address_gate(rm_group *g)
+{
+	if (g->mv_early > 0) {
+		if (g->move == MV_ACQUIRE &&
+		    g->idx < (int)g->cfg->resources->len &&
+		    (mv_caps(g, g->idx) &
+		     (HBD_MOVE_PREPARE | HBD_MOVE_EARLY)) &&
+		    !(mv_caps(g, g->idx) & HBD_MOVE_ADDRESS))
+			return HBD_MOVE_GATE_GO;
+		g->mv_waiting = TRUE;
+		return HBD_MOVE_GATE_WAIT;
+	}
+	if (g->mv_early_failed) {
+		g->mv_early_failed = FALSE;
+		return HBD_MOVE_GATE_FAILED;
+	}
+	return HBD_MOVE_GATE_GO;
 }
 
 /* ---- messages, cancel, reset ---- */

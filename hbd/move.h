@@ -51,6 +51,22 @@ void hbd_move_acquire(hbd_rm *rm, int set);
 /* Taker: resource g->idx has started (report the address when it is the
  * group's last address resource). */
 void hbd_move_started(struct rm_group *g);
+/* Taker: resource g->idx is known not to run here (not prepared, and we
+ * held nothing of the group): start it without asking its status first
+ * (one script less on the way to the first acknowledgement). */
+gboolean hbd_move_needs_no_status(const struct rm_group *g);
+/* Taker: when resource g->idx is an address of a group whose giver kept
+ * its own (the group drains), start it in the background and let the
+ * chain go on with the resources declared "prepare" or "early" (they need
+ * no address); TRUE when started so. */
+gboolean hbd_move_start_early(struct rm_group *g);
+typedef enum hbd_move_gate {
+	HBD_MOVE_GATE_GO,	/* the chain may run resource g->idx */
+	HBD_MOVE_GATE_WAIT,	/* an address is still starting */
+	HBD_MOVE_GATE_FAILED,	/* a background address start failed */
+} hbd_move_gate;
+/* Taker's start chain, before resource g->idx (or its end). */
+hbd_move_gate hbd_move_address_gate(struct rm_group *g);
 /* Giver, on the taker's "done": stop what is still parked. */
 void hbd_move_finish(hbd_rm *rm);
 /* A "move" message from the peer (step=addr|abort). */

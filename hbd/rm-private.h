@@ -11,6 +11,7 @@
 #include "cluster.h"
 #include "haresources.h"
 #include "rm.h"
+#include "script.h"
 
 #define RS_NONE 0
 #define RS_LOCAL 1
@@ -61,6 +62,11 @@ typedef struct rm_group {
 	gboolean addr_sent;	/* taker: told the giver our addresses are up */
 	int mv_pass;		/* giver's finish: 0 addresses, 1 the rest */
 	GPid child;		/* the running script (rm_run), else 0 */
+	gboolean mv_cold;	/* taker: nothing of it ran here before the
+				 * move but what prepare started */
+	int mv_early;		/* taker: address starts in the background */
+	gboolean mv_early_failed;
+	gboolean mv_waiting;	/* the start chain waits for them */
 } rm_group;
 
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
@@ -119,6 +125,12 @@ char *rm_script_path(hbd_rm *rm, const char *name);
 /* runs "script args... action" for resource g->idx; next gets the LSB rc
  * (negative errno when it could not run or timed out) and stdout */
 void rm_run(rm_group *g, const char *action, rm_step_fn next);
+/* runs "script args... action" for resource idx outside the group's
+ * chain; planned adds HBD_MOVE=planned; 0, -ENOENT (no script) or -errno */
+int rm_spawn(rm_group *g, int idx, const char *action, gboolean planned,
+	     hbd_script_done_fn done, void *ud, GPid *out_pid);
+/* resumes a start chain that move.c held (hbd_move_address_gate) */
+void rm_start_continue(rm_group *g);
 void rm_group_kick(rm_group *g);
 void rm_check_batches(hbd_rm *rm);
 void rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud);

@@ -191,43 +191,54 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 	g_free(call);
 }
 
-void
-rm_run(rm_group *g, const char *action, rm_step_fn next)
+int
+rm_spawn(rm_group *g, int idx, const char *action, gboolean planned,
+	 hbd_script_done_fn done, void *ud, GPid *out_pid)
 {
-	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, idx);
 	g_autofree char *path = rm_script_path(g->rm, r->script);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key,
-					  g->move != MV_NONE);
-	rm_call *call;
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key, planned);
 	guint i;
-	int rc;
 
-	if (path == NULL) {
-		hb_log(LOG_ERR, "Cannot locate resource script %s", r->script);
-		next(g, strcmp(action, "status") == 0 ? 3 : 5, "");
-		return;
-	}
+	if (path == NULL)
+		return -ENOENT;
 	g_ptr_array_add(argv, path);
 	for (i = 0; i < r->args->len; i++)
 		g_ptr_array_add(argv, g_ptr_array_index(r->args, i));
 	g_ptr_array_add(argv, (char *)action);
 	g_ptr_array_add(argv, NULL);
-	call = g_new0(rm_call, 1);
+	if (strcmp(action, "status") != 0)
+		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
+	return hbd_script_run_pid((char **)argv->pdata, env,
+				  strcmp(action, "status") == 0 ?
+				  RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
+				  done, ud, out_pid);
+}
+
+void
+rm_run(rm_group *g, const char *action, rm_step_fn next)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+	rm_call *call = g_new0(rm_call, 1);
+	int rc;
+
 	call->g = g;
 	call->next = next;
 	call->what = g_strdup_printf("%s %s", r->spec, action);
-	if (strcmp(action, "status") != 0)
-		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
-	rc = hbd_script_run_pid((char **)argv->pdata, env,
-				strcmp(action, "status") == 0 ?
-				RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
-				rm_call_done_cb, call, &g->child);
+	rc = rm_spawn(g, g->idx, action, g->move != MV_NONE, rm_call_done_cb,
+		      call, &g->child);
 	if (rc != 0) {
-		hb_log(LOG_ERR, "cannot run %s: %s", call->what, hb_strerror(rc));
+		if (rc == -ENOENT)
+			hb_log(LOG_ERR, "Cannot locate resource script %s",
+			       r->script);
+		else
+			hb_log(LOG_ERR, "cannot run %s: %s", call->what,
+			       hb_strerror(rc));
 		g_free(call->what);
 		g_free(call);
-		next(g, 5, "");
+		next(g, rc == -ENOENT && strcmp(action, "status") == 0 ? 3 : 5,
+		     "");
 	}
 }
 
@@ -274,6 +285,12 @@ rm_start_status_rc(rm_group *g, int rc, const char *out)
 	rm_run(g, "start", rm_start_rc);
 }
 
+void
+rm_start_continue(rm_group *g)
+{
+	rm_start_step(g);
+}
+
 static void
 rm_start_step(rm_group *g)
 {
@@ -282,6 +299,17 @@ rm_start_step(rm_group *g)
 		g->idx = MIN(g->idx, (int)g->cfg->resources->len - 1);
 		rm_stop_step(g);
 		return;
+	}
+	switch (hbd_move_address_gate(g)) {
+	case HBD_MOVE_GATE_WAIT:	/* move.c resumes with rm_start_continue */
+		return;
+	case HBD_MOVE_GATE_FAILED:
+		hb_log(LOG_CRIT, "Giving up resources due to failure of the "
+		       "address of group %s", g->cfg->key);
+		rm_start_failed(g);
+		return;
+	case HBD_MOVE_GATE_GO:
+		break;
 	}
 	if (g->idx >= (int)g->cfg->resources->len) {
 		g->running = TRUE;
@@ -293,6 +321,15 @@ rm_start_step(rm_group *g)
 		return;
 	}
 	g->partial = TRUE;
+	if (hbd_move_needs_no_status(g)) {	/* not running here: start */
+		if (hbd_move_start_early(g)) {	/* address, in the background */
+			g->idx++;
+			rm_start_step(g);
+			return;
+		}
+		rm_run(g, "start", rm_start_rc);
+		return;
+	}
 	rm_run(g, "status", rm_start_status_rc);
 }
 
@@ -838,29 +875,20 @@ rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 static void
 rm_reannounce(rm_group *g)
 {
-	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key, FALSE);
-	guint i, j;
+	guint i;
 
 	for (i = 0; i < g->cfg->resources->len; i++) {
 		hb_resource *r = g_ptr_array_index(g->cfg->resources, i);
-		g_autofree char *path = NULL;
-		g_autoptr(GPtrArray) argv = NULL;
+		int rc;
 
 		if (!g_str_has_prefix(r->script, "IPaddr"))
 			continue;
-		path = rm_script_path(g->rm, r->script);
-		if (path == NULL)
-			continue;
-		argv = g_ptr_array_new();
-		g_ptr_array_add(argv, path);
-		for (j = 0; j < r->args->len; j++)
-			g_ptr_array_add(argv, g_ptr_array_index(r->args, j));
-		g_ptr_array_add(argv, "start");
-		g_ptr_array_add(argv, NULL);
 		hb_log(LOG_INFO, "Re-announcing %s", r->spec);
-		if (hbd_script_run((char **)argv->pdata, env,
-				   RM_START_TIMEOUT_MS, rm_reannounce_done_cb,
-				   g_strdup(r->spec)) != 0)
+		rc = rm_spawn(g, i, "start", FALSE, rm_reannounce_done_cb,
+			      g_strdup(r->spec), NULL);
+		if (rc == -ENOENT)
+			continue;
+		if (rc != 0)
 			hb_log(LOG_ERR, "cannot run %s start", r->spec);
 	}
 }

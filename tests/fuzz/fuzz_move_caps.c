@@ -16,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned c = hbd_move_caps_parse((const char *)data, size);
 
-	if (c & ~(HBD_MOVE_PREPARE | HBD_MOVE_DRAIN | HBD_MOVE_ADDRESS))
+	if (c & ~(HBD_MOVE_PREPARE | HBD_MOVE_DRAIN | HBD_MOVE_ADDRESS |
+		  HBD_MOVE_EARLY))
 		abort();
 	return 0;
 }

@@ -69,6 +69,8 @@ sleep 3
 acks=$($GAPS "$NT_TMP/load" "$t0" $((t0 + 3000)) | awk '{print $2}')
 [ "$acks" -gt 0 ] || nt_fail "A: no acknowledgement from node1 after the taker crashed (drain not undone?)"
 nt_log "A: node1 kept the group, $acks acknowledgements in the next 3 s"
+out=$(HBD_CONTROL=$NT_TMP/node1/hbd.sock $HBS all 2>&1) && nt_fail "hb_standby accepted with the peer dead"
+echo "$out" | grep -q "no active peer" || nt_fail "hb_standby with the peer dead: '$out'"
 
 ml_start 2
 nt_wait 30 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "node2 did not rejoin"

@@ -10,6 +10,10 @@
 # lost, 0 duplicates, each node ends with the group or nothing (one owner),
 # and a session in the middle of a transaction on the old node when the
 # move starts is completed (drained), not cut.
+# Bad input: a second hb_standby / hb_takeover while a move runs is refused
+# (exit 1, "in flux"); hb_standby while replication is down (node2's
+# replicate daemon killed) is cancelled at the final barrier: node1 keeps
+# the group and keeps acknowledging.
 NT_NAME=${NT_NAME:-mail-move}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -79,6 +83,12 @@ move() {
 	sleep 0.3	# the slow session is inside DATA on $from
 	t0=$(nt_ms)
 	HBD_CONTROL=$NT_TMP/node1/hbd.sock $cmd all >/dev/null || nt_fail "$(basename $cmd) refused"
+	local n out
+	for n in 1 2; do
+		out=$(HBD_CONTROL=$NT_TMP/node$n/hbd.sock $cmd all 2>&1) &&
+			nt_fail "$(basename $cmd) on node$n accepted while a move runs"
+		echo "$out" | grep -q "in flux" || nt_fail "$(basename $cmd) on node$n during a move: '$out'"
+	done
 	nt_wait 20 '[ "$(ml_banner)" = '$to' ] && [ "$(hb_cl '$from' rscstatus)" = none ] && [ "$(hb_cl '$to' rscstatus)" != transition ]' ||
 		{ tail -30 "$NT_TMP/node1/ha-log" "$NT_TMP/node2/ha-log"; nt_fail "$(basename $cmd): group not on $to"; }
 	t1=$(nt_ms)
@@ -95,11 +105,29 @@ move() {
 }
 
 moves=()
-load_start 16
+load_start 34
 sleep 3
 move "$HBS" node1 node2
 sleep 2
 move "$HBT" node2 node1
+
+# replication down: the move is cancelled at the final barrier
+sleep 1
+for p in $(ip netns pids "$(nt_ns node2)"); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = replicate ] && kill -9 "$p"
+done
+nt_wait 5 '"$REPLICATE_BIN" -S "$NT_TMP/node1/repl/ctl" -w 2 status | grep -q phase=down' || nt_fail "node1 still sees a replication session"
+HBD_CONTROL=$NT_TMP/node1/hbd.sock $HBS all >/dev/null || nt_fail "hb_standby refused with replication down"
+nt_wait 20 'grep -q "Planned move cancelled" "$NT_TMP/node1/ha-log" && [ "$(hb_cl node1 rscstatus)" = local ] && [ "$(hb_cl node2 rscstatus)" = none ]' ||
+	{ tail -30 "$NT_TMP/node1/ha-log"; nt_fail "hb_standby with replication down: not cancelled"; }
+t0=$(nt_ms)
+sleep 2
+[ "$(ml_owner)" = node1 ] || nt_fail "owners after the cancelled move: '$(ml_owner)'"
+[ "$(ml_banner)" = node1 ] || nt_fail "node1 does not answer SMTP after the cancelled move"
+cat "$NT_TMP"/load.* >"$NT_TMP/snap"
+acks=$($GAPS "$NT_TMP/snap" "$t0" $((t0 + 2000)) | awk '{print $2}')
+nt_log "hb_standby with replication down: $(grep -m1 "Planned move cancelled" "$NT_TMP/node1/ha-log" | sed "s/.*Planned/Planned/"); node1 acknowledged $acks in the next 2 s"
+[ "$acks" -gt 0 ] || nt_fail "no acknowledgement on node1 after the cancelled move"
 wait "${senders[@]}"
 cat "$NT_TMP"/load.* >>"$NT_TMP/sent"
 nt_log "whole run: $($GAPS "$NT_TMP/sent")"

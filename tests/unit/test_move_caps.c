@@ -20,6 +20,7 @@ test_words(void)
 	g_assert_cmpuint(caps("#!/bin/bash\n# hbd-move: prepare drain\n"), ==,
 			 HBD_MOVE_PREPARE | HBD_MOVE_DRAIN);
 	g_assert_cmpuint(caps("# hbd-move: address"), ==, HBD_MOVE_ADDRESS);
+	g_assert_cmpuint(caps("# hbd-move: early"), ==, HBD_MOVE_EARLY);
 	g_assert_cmpuint(caps("# hbd-move:\tprepare\r\n"), ==, HBD_MOVE_PREPARE);
 	g_assert_cmpuint(caps("# hbd-move: drain  bogus prepared\n"), ==,
 			 HBD_MOVE_DRAIN);
