@@ -79,15 +79,6 @@ mv_send(hbd_rm *rm, const char *step, const char *group)
 	hbd_cluster_send(rm->c, m);
 }
 
-static void
-mv_chain_done(rm_group *g)
-{
-	g->busy = FALSE;
-	rm_group_kick(g);
-	if (!g->busy)
-		rm_check_batches(g->rm);
-}
-
 gboolean
 hbd_move_offer(hbd_rm *rm)
 {
@@ -116,7 +107,7 @@ static void
 mv_prepare_step(rm_group *g)
 {
 	if (g->move != MV_PREPARE) {
-		mv_chain_done(g);
+		rm_chain_end(g);
 		return;
 	}
 	for (; g->idx < (int)g->cfg->resources->len; g->idx++) {
@@ -127,7 +118,7 @@ mv_prepare_step(rm_group *g)
 	}
 	g->move = MV_PREPARED;
 	hb_log(LOG_INFO, "Planned move: group %s prepared", g->cfg->key);
-	mv_chain_done(g);
+	rm_chain_end(g);
 }
 
 static void
@@ -185,7 +176,7 @@ static void
 mv_drain_step(rm_group *g)
 {
 	if (g->move != MV_DRAIN) {
-		mv_chain_done(g);
+		rm_chain_end(g);
 		return;
 	}
 	for (; g->idx >= 0; g->idx--) {
@@ -204,7 +195,7 @@ mv_drain_step(rm_group *g)
 	g->move = MV_PARKED;
 	hb_log(LOG_INFO, "Planned move: group %s released (drained; address "
 	       "kept until the peer has it up)", g->cfg->key);
-	mv_chain_done(g);
+	rm_chain_end(g);
 }
 
 void
@@ -256,7 +247,7 @@ static void
 mv_finish_step(rm_group *g)
 {
 	if (g->move != MV_FINISH) {
-		mv_chain_done(g);
+		rm_chain_end(g);
 		return;
 	}
 	for (;;) {
@@ -280,7 +271,7 @@ mv_finish_step(rm_group *g)
 	g->partial = g->retries > 0;	/* rm.c's stop retries the failed */
 	g->retries = 0;
 	hb_log(LOG_INFO, "Planned move: group %s handed over", g->cfg->key);
-	mv_chain_done(g);
+	rm_chain_end(g);
 }
 
 static void

@@ -132,6 +132,9 @@ int rm_spawn(rm_group *g, int idx, const char *action, gboolean planned,
 /* resumes a start chain that move.c held (hbd_move_address_gate) */
 void rm_start_continue(rm_group *g);
 void rm_group_kick(rm_group *g);
+/* a chain on g ended: not busy, kick it towards its wanted state, run
+ * the batches waiting for the groups to settle */
+void rm_chain_end(rm_group *g);
 void rm_check_batches(hbd_rm *rm);
 void rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud);
 void rm_send_ask(hbd_rm *rm, int set, const char *info);

@@ -247,7 +247,7 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 static void rm_start_step(rm_group *g);
 static void rm_stop_step(rm_group *g);
 
-static void
+void
 rm_chain_end(rm_group *g)
 {
 	g->busy = FALSE;

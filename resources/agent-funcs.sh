@@ -15,7 +15,8 @@
 # AG_ACTION holds the action being run.
 # Planned moves (hbd): an agent that defines ag_prepare and/or ag_drain
 # declares them in a "# hbd-move: prepare drain" line near its top (hbd reads
-# that line; it never runs an unknown script to ask) and in its meta-data;
+# that line; it never runs an unknown script to ask) and mentions them in
+# its meta-data's longdesc (ra-api-1.dtd has a fixed list of action names);
 # both modes then accept the actions "prepare" and "drain".
 # ag_monitor (returns $OCF_SUCCESS / $OCF_NOT_RUNNING / error), ag_validate,
 # and ag_params_from_args "$@" (maps Heartbeat args to OCF_RESKEY_*), then

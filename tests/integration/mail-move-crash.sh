@@ -20,22 +20,10 @@ GAPS="python3 $HB_TOP/tests/integration/mail-gaps.py"
 trap 'ml_stop_all; nt_cleanup' EXIT
 ml_setup on
 : >"$NT_TMP/sent"
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
-nt_wait 10 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "cluster not settled"
+ml_up
 HBS=$HB_BUILD/hbd/hb_standby
 
-owner_is() {	# $1 = the only node with the VIP and the replication source
-	local n v s
-	for n in 1 2; do
-		hb_holds node$n $ML_VIP && v=1 || v=0
-		"$REPLICATE_BIN" -S "$NT_TMP/node$n/repl/ctl" -w 2 status 2>/dev/null |
-			grep -q '^role=source' && s=1 || s=0
-		if [ "node$n" = "$1" ]; then [ "$v$s" = 11 ] || return 1
-		else [ "$v$s" = 00 ] || return 1; fi
-	done
-}
+owner_is() { [ "$(ml_owner)" = "$1" ]; }
 
 # crash_at N FILE PATTERN: crash node N as soon as PATTERN is logged again
 crash_at() {

@@ -8,8 +8,8 @@
 # around each move, refused transactions, lost and duplicated messages.
 # Asserted: longest gap <= ${HB_MOVE_MAX_GAP_MS:-500} ms for each move, 0
 # lost, 0 duplicates, each node ends with the group or nothing (one owner),
-# and a session in the middle of a transaction on the old node when the
-# move starts is completed (drained), not cut.
+# and a session in the middle of a transaction on the old node while it
+# drains (new sessions already get 421) is completed, not cut.
 # Bad input: a second hb_standby / hb_takeover while a move runs is refused
 # (exit 1, "in flux"); hb_standby while replication is down (node2's
 # replicate daemon killed) is cancelled at the final barrier: node1 keeps
@@ -25,50 +25,59 @@ GAPS="python3 $HB_TOP/tests/integration/mail-gaps.py"
 trap 'ml_stop_all; nt_cleanup' EXIT
 ml_setup on
 : >"$NT_TMP/sent"
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || { tail -20 "$NT_TMP/node1/ha-log"; nt_fail "mail service not up on node1"; }
-nt_wait 10 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "cluster not settled"
+ml_up
 HBS=$HB_BUILD/hbd/hb_standby HBT=$HB_BUILD/hbd/hb_takeover
 
-# one owner: the VIP and the replication source on exactly one node
-ml_owner() {
-	local n v s own=
-	for n in 1 2; do
-		hb_holds node$n $ML_VIP && v=1 || v=0
-		"$REPLICATE_BIN" -S "$NT_TMP/node$n/repl/ctl" -w 2 status 2>/dev/null |
-			grep -q '^role=source' && s=1 || s=0
-		[ "$v$s" = 11 ] && own="$own node$n"
-		[ "$v$s" = 01 ] || [ "$v$s" = 10 ] && own="$own half-node$n"
-	done
-	echo $own
-}
-
-# a transaction in progress on the old node when the move starts: DATA
-# sent, the final "." only 1.5 s later (drained: it must get its 250)
-slow_session() {	# $1 = message number
-	nt_exec client python3 - "$ML_VIP" "$1" <<'PY'
-import smtplib, sys, time
-s = smtplib.SMTP(sys.argv[1], 25, timeout=20)
+# a transaction in progress on the old node when it starts to drain: DATA
+# sent before the move; the final "." only once the giver logged its
+# postfix drain (FLAG appears) and a new session got 421: drained, it must
+# still get its 250
+slow_session() {	# $1 = message number, $2 = flag file
+	nt_exec client python3 - "$ML_VIP" "$1" "$2" <<'PY'
+import os, smtplib, sys, time
+s = smtplib.SMTP(sys.argv[1], 25, timeout=40)
 s.ehlo("slow")
 s.mail("sender@client.test")
 s.rcpt("user@example.org")
 code, _ = s.docmd("DATA")
 assert code == 354, code
 s.send(("Subject: msg-%s\r\n\r\nslow body\r\n" % sys.argv[2]).encode())
-time.sleep(1.5)
+t = time.time()
+while not os.path.exists(sys.argv[3]) and time.time() - t < 25:
+    time.sleep(0.01)
+while time.time() - t < 30:     # until a new session is refused: drained
+    try:
+        smtplib.SMTP(sys.argv[1], 25, timeout=2).quit()
+    except smtplib.SMTPConnectError as e:
+        if e.smtp_code == 421:
+            break
+    except OSError:
+        pass
+    time.sleep(0.02)
 code, msg = s.docmd(".")
 print("%s %s %d %s" % ("ok" if code == 250 else "err", sys.argv[2], time.time() * 1000,
       msg.decode(errors="replace").replace(" ", "_")), flush=True)
 PY
 }
 
-senders=()
-load_start() {	# $1 = seconds
+# flag_at FILE PATTERN FLAG: create FLAG as soon as PATTERN is logged again
+flag_at() {
+	local n0 i
+	n0=$(grep -c "$2" "$1")
+	for i in $(seq 1 1500); do
+		[ "$(grep -c "$2" "$1")" -gt "$n0" ] && { touch "$3"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+
+senders=() loads=0
+load_start() {	# $1 = seconds (message numbers: distinct per client and call)
 	local k
 	senders=()
+	loads=$((loads + 1))
 	for k in $(seq 1 "$CLIENTS"); do
-		nt_exec client $ML_CLIENT send $ML_VIP $((k * 100000)) $(($1 * RATE)) "$RATE" >>"$NT_TMP/load.$k" &
+		nt_exec client $ML_CLIENT send $ML_VIP $((k * 100000 + loads * 10000)) $(($1 * RATE)) "$RATE" >>"$NT_TMP/load.$k" &
 		senders+=($!)
 		NT_PIDS+=($!)
 	done
@@ -77,9 +86,11 @@ load_start() {	# $1 = seconds
 # move CMD FROM TO: run hb_standby/hb_takeover on node1 under load, wait
 # until the group runs on TO and FROM holds nothing, report the gap
 move() {
-	local cmd=$1 from=$2 to=$3 t0 t1 res gap
-	slow_session $((900000 + ${#moves[@]})) >"$NT_TMP/slow.${#moves[@]}" &
+	local cmd=$1 from=$2 to=$3 t0 t1 res gap flag=$NT_TMP/drain.${#moves[@]}
+	slow_session $((900000 + ${#moves[@]})) "$flag" >"$NT_TMP/slow.${#moves[@]}" &
 	local slow=$!
+	flag_at "$NT_TMP/$from/ha-log" "postfix.* drain$" "$flag" &
+	local flagger=$!
 	sleep 0.3	# the slow session is inside DATA on $from
 	t0=$(nt_ms)
 	HBD_CONTROL=$NT_TMP/node1/hbd.sock $cmd all >/dev/null || nt_fail "$(basename $cmd) refused"
@@ -92,8 +103,9 @@ move() {
 	nt_wait 20 '[ "$(ml_banner)" = '$to' ] && [ "$(hb_cl '$from' rscstatus)" = none ] && [ "$(hb_cl '$to' rscstatus)" != transition ]' ||
 		{ tail -30 "$NT_TMP/node1/ha-log" "$NT_TMP/node2/ha-log"; nt_fail "$(basename $cmd): group not on $to"; }
 	t1=$(nt_ms)
+	wait $flagger || nt_fail "$(basename $cmd): $from never drained postfix"
 	wait $slow
-	[ "$(ml_owner)" = " $to" ] || [ "$(ml_owner)" = "$to" ] || nt_fail "$(basename $cmd): owners after the move: '$(ml_owner)'"
+	[ "$(ml_owner)" = "$to" ] || nt_fail "$(basename $cmd): owners after the move: '$(ml_owner)'"
 	sleep 1
 	cat "$NT_TMP"/load.* >"$NT_TMP/snap"
 	res=$($GAPS "$NT_TMP/snap" $((t0 - 1000)) $((t1 + 1000)))
@@ -105,13 +117,15 @@ move() {
 }
 
 moves=()
-load_start 34
+load_start 26
 sleep 3
 move "$HBS" node1 node2
 sleep 2
 move "$HBT" node2 node1
 
 # replication down: the move is cancelled at the final barrier
+wait "${senders[@]}"
+load_start 12
 sleep 1
 for p in $(ip netns pids "$(nt_ns node2)"); do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = replicate ] && kill -9 "$p"
