@@ -86,6 +86,8 @@ hbd_move_offer(hbd_rm *rm)
 	return hbd_move_enabled() && rm->peer_groups != NULL;
 }
 
+static void mv_finish_group(rm_group *g);
+
 /* ---- taker: prepare ---- */
 
 static void mv_prepare_step(rm_group *g);
@@ -145,6 +147,9 @@ hbd_move_prepare(hbd_rm *rm, int set)
 			continue;
 		g->move = MV_PREPARE;
 		g->mv_cold = TRUE;
+		g->mv_addr_pre = FALSE;
+		g->mv_early_failed = FALSE;
+		g->mv_unprepare = FALSE;
 		g->busy = TRUE;
 		g->partial = TRUE;
 		g->idx = 0;
@@ -158,6 +163,27 @@ hbd_move_prepare(hbd_rm *rm, int set)
 static void mv_drain_step(rm_group *g);
 static void mv_abort(hbd_rm *rm, const char *why);
 
+/* Resource idx was drained, and what is left of it (still running) serves
+ * no client on the address: only addresses and "early" resources, no other
+ * drain resource.  From here on the taker may bring its address up: a
+ * client that follows it loses nothing here. */
+static gboolean
+mv_serves_nothing_below(rm_group *g, int idx)
+{
+	int i;
+
+	if (!(mv_caps(g, idx) & HBD_MOVE_DRAIN))
+		return FALSE;
+	for (i = 0; i < idx; i++) {
+		unsigned c = mv_caps(g, i);
+
+		if ((c & HBD_MOVE_DRAIN) ||
+		    !(c & (HBD_MOVE_ADDRESS | HBD_MOVE_EARLY)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 mv_drain_rc(rm_group *g, int rc, const char *out)
 {
@@ -167,6 +193,10 @@ mv_drain_rc(rm_group *g, int rc, const char *out)
 						       r->spec, rc);
 
 		mv_abort(g->rm, why);
+	}
+	if (g->move == MV_DRAIN && rc == 0 && mv_serves_nothing_below(g, g->idx)) {
+		mv_send(g->rm, "drained", g->cfg->key);
+		g->mv_drained_sent = TRUE;
 	}
 	g->idx--;
 	mv_drain_step(g);
@@ -280,6 +310,7 @@ mv_finish_group(rm_group *g)
 	if (g->move != MV_PARKED || g->busy)
 		return;
 	g->move = MV_FINISH;
+	g->mv_drained_sent = FALSE;
 	g->busy = TRUE;
 	g->retries = 0;
 	g->mv_pass = 0;
@@ -295,6 +326,34 @@ hbd_move_finish(hbd_rm *rm)
 	for (i = 0; i < rm->groups->len; i++)
 		mv_finish_group(g_ptr_array_index(rm->groups, i));
 	rm->mv_planned = FALSE;
+}
+
+static void
+mv_reannounce_cb(hbd_rm *rm, void *ud)
+{
+	rm_group *g = ud;
+
+	if (g->want && g->running) {
+		hb_log(LOG_INFO, "Planned move: %s stays here; re-announcing "
+		       "its address (the peer may have announced it)",
+		       g->cfg->key);
+		rm_reannounce(g);
+	}
+}
+
+/* A group the giver keeps after all (its move step already cleared): start
+ * it again, and once it runs, gratuitous ARP if the taker may have brought
+ * the address up meanwhile. */
+static void
+mv_keep(rm_group *g)
+{
+	g->want = !g->failed;
+	if (!g->busy)
+		rm_group_kick(g);
+	if (g->mv_drained_sent) {
+		g->mv_drained_sent = FALSE;
+		rm_when_settled(g->rm, mv_reannounce_cb, g);
+	}
 }
 
 /* The giver calls the move off before letting go: everything back. */
@@ -316,9 +375,7 @@ mv_abort(hbd_rm *rm, const char *why)
 			continue;
 		if (g->move == MV_DRAIN || g->move == MV_PARKED)
 			g->move = MV_NONE;
-		g->want = !g->failed;
-		if (!g->busy)
-			rm_group_kick(g);
+		mv_keep(g);
 	}
 	rm_standby_finish(rm);
 }
@@ -339,7 +396,10 @@ mv_unprepare(hbd_rm *rm)
 		} else if (g->move == MV_PREPARED && !g->busy) {
 			g->want = FALSE;
 			g->move = MV_PARKED;
-			mv_finish_group(g);
+			if (g->mv_early > 0)
+				g->mv_unprepare = TRUE;	/* after the starts */
+			else
+				mv_finish_group(g);
 		}
 	}
 }
@@ -391,7 +451,8 @@ static void
 mv_report_address(rm_group *g, int from)
 {
 	if (g->move != MV_ACQUIRE || g->addr_sent || g->mv_early > 0 ||
-	    g->mv_early_failed || !mv_no_address_from(g, from))
+	    g->mv_early_failed ||
+	    (!g->mv_addr_pre && !mv_no_address_from(g, from)))
 		return;
 	g->addr_sent = TRUE;
 	mv_send(g->rm, "addr", g->cfg->key);
@@ -419,9 +480,14 @@ mv_early_done_cb(int rc, const char *out, const char *err, void *ud)
 		/* none of the addresses from the chain's position on is up */
 		mv_report_address(g, g->idx);
 	}
-	if (g->mv_waiting && g->mv_early == 0) {
+	if (g->mv_early > 0)
+		return;
+	if (g->mv_waiting) {
 		g->mv_waiting = FALSE;
 		rm_start_continue(g);
+	} else if (g->mv_unprepare) {	/* cancelled while it started */
+		g->mv_unprepare = FALSE;
+		mv_finish_group(g);
 	}
 }
 
@@ -431,15 +497,38 @@ hbd_move_start_early(rm_group *g)
 	if (g->move != MV_ACQUIRE ||
 	    !(mv_caps(g, g->idx) & HBD_MOVE_ADDRESS) || !mv_group_drains(g))
 		return FALSE;
+	if (g->mv_addr_pre)
+		return TRUE;	/* started when the giver had drained */
 	if (rm_spawn(g, g->idx, "start", TRUE, mv_early_done_cb, g, NULL) != 0)
 		return FALSE;	/* the chain runs it and reports the error */
 	g->mv_early++;
 	return TRUE;
 }
 
+/* Taker, prepared: the giver has drained and serves nothing on the
+ * address any more; bring ours up while it switches replication. */
+static void
+mv_addresses_now(rm_group *g)
+{
+	guint i;
+
+	if (g->move != MV_PREPARED || g->mv_addr_pre || g->busy)
+		return;
+	g->mv_addr_pre = TRUE;
+	for (i = 0; i < g->cfg->resources->len; i++) {
+		if (!(mv_caps(g, i) & HBD_MOVE_ADDRESS))
+			continue;
+		if (rm_spawn(g, i, "start", TRUE, mv_early_done_cb, g, NULL) == 0)
+			g->mv_early++;
+		else
+			g->mv_early_failed = TRUE;
+	}
+}
+
 hbd_move_gate
 hbd_move_address_gate(rm_group *g)
 {
+	mv_report_address(g, g->idx);	/* those started before the chain */
 	if (g->mv_early > 0) {
 		if (g->move == MV_ACQUIRE &&
 		    g->idx < (int)g->cfg->resources->len &&
@@ -478,6 +567,17 @@ hbd_move_msg(hbd_rm *rm, const hb_msg *m)
 				mv_finish_group(g);
 			}
 		}
+	} else if (strcmp(step, "drained") == 0 && key != NULL &&
+		   rm->sb == SB_OTHER) {
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (strcmp(g->cfg->key, key) == 0 && mv_group_drains(g)) {
+				hb_log(LOG_INFO, "Planned move: the peer has "
+				       "drained %s; bringing our address up", key);
+				mv_addresses_now(g);
+			}
+		}
 	} else if (strcmp(step, "abort") == 0 && rm->sb == SB_OTHER) {
 		hb_log(LOG_WARNING, "Planned move cancelled by the peer: "
 		       "stopping what was prepared");
@@ -502,6 +602,7 @@ hbd_move_cancel(hbd_rm *rm, const char *why)
 void
 hbd_move_reset(hbd_rm *rm)
 {
+	gboolean keep;
 	guint i;
 
 	rm->mv_planned = FALSE;
@@ -512,9 +613,6 @@ hbd_move_reset(hbd_rm *rm)
 			continue;
 		hb_log(LOG_WARNING, "Planned move of %s interrupted: the peer "
 		       "is gone or restarted", g->cfg->key);
-		/* not let go yet: still ours */
-		if (g->move == MV_DRAIN || g->move == MV_PARKED)
-			g->want = !g->failed;
 		/* a drain or barrier waiting on the peer would hold the
 		 * restart for its whole bound: cut it short */
 		if (g->move == MV_DRAIN && g->busy && g->child > 0) {
@@ -522,8 +620,11 @@ hbd_move_reset(hbd_rm *rm)
 			       "running step of %s", g->cfg->key);
 			kill(-g->child, SIGTERM);
 		}
+		keep = g->move == MV_DRAIN || g->move == MV_PARKED;
 		g->move = MV_NONE;
-		if (!g->busy)
+		if (keep)	/* not let go yet: still ours */
+			mv_keep(g);
+		else if (!g->busy)
 			rm_group_kick(g);
 	}
 }

@@ -67,6 +67,10 @@ typedef struct rm_group {
 	int mv_early;		/* taker: address starts in the background */
 	gboolean mv_early_failed;
 	gboolean mv_waiting;	/* the start chain waits for them */
+	gboolean mv_addr_pre;	/* taker: addresses started on "drained" */
+	gboolean mv_unprepare;	/* taker: stop all once those starts end */
+	gboolean mv_drained_sent;	/* giver: the taker may have announced
+					 * the address: re-announce if we keep it */
 } rm_group;
 
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
@@ -140,5 +144,7 @@ void rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud);
 void rm_send_ask(hbd_rm *rm, int set, const char *info);
 void rm_send_resource(hbd_rm *rm, const char *info, gboolean full);
 void rm_standby_finish(hbd_rm *rm);
+/* re-runs the group's IPaddr starts: gratuitous ARP for its addresses */
+void rm_reannounce(rm_group *g);
 
 #endif

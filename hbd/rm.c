@@ -872,7 +872,7 @@ rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 /* The peer held our group for a while and has let go: its clients may
  * still send to the peer's MAC.  Re-run the address agents' start, which
  * sends gratuitous ARP again even when the address is already up. */
-static void
+void
 rm_reannounce(rm_group *g)
 {
 	guint i;
