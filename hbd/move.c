@@ -328,22 +328,10 @@ hbd_move_finish(hbd_rm *rm)
 	rm->mv_planned = FALSE;
 }
 
-static void
-mv_reannounce_cb(hbd_rm *rm, void *ud)
-{
-	rm_group *g = ud;
-
-	if (g->want && g->running) {
-		hb_log(LOG_INFO, "Planned move: %s stays here; re-announcing "
-		       "its address (the peer may have announced it)",
-		       g->cfg->key);
-		rm_reannounce(g);
-	}
-}
-
 /* A group the giver keeps after all (its move step already cleared): start
- * it again, and once it runs, gratuitous ARP if the taker may have brought
- * the address up meanwhile. */
+ * it again.  If the taker may have brought the address up meanwhile, its
+ * gratuitous ARP may have taken the clients: re-announce ours at once (the
+ * address never left here; the taker drops its own). */
 static void
 mv_keep(rm_group *g)
 {
@@ -352,7 +340,10 @@ mv_keep(rm_group *g)
 		rm_group_kick(g);
 	if (g->mv_drained_sent) {
 		g->mv_drained_sent = FALSE;
-		rm_when_settled(g->rm, mv_reannounce_cb, g);
+		hb_log(LOG_INFO, "Planned move: %s stays here; re-announcing "
+		       "its address (the peer may have announced it)",
+		       g->cfg->key);
+		rm_reannounce(g);
 	}
 }
 
