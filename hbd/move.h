@@ -15,12 +15,17 @@
  * - Order: the taker runs "prepare" for its prepare resources (the old
  *   node still serves); the giver, right to left, runs "drain" for drain
  *   resources and "stop" for the others, except that a group with a drain
- *   resource keeps its address resources up; the taker starts the group
- *   left to right (prepared resources answer "running" and are skipped)
- *   and reports once its addresses are up; the giver then stops its
- *   addresses and, right to left, everything else.
+ *   resource keeps its address resources up; once its last drain is done
+ *   and only addresses and "early" resources run left of it, the giver
+ *   says "drained" and the taker starts its addresses in the background;
+ *   the giver's remaining stops include the final replication barrier;
+ *   then the taker starts the group left to right (prepared resources
+ *   answer "running" and are skipped; "early" ones do not wait for the
+ *   address) and reports once its addresses are up; the giver then stops
+ *   its addresses and, right to left, everything else.
  * - Any failure on the giver before it lets go cancels the move: the group
- *   is started again on the giver and the taker stops what it prepared.
+ *   is started again on the giver (its address re-announced if the taker
+ *   may have announced it) and the taker stops what it prepared.
  *   A peer that dies at any step is handled as a crash: the survivor
  *   starts the whole group (one owner).
  * - Scripts run during a move get HBD_MOVE=planned in their environment.
