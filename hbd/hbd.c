@@ -31,9 +31,12 @@
 #include "hb_err.h"
 #include "log.h"
 #include "ping.h"
+#include "script.h"
 #include "rm.h"
+#include "status.h"
 
 #define EXIT_NOTCONFIGURED 6
+#define HBD_EVENTS_KEPT 200
 
 typedef struct hbd_opts {
 	char *confdir;
@@ -50,6 +53,7 @@ typedef struct hbd_opts {
 } hbd_opts;
 
 static GMainLoop *loop;
+static guint config_warnings;	/* from the last load_config() */
 static hbd_cluster *cluster;
 static hbd_rm *rm;
 static hbd_opts opts;
@@ -63,6 +67,8 @@ usage(FILE *f)
 		"       hbd [-c confdir] -t        check the configuration\n"
 		"       hbd [-c confdir] -T        print the effective ha.cf\n"
 		"       hbd -k                     stop the running daemon\n"
+		"       hbd status [-j] [-c confdir] [-s socket] [-r repl]\n"
+		"                                  one-screen cluster status\n"
 		"       hbd -V                     version\n");
 }
 
@@ -99,6 +105,40 @@ print_diag(const hb_diag *d)
 		hb_log(LOG_ERR, "%s", (char *)g_ptr_array_index(d->errors, i));
 }
 
+/* A resource whose script is in no resource directory would fail only at
+ * takeover time: say so now, naming haresources' line. */
+static void
+check_scripts(const hb_haresources *rsc, hb_diag *d)
+{
+	guint i, j;
+
+	for (i = 0; rsc != NULL && i < rsc->groups->len; i++) {
+		hb_rgroup *g = g_ptr_array_index(rsc->groups, i);
+
+		for (j = 0; j < g->resources->len; j++) {
+			hb_resource *r = g_ptr_array_index(g->resources, j);
+			g_autofree char *dirs = NULL;
+			g_autofree char *path = hbd_script_find(opts.confdir,
+								r->script,
+								&dirs);
+
+			if (path != NULL)
+				continue;
+			if (strchr(r->script, '/') != NULL)
+				hb_diag_warn(d, rsc->path, g->line, "resource %s: "
+					     "'%s' is a path; a resource names a "
+					     "script in %s", r->spec, r->script,
+					     dirs);
+			else
+				hb_diag_warn(d, rsc->path, g->line, "resource %s: "
+					     "script '%s' not found (or not "
+					     "executable) in %s; group %s would "
+					     "fail at takeover", r->spec,
+					     r->script, dirs, g->key);
+		}
+	}
+}
+
 /* Loads all three files; every error of every file is reported. */
 static int
 load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
@@ -123,10 +163,13 @@ load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
 				      g_strerror(ENOENT));
 		else if (hb_haresources_load(hr, cfg, &rsc, d) != 0)
 			rc = HB_ECONFIG;
+		else
+			check_scripts(rsc, d);
 	}
 	if (d->errors->len > 0)
 		rc = HB_ECONFIG;
 	print_diag(d);
+	config_warnings = d->warnings->len;
 	hb_diag_free(d);
 	if (rc != 0) {
 		hb_config_free(cfg);
@@ -226,6 +269,29 @@ write_pidfile(void)
 	return 0;
 }
 
+/* hbd -t: every serial line must open and be free to lock (a lock held by
+ * the running hbd is fine).  Reports each failure with its ha.cf line. */
+static int
+check_serial(const hb_config *cfg)
+{
+	g_autofree char *cf = g_build_filename(opts.confdir, "ha.cf", NULL);
+	int running = read_pid(opts.pidfile), rc = 0;
+	guint i;
+
+	if (running > 0 && kill(running, 0) != 0)
+		running = 0;
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+		g_autofree char *err = NULL;
+
+		if (hbd_media_check_serial(m, MAX(running, 0), &err) != 0) {
+			hb_log(LOG_ERR, "%s:%d: %s", cf, m->line, err);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,6 +320,8 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	hb_log_init("hbd");
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return hbd_status_main(argc - 1, argv + 1, HA_DIR);
 	while ((ch = getopt_long(argc, argv, "c:S:s:P:n:ftTkdlMVvh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
@@ -298,8 +366,17 @@ main(int argc, char **argv)
 		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
 		return EXIT_NOTCONFIGURED;
 	}
+	if (opts.check && check_serial(cfg) != 0) {
+		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
+		rc = EXIT_NOTCONFIGURED;
+		goto free_keys;
+	}
 	if (opts.check || opts.dump) {
-		if (opts.check)
+		if (opts.check && config_warnings > 0)
+			printf("%s: configuration OK (node %s), with %u "
+			       "warning(s) above\n", opts.confdir, node,
+			       config_warnings);
+		else if (opts.check)
 			printf("%s: configuration OK (node %s)\n", opts.confdir,
 			       node);
 		else {
@@ -318,6 +395,7 @@ main(int argc, char **argv)
 	}
 	hb_log_setup(cfg->logfile, cfg->debugfile, cfg->logfacility,
 		     MAX(opts.debug, cfg->debug), opts.foreground);
+	hb_log_keep(HBD_EVENTS_KEPT);	/* "events" on the control socket */
 	if (write_pidfile() != 0)
 		goto free_keys;
 	hb_log(LOG_INFO, "Configuration validated. Starting hbd %s (node %s).",

@@ -100,26 +100,7 @@ rm_peer_alive(hbd_rm *rm)
 char *
 rm_script_path(hbd_rm *rm, const char *name)
 {
-	const char *dirs[3];
-	g_autofree char *confrd = g_build_filename(rm->confdir, "resource.d",
-						   NULL);
-	const char *env = g_getenv("HBD_RESOURCEDIR");
-	int i;
-
-	if (strchr(name, '/') != NULL)
-		return NULL;	/* a resource names a script, not a path */
-	dirs[0] = confrd;
-	dirs[1] = env != NULL ? env : RESOURCEDIR;
-	dirs[2] = "/etc/init.d";
-	for (i = 0; i < 3; i++) {
-		char *p = g_build_filename(dirs[i], name, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR) &&
-		    access(p, X_OK) == 0)
-			return p;
-		g_free(p);
-	}
-	return NULL;
+	return hbd_script_find(rm->confdir, name, NULL);
 }
 
 /* Heartbeat's rule: only status stdout counts. */
@@ -1407,6 +1388,39 @@ hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop)
 	rm_when_settled(rm, rm_shutdown_released_cb, NULL);
 }
 
+/* "rmstatus" for hbd status: the manager's state, then per group its
+ * preferred node, its state here ("moving": in a planned move, move.h),
+ * whether the peer holds it (as far as we
+ * know: the hbd peer's group list, else a Heartbeat peer's rsc_hold set)
+ * and whether its start failed here. */
+static int
+rm_control_status(hbd_rm *rm, GString *out)
+{
+	static const char *st[] = { "wait", "fencing", "starting", "stable",
+				    "transition", "shutdown" };
+	gboolean alive = rm_peer_alive(rm);
+	guint i;
+
+	g_string_append_printf(out, "state\t%s\n",
+			       (guint)rm->state < G_N_ELEMENTS(st) ?
+			       st[rm->state] : "unknown");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+		gboolean peer = alive && (rm->peer_groups != NULL ?
+			rm_peer_has(rm, g) :
+			rm_in_set(g, rm_invert(rm->other_holds)));
+
+		g_string_append_printf(out, "group\t%s\t%s\t%s\t%s\t%s\n",
+			g->cfg->key, g->cfg->node,
+			g->move != MV_NONE ? "moving" :	/* move.h */
+			g->busy ? (g->want ? "starting" : "stopping") :
+			g->running ? "running" : g->partial ? "partial" :
+			"stopped",
+			peer ? "yes" : "no", g->failed ? "failed" : "ok");
+	}
+	return 0;
+}
+
 int
 hbd_rm_control(char **argv, GString *out, void *ud)
 {
@@ -1434,6 +1448,8 @@ hbd_rm_control(char **argv, GString *out, void *ud)
 		}
 		return 0;
 	}
+	if (strcmp(argv[0], "rmstatus") == 0)
+		return rm_control_status(rm, out);
 	if (strcmp(argv[0], "standby") == 0 || strcmp(argv[0], "takeover") == 0) {
 		gboolean standby = strcmp(argv[0], "standby") == 0;
 		int set = rm_set_parse(argv[1] && *argv[1] ? argv[1] : "all");

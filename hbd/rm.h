@@ -28,7 +28,10 @@ hbd_rm *hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir);
 void hbd_rm_free(hbd_rm *rm);
 /* Graceful stop: release everything, tell the peer, then quit loop. */
 void hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop);
-/* Control socket extension: rscstatus, standby X, takeover X, groups. */
+/* Control socket extension: rscstatus, standby X, takeover X, groups, and
+ * rmstatus: "state\t<wait|fencing|starting|stable|transition|shutdown>",
+ * then "group\t<key>\t<node>\t<here>\t<peer holds: yes|no>\t<failed|ok>"
+ * per group, here one of running, starting, stopping, partial, stopped. */
 int hbd_rm_control(char **argv, GString *out, void *ud);
 
 #endif

@@ -178,3 +178,30 @@ hbd_script_run_pid(char **argv, char **env, guint timeout_ms,
 		*out_pid = r->pid;
 	return 0;
 }
+
+char *
+hbd_script_find(const char *confdir, const char *name, char **out_dirs)
+{
+	g_autofree char *confrd = g_build_filename(confdir, "resource.d", NULL);
+	const char *env = g_getenv("HBD_RESOURCEDIR");
+	const char *dirs[3];
+	int i;
+
+	dirs[0] = confrd;
+	dirs[1] = env != NULL ? env : RESOURCEDIR;
+	dirs[2] = "/etc/init.d";
+	if (out_dirs != NULL)
+		*out_dirs = g_strdup_printf("%s, %s, %s", dirs[0], dirs[1],
+					    dirs[2]);
+	if (strchr(name, '/') != NULL)
+		return NULL;
+	for (i = 0; i < 3; i++) {
+		char *p = g_build_filename(dirs[i], name, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_REGULAR) &&
+		    access(p, X_OK) == 0)
+			return p;
+		g_free(p);
+	}
+	return NULL;
+}

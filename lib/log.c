@@ -23,6 +23,8 @@ static int log_facility = -1;
 static int log_debug;
 static gboolean log_stderr = TRUE;
 static char log_host[64];
+static hb_log_entry *log_ring;	/* log_keep entries, log_next is the oldest */
+static guint log_keep, log_next, log_count;
 
 void
 hb_log_init(const char *ident)
@@ -93,8 +95,59 @@ hb_log_debug_level(void)
 	return log_debug;
 }
 
-static const char *
-level_word(int level)
+void
+hb_log_keep(guint n)
+{
+	guint i;
+
+	for (i = 0; i < log_count; i++)
+		g_free(log_ring[(log_next + i) % log_keep].text);
+	g_clear_pointer(&log_ring, g_free);
+	log_keep = MIN(n, HB_LOG_KEEP_MAX);
+	log_next = log_count = 0;
+	if (log_keep > 0)
+		log_ring = g_new0(hb_log_entry, log_keep);
+}
+
+static void
+log_remember(int level, const struct timeval *tv, const char *text)
+{
+	hb_log_entry *e;
+	guint slot;
+	char *p;
+
+	if (log_keep == 0 || level == LOG_DEBUG)
+		return;
+	if (log_count < log_keep) {
+		slot = (log_next + log_count) % log_keep;
+		log_count++;
+	} else {
+		slot = log_next;
+		log_next = (log_next + 1) % log_keep;
+	}
+	e = &log_ring[slot];
+	g_free(e->text);
+	e->text = g_strdup(text);
+	for (p = e->text; *p; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+	e->level = level;
+	e->time_ms = (gint64)tv->tv_sec * 1000 + tv->tv_usec / 1000;
+}
+
+GPtrArray *
+hb_log_recent(guint max)
+{
+	GPtrArray *a = g_ptr_array_new();
+	guint n = MIN(max, log_count), i;
+
+	for (i = log_count - n; i < log_count; i++)
+		g_ptr_array_add(a, &log_ring[(log_next + i) % log_keep]);
+	return a;
+}
+
+const char *
+hb_log_level_word(int level)
 {
 	switch (level) {
 	case LOG_EMERG:
@@ -133,20 +186,21 @@ hb_log(int level, const char *fmt, ...)
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
 
+	log_remember(level, &tv, text);
 	if (log_facility >= 0 && level != LOG_DEBUG)
-		syslog(level, "%s: %s", level_word(level), text);
+		syslog(level, "%s: %s", hb_log_level_word(level), text);
 	if (log_file != NULL && level != LOG_DEBUG)
 		fprintf(log_file, "%s.%03ld %s %s: [%d]: %s: %s\n", stamp,
 			(long)tv.tv_usec / 1000, log_host,
 			log_ident ? log_ident : "hbd", (int)getpid(),
-			level_word(level), text);
+			hb_log_level_word(level), text);
 	if (debug_file != NULL)
 		fprintf(debug_file, "%s.%03ld %s %s: [%d]: %s: %s\n", stamp,
 			(long)tv.tv_usec / 1000, log_host,
 			log_ident ? log_ident : "hbd", (int)getpid(),
-			level_word(level), text);
+			hb_log_level_word(level), text);
 	if (log_stderr && (level != LOG_DEBUG || log_debug > 0))
 		fprintf(stderr, "%s.%03ld %s: %s: %s\n", stamp,
 			(long)tv.tv_usec / 1000,
-			log_ident ? log_ident : "hbd", level_word(level), text);
+			log_ident ? log_ident : "hbd", hb_log_level_word(level), text);
 }

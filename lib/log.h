@@ -22,6 +22,21 @@ int hb_log_debug_level(void);
 void hb_log(int level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void hb_log_close(void);
 
+/* Recent events: after hb_log_keep(n), the last n non-debug lines are kept
+ * in memory (a ring; 0 turns it off and frees it).  hb_log_recent() returns
+ * up to max of them, oldest first, as borrowed hb_log_entry pointers valid
+ * until the next hb_log() call (free the array only).  Tabs and newlines
+ * in the text are replaced by spaces.  hbd serves them to "hbd status". */
+#define HB_LOG_KEEP_MAX 1000
+typedef struct hb_log_entry {
+	gint64 time_ms;		/* wall clock, ms since the epoch */
+	int level;		/* syslog level */
+	char *text;
+} hb_log_entry;
+void hb_log_keep(guint n);
+GPtrArray *hb_log_recent(guint max);
+const char *hb_log_level_word(int level);	/* "WARN", "info", ... */
+
 #define hb_debug(...) do { if (hb_log_debug_level() > 0) \
 	hb_log(LOG_DEBUG, __VA_ARGS__); } while (0)
 

@@ -86,6 +86,7 @@ static struct {
 	bool union_mode;
 	guint64 seq;
 	guint64 acked;
+	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
 	struct xfer *x;
 	char *await_sig;
 	GList *barriers;
@@ -1101,6 +1102,7 @@ repl_source_frame(const struct repl_frame *f)
 			goto bad;
 		S.seq = MAX(S.seq, f->seq);
 		S.acked = MAX(S.acked, f->seq);
+		S.ack_us = g_get_monotonic_time();
 		S.union_mode = f->kind == 1;
 		S.phase = PH_MANIFEST;
 		g_hash_table_remove_all(S.manifest);
@@ -1140,6 +1142,7 @@ repl_source_frame(const struct repl_frame *f)
 		if (f->seq > S.seq)
 			goto bad;
 		S.acked = MAX(S.acked, f->seq);
+		S.ack_us = g_get_monotonic_time();
 		barriers_check();
 		break;
 	case REPL_SIG:
@@ -1242,10 +1245,15 @@ repl_source_status(void)
 	g_autofree char *x = S.x ? g_strdup_printf(" sending=%s:%" G_GUINT64_FORMAT
 		"/%" G_GUINT64_FORMAT, S.x->path, S.x->off, S.x->size) : NULL;
 
+	/* ack_age_ms: since the replica last acknowledged (-1: never) */
+	gint64 ack_age = S.ack_us ? (g_get_monotonic_time() - S.ack_us) / 1000
+		: -1;
+
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
-		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " watches=%u "
+		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
+		G_GINT64_FORMAT " watches=%u "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
-		"\n", ph[S.phase], S.ops.length, S.seq, S.acked,
+		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
 		S.wd2path ? g_hash_table_size(S.wd2path) : 0,
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
 		R.conn ? R.conn->out->len : 0, x ? x : "",
