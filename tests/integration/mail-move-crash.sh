@@ -3,6 +3,9 @@
 # moves"), with real Postfix and Dovecot and SMTP load through the VIP:
 #  A. the taker (node2) crashes while node1 drains for hb_standby: node1
 #     keeps the group (its drained postfix takes sessions again);
+#  A2. node2 back, it crashes again once node1 has drained and node2 has
+#     brought its address up: node1 keeps the group, re-announces the
+#     address, acknowledgements resume within 4 s;
 #  B. after node2 is back, the giver (node1) crashes right after it let go
 #     for hb_standby, while node2 starts the group: node2 ends with it;
 #  C. node1 boots again: auto_failback moves the group back, planned,
@@ -40,7 +43,7 @@ crash_at() {
 	return 1
 }
 
-nt_exec client $ML_CLIENT send $ML_VIP 100000 $((60 * RATE)) "$RATE" >>"$NT_TMP/load" &
+nt_exec client $ML_CLIENT send $ML_VIP 100000 $((90 * RATE)) "$RATE" >>"$NT_TMP/load" &
 sender=$!
 NT_PIDS+=($sender)
 sleep 2
@@ -62,6 +65,26 @@ echo "$out" | grep -q "no active peer" || nt_fail "hb_standby with the peer dead
 
 ml_start 2
 nt_wait 30 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "node2 did not rejoin"
+sleep 1
+
+# A2. the taker dies once the giver has drained and told it so: the taker's
+# address was up and announced; node1 keeps the group and re-announces its
+# own at once (without that the client would keep sending to the dead
+# node's MAC until its ARP entry failed: 5 s and more)
+crash_at 2 "$NT_TMP/node2/ha-log" "bringing our address up" &
+crasher=$!
+HBD_CONTROL=$NT_TMP/node1/hbd.sock $HBS all >/dev/null || nt_fail "hb_standby refused"
+wait $crasher || nt_fail "A2: node2 never brought its address up"
+t0=$(nt_ms)
+nt_wait 15 'owner_is node1 && [ "$(hb_cl node1 rscstatus)" = local ] && [ "$(ml_banner)" = node1 ]' ||
+	{ tail -25 "$NT_TMP/node1/ha-log"; nt_fail "A2: node1 does not hold the group alone after the taker crashed"; }
+grep -q "stays here; re-announcing its address" "$NT_TMP/node1/ha-log" || nt_fail "A2: node1 did not re-announce its address"
+sleep 1
+first=$(awk -v t=$t0 '$1 == "ok" && $3 > t {print $3; exit}' "$NT_TMP/load")
+nt_log "A2: node1 kept the group; first acknowledgement $((first - t0)) ms after the taker crashed"
+[ $((first - t0)) -le 4000 ] || nt_fail "A2: first acknowledgement only $((first - t0)) ms after the taker crashed"
+ml_start 2
+nt_wait 30 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "node2 did not rejoin (A2)"
 sleep 1
 
 # B. the giver dies just after letting go, while the taker starts the group
