@@ -125,7 +125,7 @@ move "$HBT" node2 node1
 
 # replication down: the move is cancelled at the final barrier
 wait "${senders[@]}"
-load_start 12
+load_start 60	# stopped once the cancel is checked
 sleep 1
 for p in $(ip netns pids "$(nt_ns node2)"); do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = replicate ] && kill -9 "$p"
@@ -142,7 +142,8 @@ cat "$NT_TMP"/load.* >"$NT_TMP/snap"
 acks=$($GAPS "$NT_TMP/snap" "$t0" $((t0 + 2000)) | awk '{print $2}')
 nt_log "hb_standby with replication down: $(grep -m1 "Planned move cancelled" "$NT_TMP/node1/ha-log" | sed "s/.*Planned/Planned/"); node1 acknowledged $acks in the next 2 s"
 [ "$acks" -gt 0 ] || nt_fail "no acknowledgement on node1 after the cancelled move"
-wait "${senders[@]}"
+kill "${senders[@]}" 2>/dev/null
+wait "${senders[@]}" 2>/dev/null
 cat "$NT_TMP"/load.* >>"$NT_TMP/sent"
 nt_log "whole run: $($GAPS "$NT_TMP/sent")"
 nt_wait 20 '[ "$(ml_subjects | wc -l)" -ge "$(grep -c "^ok" "$NT_TMP/sent")" ]'
