@@ -286,6 +286,10 @@ mv_finish_step(rm_group *g)
 		if (g->idx < 0) {
 			if (g->mv_pass++ > 0)
 				break;
+			/* our addresses are down: a peer that holds the
+			 * group announces its own again (clients may have
+			 * followed ours) */
+			mv_send(g->rm, "released", g->cfg->key);
 			g->idx = g->cfg->resources->len - 1;
 			continue;
 		}
@@ -416,6 +420,17 @@ hbd_move_acquire(hbd_rm *rm, int set)
 		}
 	}
 	rm->mv_planned = FALSE;
+}
+
+void
+hbd_move_group_started(rm_group *g)
+{
+	if (g->mv_reannounce) {
+		g->mv_reannounce = FALSE;
+		hb_log(LOG_INFO, "Planned move: the peer dropped its address "
+		       "of %s; announcing ours", g->cfg->key);
+		rm_reannounce(g);
+	}
 }
 
 gboolean
@@ -556,6 +571,20 @@ hbd_move_msg(hbd_rm *rm, const hb_msg *m)
 				hb_log(LOG_INFO, "Planned move: the peer has the "
 				       "address of %s up; dropping ours", key);
 				mv_finish_group(g);
+			}
+		}
+	} else if (strcmp(step, "released") == 0 && key != NULL) {
+		for (i = 0; i < rm->groups->len; i++) {
+			rm_group *g = g_ptr_array_index(rm->groups, i);
+
+			if (strcmp(g->cfg->key, key) != 0 || !g->want)
+				continue;
+			if (g->running && !g->busy) {
+				hb_log(LOG_INFO, "Planned move: the peer dropped "
+				       "its address of %s; announcing ours", key);
+				rm_reannounce(g);
+			} else {
+				g->mv_reannounce = TRUE;	/* once started */
 			}
 		}
 	} else if (strcmp(step, "drained") == 0 && key != NULL &&

@@ -72,6 +72,9 @@ typedef enum hbd_move_gate {
 } hbd_move_gate;
 /* Taker's start chain, before resource g->idx (or its end). */
 hbd_move_gate hbd_move_address_gate(struct rm_group *g);
+/* A group's start chain completed here (re-announce its address if the
+ * peer dropped its own meanwhile). */
+void hbd_move_group_started(struct rm_group *g);
 /* Giver, on the taker's "done": stop what is still parked. */
 void hbd_move_finish(hbd_rm *rm);
 /* A "move" message from the peer (step=addr|abort). */

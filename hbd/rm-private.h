@@ -71,6 +71,8 @@ typedef struct rm_group {
 	gboolean mv_unprepare;	/* taker: stop all once those starts end */
 	gboolean mv_drained_sent;	/* giver: the taker may have announced
 					 * the address: re-announce if we keep it */
+	gboolean mv_reannounce;	/* the peer dropped its copy of our address
+				 * while we started: announce once running */
 } rm_group;
 
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);

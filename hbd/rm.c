@@ -298,6 +298,7 @@ rm_start_step(rm_group *g)
 		if (g->move == MV_ACQUIRE)
 			g->move = MV_NONE;
 		hb_log(LOG_INFO, "Resource group %s started", g->cfg->key);
+		hbd_move_group_started(g);
 		rm_chain_end(g);
 		return;
 	}
