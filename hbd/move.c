@@ -340,6 +340,7 @@ static void
 mv_keep(rm_group *g)
 {
 	g->want = !g->failed;
+	g->mv_addr_kept = mv_group_drains(g);	/* step 2 kept it up */
 	if (!g->busy)
 		rm_group_kick(g);
 	if (g->mv_drained_sent) {
@@ -425,6 +426,7 @@ hbd_move_acquire(hbd_rm *rm, int set)
 void
 hbd_move_group_started(rm_group *g)
 {
+	g->mv_addr_kept = FALSE;
 	if (g->mv_reannounce) {
 		g->mv_reannounce = FALSE;
 		hb_log(LOG_INFO, "Planned move: the peer dropped its address "
@@ -579,7 +581,9 @@ hbd_move_msg(hbd_rm *rm, const hb_msg *m)
 
 			if (strcmp(g->cfg->key, key) != 0 || !g->want)
 				continue;
-			if (g->running && !g->busy) {
+			/* running, or kept here with its address up (a
+			 * cancelled move restarting the rest): now */
+			if ((g->running && !g->busy) || g->mv_addr_kept) {
 				hb_log(LOG_INFO, "Planned move: the peer dropped "
 				       "its address of %s; announcing ours", key);
 				rm_reannounce(g);

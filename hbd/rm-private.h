@@ -73,6 +73,8 @@ typedef struct rm_group {
 					 * the address: re-announce if we keep it */
 	gboolean mv_reannounce;	/* the peer dropped its copy of our address
 				 * while we started: announce once running */
+	gboolean mv_addr_kept;	/* giver kept the group after all, address
+				 * still up, the rest restarting */
 } rm_group;
 
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
