@@ -133,6 +133,13 @@ int
 hbd_script_run(char **argv, char **env, guint timeout_ms,
 	       hbd_script_done_fn done, void *ud)
 {
+	return hbd_script_run_pid(argv, env, timeout_ms, done, ud, NULL);
+}
+
+int
+hbd_script_run_pid(char **argv, char **env, guint timeout_ms,
+		   hbd_script_done_fn done, void *ud, GPid *out_pid)
+{
 	g_auto(GStrv) envp = g_get_environ();
 	g_autoptr(GError) err = NULL;
 	script_run *r;
@@ -167,6 +174,8 @@ hbd_script_run(char **argv, char **env, guint timeout_ms,
 	}
 	r->child_watch = g_child_watch_add(r->pid, script_exit_cb, r);
 	r->timer = g_timeout_add(timeout_ms, script_timeout_cb, r);
+	if (out_pid != NULL)
+		*out_pid = r->pid;
 	return 0;
 }
 

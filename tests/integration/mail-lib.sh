@@ -258,6 +258,28 @@ ml_check_all() {
 
 ml_sync() { "$REPLICATE_BIN" -S "$NT_TMP/node$1/repl/ctl" -w 20 sync >/dev/null; }
 
+# ml_up: both nodes boot; the group runs on node1, node2 holds nothing
+ml_up() {
+	ml_start 1
+	ml_start 2
+	nt_wait 30 '[ "$(ml_banner)" = node1 ]' || { tail -20 "$NT_TMP/node1/ha-log"; nt_fail "mail service not up on node1"; }
+	nt_wait 10 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "cluster not settled"
+}
+
+# ml_owner: the nodes that hold the VIP and are the replication source
+# ("half-nodeN" for a node with only one of the two)
+ml_owner() {
+	local n v s own=
+	for n in 1 2; do
+		hb_holds node$n $ML_VIP && v=1 || v=0
+		"$REPLICATE_BIN" -S "$NT_TMP/node$n/repl/ctl" -w 2 status 2>/dev/null |
+			grep -q '^role=source' && s=1 || s=0
+		[ "$v$s" = 11 ] && own="$own node$n"
+		[ "$v$s" = 01 ] || [ "$v$s" = 10 ] && own="$own half-node$n"
+	done
+	echo $own
+}
+
 ml_stop_all() {	# stop the services the agents started (cleanup)
 	local n
 	for n in 1 2; do
