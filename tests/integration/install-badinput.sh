@@ -136,7 +136,10 @@ pre=$(sed -n "s|^ExecStartPre=/bin/sh -c '\(.*\)'$|\1|p" "$HB_TOP/packaging/repl
 expect6 "replicate-mda.service, MDA_OPTIONS unset" "set MDA_OPTIONS in /etc/default/replicate-mda" \
 	env -u MDA_OPTIONS sh -c "$pre"
 "$HB_BUILD/replicate/replicate-mda" -l 127.0.0.1:7823 >"$NT_TMP/out" 2>&1
-[ $? = 2 ] && grep -q -- "-b, -D and -S are required" "$NT_TMP/out" || { cat "$NT_TMP/out"; nt_fail "replicate-mda without options"; }
+[ $? = 2 ] && grep -q -- "-D, -S and one of -L (Dovecot LMTP) or -b (own Maildir delivery) are required" "$NT_TMP/out" || { cat "$NT_TMP/out"; nt_fail "replicate-mda without options"; }
+# both delivery modes at once: refused at start (exit 2), naming them
+"$HB_BUILD/replicate/replicate-mda" -l 127.0.0.1:7823 -L /nonexistent/lmtp -b "$NT_TMP" -D example.org -S "$NT_TMP/ctl" >"$NT_TMP/out" 2>&1
+[ $? = 2 ] && grep -q -- "one of -L (Dovecot LMTP) or -b" "$NT_TMP/out" || { cat "$NT_TMP/out"; nt_fail "replicate-mda with both -L and -b"; }
 for u in hbd replicate replicate-mda; do
 	f=$HB_TOP/packaging/$u.service.in
 	grep -q '^ExecStartPre=' "$f" && grep -q '^RestartPreventExitStatus=6$' "$f" ||

@@ -57,7 +57,7 @@ mkdir -p "$NT_TMP/ha.d"
 printf 'keepalive 1\ndeadtime 10\nucast eth0 10.0.0.2\nnode mail1 mail2\nauto_failback off\n' >"$NT_TMP/ha.d/ha.cf"
 printf 'auth 1\n1 sha1 installtreetestkey\n' >"$NT_TMP/ha.d/authkeys"
 chmod 600 "$NT_TMP/ha.d/authkeys"
-echo "mail1 IPaddr::10.0.0.50/24/eth0 replicate::/etc/ha.d/replicate.conf postfix dovecot MailTo::root" >"$NT_TMP/ha.d/haresources"
+echo "mail1 IPaddr::10.0.0.50/24/eth0 replicate::/etc/ha.d/replicate.conf dovecot postfix MailTo::root" >"$NT_TMP/ha.d/haresources"
 RD=$DEST/usr/share/hbd/resource.d
 for a in IPaddr replicate postfix dovecot MailTo route-switch; do
 	[ -x "$RD/$a" ] || nt_fail "agent $a not installed executable in share/hbd/resource.d"

@@ -15,7 +15,9 @@
 #   (other domains, aliases) -> replication barrier -> 250
 # ML_SYNC=0: plain Postfix (queue, then LMTP), asynchronous replication;
 # ML_DELIVERY=maildir: replicate-mda's own Maildir delivery instead of
-# LMTP; ML_MDA: the replicate-mda binary (default: the build's).
+# LMTP; ML_MDA: the replicate-mda binary (default: the build's);
+# ML_MDA_START: a function "F N OPTIONS" that starts node N's replicate-mda
+# with OPTIONS (package-deb: as the installed unit does).
 # The haresources line:
 #   node1 IPaddr::VIP/24/eth0 replicate::CONF dovecot::CONF postfix::DIR MailTo::admin@example.org
 # (Dovecot before Postfix: LMTP is there when SMTP opens)
@@ -38,13 +40,17 @@ ml_accounts() {
 	postmap -c "$1/postfix" "$a/vmailbox" "$a/valias"
 }
 
-# ml_add_user NAME [N]: on node N (1) a passwd-file line, a Maildir and a
-# vmailbox map entry (postmap), as an administrator adds an account
+# ml_add_user NAME [N [nomaildir]]: on node N (1) a passwd-file line, a
+# Maildir and a vmailbox map entry (postmap), as an administrator adds an
+# account; "nomaildir": no Maildir, as doc/mail-cluster.md does it
+# (Dovecot creates it at the first delivery)
 ml_add_user() {
 	local d=$NT_TMP/node${2:-1} u=$1
 	printf '%s:{PLAIN}secret:5000:5000::\n' "$u" >>"$d/accounts/users"
-	mkdir -p "$d/vmail/$u/new" "$d/vmail/$u/cur" "$d/vmail/$u/tmp"
-	chown -R 5000:5000 "$d/vmail/$u"
+	if [ "${3:-}" != nomaildir ]; then
+		mkdir -p "$d/vmail/$u/new" "$d/vmail/$u/cur" "$d/vmail/$u/tmp"
+		chown -R 5000:5000 "$d/vmail/$u"
+	fi
 	printf '%s@example.org %s/\n' "$u" "$u" >>"$d/accounts/vmailbox"
 	postmap -c "$d/postfix" "$d/accounts/vmailbox"
 }
@@ -189,15 +195,18 @@ EODC
 # ml_start N: the node "boots": replicate daemon (replica), replicate-mda,
 # then hbd
 ml_start() {
-	local d=$NT_TMP/node$1 deliver
+	local d=$NT_TMP/node$1 deliver opts
 	nt_bg node$1 "$d/replicate.out" "$REPLICATE_BIN" -c "$d/replicate.conf"
 	nt_wait 5 test -S "$d/repl/ctl" || nt_fail "replicate on node$1 did not start"
 	deliver="-L $d/dovecot-run/lmtp"
 	[ "${ML_DELIVERY:-lmtp}" = maildir ] && deliver="-b $d/vmail"
-	# shellcheck disable=SC2086
-	nt_bg node$1 "$d/mda.out" "${ML_MDA:-$HB_BUILD/replicate/replicate-mda}" -f \
-		-l 127.0.0.1:10025 $deliver -R 127.0.0.1:10026 -D example.org \
-		-S "$d/repl/ctl" -w "${ML_MDA_WAIT:-10}"
+	opts="-l 127.0.0.1:10025 $deliver -R 127.0.0.1:10026 -D example.org -S $d/repl/ctl -w ${ML_MDA_WAIT:-10}"
+	if [ -n "${ML_MDA_START:-}" ]; then
+		"$ML_MDA_START" "$1" "$opts"
+	else
+		# shellcheck disable=SC2086
+		nt_bg node$1 "$d/mda.out" "${ML_MDA:-$HB_BUILD/replicate/replicate-mda}" -f $opts
+	fi
 	HB_AGENT_RUNDIR=$d/run OCF_RESKEY_sendmail_args="-C $d/postfix" hb_start node$1
 }
 

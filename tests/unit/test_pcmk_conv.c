@@ -152,8 +152,8 @@ test_sample(void)
 	g_assert_nonnull(strstr(crm->str, "primitive IPaddr_1 ocf:hbd:IPaddr \\\n"
 				"\tparams ip=192.168.1.25 cidr_netmask=24 nic=eth0"));
 	g_assert_nonnull(strstr(crm->str, "clone ms_replicate_1 replicate_1"));
-	g_assert_nonnull(strstr(crm->str, "group group_1 IPaddr_1 postfix_1 "
-				"dovecot_1\n"));
+	g_assert_nonnull(strstr(crm->str, "group group_1 IPaddr_1 dovecot_1 "
+				"postfix_1\n"));
 	g_assert_nonnull(strstr(crm->str, "colocation col_group_1_on_"
 				"ms_replicate_1 inf: group_1 "
 				"ms_replicate_1:Promoted\n"));
