@@ -16,6 +16,7 @@
                                 --size BYTES        body of about BYTES
                                 --spread N          ADDR has a %d: message i
                                                     goes to ADDR % (i % N)
+                                --timeout SECS      per connect/reply (30)
   stall HOST SECS               EHLO, MAIL, RCPT, DATA, half a message, then
                                 silence for SECS; prints what the server
                                 said after the silence ("closed" if nothing)
@@ -74,7 +75,7 @@ if cmd == "send":
     rest = sys.argv[5:]
     rate = 0.0
     opt = {"--to": "user@example.org", "--prefix": "msg", "--port": "25",
-           "--auth": "", "--size": "0", "--spread": "0"}
+           "--auth": "", "--size": "0", "--spread": "0", "--timeout": "30"}
     if rest and not rest[0].startswith("--"):
         rate = float(rest.pop(0))
     if rest and not rest[0].startswith("--"):  # [RATE [USER]] form
@@ -98,7 +99,8 @@ if cmd == "send":
         ts = time.time()
         s = None
         try:
-            s = smtplib.SMTP(host, int(opt["--port"]), timeout=30)
+            s = smtplib.SMTP(host, int(opt["--port"]),
+                             timeout=float(opt["--timeout"]))
             if opt["--auth"]:
                 s.ehlo()
                 s.login(*opt["--auth"].split(":", 1))
