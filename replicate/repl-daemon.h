@@ -109,6 +109,9 @@ int repl_source_start(void);
 void repl_source_stop(void);
 void repl_source_session_up(void);	/* after TLS handshake */
 void repl_source_session_down(void);
+/* The session broke (not a role change): also answer every waiting
+ * barrier "DOWN" (see repl_source_barrier). */
+void repl_source_session_lost(void);
 void repl_source_frame(const struct repl_frame *f);
 void repl_source_pump(void);
 /* Would repl_source_pump() send something, given room in the socket? */

@@ -559,6 +559,21 @@ repl_source_session_down(void)
 	S.phase = PH_DOWN;
 }
 
+void
+repl_source_session_lost(void)
+{
+	GList *l;
+
+	repl_source_session_down();
+	/* a barrier asked after this gets "phase=down" from STATUS and its
+	 * caller decides (replicate-mda: accepted here only, or 451 with
+	 * -s); one that was waiting gets the same answer now instead of
+	 * holding its caller until a reconnect or its timeout (a standby
+	 * that crashed held an SMTP session for replicate-mda's -w) */
+	while ((l = S.barriers))
+		barrier_reply(l->data, "DOWN session lost\n");
+}
+
 static bool
 maildir_msg(const char *path, char **out_folder, char **out_uniq)
 {

@@ -256,7 +256,7 @@ conn_close(struct repl_conn *c, const char *why)
 	if (R.conn == c) {
 		R.conn = NULL;
 		if (c->outbound)
-			repl_source_session_down();
+			repl_source_session_lost();
 		else {
 			apply_flush();	/* what was received stays */
 			repl_apply_reset();

@@ -94,6 +94,11 @@ move() {
 	sleep 0.3	# the slow session is inside DATA on $from
 	t0=$(nt_ms)
 	HBD_CONTROL=$NT_TMP/node1/hbd.sock $cmd all >/dev/null || nt_fail "$(basename $cmd) refused"
+	# hb_takeover only sends the peer a message, and the peer starts the
+	# move: a second request on node1 before the peer's ask reached it is
+	# accepted (and ignored by the peer, in flux); check once node1 is in it
+	nt_wait 5 '[ "$(hb_cl node1 rscstatus)" = transition ]' ||
+		nt_fail "$(basename $cmd): node1 never took part in a move"
 	local n out
 	for n in 1 2; do
 		out=$(HBD_CONTROL=$NT_TMP/node$n/hbd.sock $cmd all 2>&1) &&
@@ -101,7 +106,7 @@ move() {
 		echo "$out" | grep -q "in flux" || nt_fail "$(basename $cmd) on node$n during a move: '$out'"
 	done
 	nt_wait 20 '[ "$(ml_banner)" = '$to' ] && [ "$(hb_cl '$from' rscstatus)" = none ] && [ "$(hb_cl '$to' rscstatus)" != transition ]' ||
-		{ tail -30 "$NT_TMP/node1/ha-log" "$NT_TMP/node2/ha-log"; nt_fail "$(basename $cmd): group not on $to"; }
+		{ tail -n 30 "$NT_TMP/node1/ha-log" "$NT_TMP/node2/ha-log"; nt_fail "$(basename $cmd): group not on $to"; }
 	t1=$(nt_ms)
 	wait $flagger || nt_fail "$(basename $cmd): $from never drained postfix"
 	wait $slow
