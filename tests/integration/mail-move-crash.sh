@@ -9,7 +9,9 @@
 #  B. after node2 is back, the giver (node1) crashes right after it let go
 #     for hb_standby, while node2 starts the group: node2 ends with it;
 #  C. node1 boots again: auto_failback moves the group back, planned,
-#     under load (longest gap between acknowledgements <= 500 ms).
+#     under load (longest gap between acknowledgements printed; the 500 ms
+#     target is checked by bench/mail-move, here only when
+#     HB_MOVE_MAX_GAP_MS is set).
 # Every step: the VIP and the replication source on exactly one node;
 # at the end every acknowledged message readable once over IMAP.
 NT_NAME=mail-move-crash
@@ -18,7 +20,7 @@ NT_NAME=mail-move-crash
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
 rm_have_mail
-RATE=${HB_MOVE_RATE:-40} MAXGAP=${HB_MOVE_MAX_GAP_MS:-500}
+RATE=${HB_MOVE_RATE:-40} MAXGAP=${HB_MOVE_MAX_GAP_MS:-}
 GAPS="python3 $HB_TOP/tests/integration/mail-gaps.py"
 trap 'ml_stop_all; nt_cleanup' EXIT
 ml_setup on
@@ -122,5 +124,5 @@ kill $sender 2>/dev/null; wait $sender 2>/dev/null
 cat "$NT_TMP/load" >>"$NT_TMP/sent"
 nt_wait 20 '[ "$(ml_subjects | wc -l)" -ge "$(grep -c "^ok" "$NT_TMP/sent")" ]'
 ml_check_all "after both crashes and the failback"
-[ "$gap" -le "$MAXGAP" ] || nt_fail "C: longest gap between acknowledgements in the failback $gap ms > $MAXGAP ms"
+[ -z "$MAXGAP" ] || [ "$gap" -le "$MAXGAP" ] || nt_fail "C: longest gap between acknowledgements in the failback $gap ms > $MAXGAP ms"
 nt_pass "one owner after each crash, failback gap $gap ms, 0 lost, 0 duplicates"
