@@ -327,7 +327,7 @@ loadavg(void)
 	static gint64 when;
 	gint64 now = now_ms();
 
-	if (now - when >= 1000) {
+	if (when == 0 || now - when >= 5000) {	/* the kernel's LOAD_FREQ */
 		int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 
 		when = now;
@@ -472,6 +472,7 @@ cluster_busy(hbd_cluster *c)
 	guint i;
 
 	c->busy_ms = now_ms();
+	c->quiet = FALSE;
 	for (i = 0; i < c->media->len; i++)
 		hbd_medium_set_quiet(g_ptr_array_index(c->media, i), FALSE);
 }
@@ -1172,6 +1173,7 @@ cluster_set_quiet(hbd_cluster *c, gboolean quiet)
 {
 	guint i;
 
+	c->quiet = quiet;
 	for (i = 0; i < c->media->len; i++)
 		hbd_medium_set_quiet(g_ptr_array_index(c->media, i), quiet);
 }
@@ -1189,12 +1191,23 @@ static gboolean
 send_timer_cb(gpointer data)
 {
 	hbd_cluster *c = data;
-	gint64 now = now_ms();
+	gint64 now = now_ms(), next;
 	gboolean rearmed;
 
 	cluster_sched_check(c, now, c->last_tick ? c->last_tick + c->send_ms : 0);
 	c->last_tick = now;
-	cluster_read_quiet(c);
+	if (c->quiet) {
+		/* what we just read moved the deadlines: check now and re-arm
+		 * for the new earliest one rather than wake up for the old */
+		cluster_read_quiet(c);
+		if (c->check_timer != 0) {
+			g_source_remove(c->check_timer);
+			c->check_timer = 0;
+			next = cluster_check(c, now);
+			if (c->check_timer == 0)
+				cluster_arm_check(c, now, next);
+		}
+	}
 	cluster_send_status(c);
 	if (now >= c->next_rexmit) {
 		c->next_rexmit = now + c->rexmit_ms;

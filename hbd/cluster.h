@@ -117,6 +117,7 @@ struct hbd_cluster {
 	gint64 loss_seen;	/* monotonic ms of the last loss seen, 0 never */
 	double loss;		/* loss estimate the interval is based on */
 	gint64 busy_ms;		/* last non-heartbeat traffic (cluster_busy) */
+	gboolean quiet;		/* UDP media read on the send tick */
 	gint64 rx_ms;		/* arrival of the packet being handled, 0 now */
 	gint64 grace_until;	/* freeze detected: no deaths until then */
 	hbd_counters cnt;
