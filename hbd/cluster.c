@@ -444,6 +444,32 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 		c->msg_hook(c, c->self, m, c->hook_ud);
 }
 
+/* "hbdmiss": the peers whose last heartbeat is more than 1.5 clean
+ * intervals old (one lost at least), so that an hbd peer sending at its
+ * clean rate learns of the loss of its packets before a run of losses
+ * reaches its deadtime, not only when one gets through again.  Only
+ * present while something is missing; a real Heartbeat ignores it. */
+static void
+cluster_note_missing(hbd_cluster *c, hb_msg *m)
+{
+	g_autoptr(GString) miss = g_string_new(NULL);
+	gint64 now = now_ms();
+	guint i;
+
+	for (i = 0; i < c->nodes->len; i++) {
+		hbd_node *n = g_ptr_array_index(c->nodes, i);
+
+		if (n->is_self || n->is_ping || !n->heard ||
+		    n->status == HBD_NODE_DEAD || n->last_status == 0 ||
+		    now - n->last_status <= (gint64)c->clean_ms * 3 / 2)
+			continue;
+		g_string_append_printf(miss, "%s%s", miss->len ? "," : "",
+				       n->name);
+	}
+	if (miss->len > 0)
+		hb_msg_set(m, "hbdmiss", miss->str);
+}
+
 static void
 cluster_send_status(hbd_cluster *c)
 {
@@ -455,6 +481,7 @@ cluster_send_status(hbd_cluster *c)
 	hb_msg_set(m, "protocol", "1");
 	if (c->cfg->pings->len > 0)
 		hb_msg_setf(m, "pingscore", "%d", hbd_cluster_ping_score(c));
+	cluster_note_missing(c, m);
 	hbd_cluster_send(c, m);
 	c->last_status_sent = now_ms();
 	if (c->watchdog_fd >= 0 && write(c->watchdog_fd, "\0", 1) < 0)
@@ -675,6 +702,14 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 	}
 	if (hb_msg_get(m, "pingscore") != NULL)
 		c->peer_ping_score = atoi(hb_msg_get(m, "pingscore"));
+	if (hb_msg_get(m, "hbdmiss") != NULL) {
+		g_auto(GStrv) names = g_strsplit(hb_msg_get(m, "hbdmiss"), ",", 0);
+
+		if (g_strv_contains((const gchar *const *)names, c->self->name)) {
+			c->loss_seen = now_ms();
+			cluster_adapt_rate(c, c->loss_seen, FALSE);
+		}
+	}
 	if (strcmp(st, "active") == 0)
 		ns = HBD_NODE_ACTIVE;
 	else if (strcmp(st, "up") == 0)
