@@ -5,7 +5,10 @@ Run from the top of an in-tree build:  python3 bench/replicate-bench.py
 Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (5,
 initial-sync trials of each tool in each setting), BENCH_DIR (/var/tmp),
 BENCH_FS (both: loop and dir; or one of them), BENCH_ONLY=init (initial
-sync only).
+sync only), BENCH_SSH=0 (no rsync over ssh), BENCH_NETNS=0 (stay in
+the caller's network namespace; by default the bench re-executes itself
+in a private one, so its fixed ports on 127.0.0.1 cannot reach another
+run's daemons).
 Measures, in one run:
   1. initial sync of BENCH_MSGS Maildir messages: time and bytes
      (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received),
@@ -415,10 +418,24 @@ def initial_trials(corpus, sshv):
     return res
 
 
+def own_netns():
+    """Re-executes this script in a network namespace of its own (with only
+    lo, up): its fixed ports on 127.0.0.1 then cannot meet another run's
+    (or another user's) rsync or replicate daemons.  Returns when already
+    there; BENCH_NETNS=0 keeps the caller's namespace."""
+    if os.environ.get("BENCH_NETNS", "1") == "0" or os.environ.get("BENCH_IN_NETNS"):
+        return
+    os.environ["BENCH_IN_NETNS"] = "1"
+    sys.stdout.flush()
+    os.execvp("unshare", ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+                          sys.executable] + sys.argv)
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: run as root (rsync daemon uid)")
         return 77
+    own_netns()
     for b in ("rsync", "lsyncd"):
         if not shutil.which(b):
             print("SKIP: %s not installed (apt-get install rsync lsyncd)" % b)
@@ -433,7 +450,7 @@ def main():
         subprocess.run(["sync"])
         print("corpus: %d messages, %.0f MB in %s; settings: %s" %
               (N, total / 1e6, fs_name(corpus), " and ".join(SETTINGS)))
-        ssh = sshd_start()
+        ssh = sshd_start() if os.environ.get("BENCH_SSH", "1") != "0" else None
         sshv = [] if not ssh else [("ssh", ssh), ("ssh-aes", ssh + " -c aes128-gcm@openssh.com")]
         setting = {}
         for mode in SETTINGS:

@@ -29,6 +29,7 @@ Prints figures, ratios and the targets (catch-up >= 5x faster than the
 incremental rsync; source RSS < 100 bytes per file; startup within 2x
 of find|stat).  Both copies are compared with the source at the end.
 All processes started here are stopped by PID; the trees are deleted.
+Runs in a private network namespace (see replicate-bench.py, BENCH_NETNS).
 --quick is the smoke test's setting: no cache drops, short waits.
 """
 import argparse, importlib.util, math, os, random, shutil, subprocess, sys, time
@@ -209,6 +210,7 @@ def main():
     if not shutil.which("rsync"):
         print("SKIP: rsync not installed")
         return 77
+    rb.own_netns()
     if not os.access(rb.BIN, os.X_OK):
         print("build first: no %s" % rb.BIN)
         return 1
