@@ -444,8 +444,8 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 		c->msg_hook(c, c->self, m, c->hook_ud);
 }
 
-/* "hbdmiss": the peers whose last heartbeat is more than 1.5 clean
- * intervals old (one lost at least), so that an hbd peer sending at its
+/* "hbdmiss": the peers whose last heartbeat is more than 2 clean
+ * intervals old (one lost at least, with room for a late timer), so that an hbd peer sending at its
  * clean rate learns of the loss of its packets before a run of losses
  * reaches its deadtime, not only when one gets through again.  Only
  * present while something is missing; a real Heartbeat ignores it. */
@@ -461,7 +461,7 @@ cluster_note_missing(hbd_cluster *c, hb_msg *m)
 
 		if (n->is_self || n->is_ping || !n->heard ||
 		    n->status == HBD_NODE_DEAD || n->last_status == 0 ||
-		    now - n->last_status <= (gint64)c->clean_ms * 3 / 2)
+		    now - n->last_status <= 2 * (gint64)c->clean_ms)
 			continue;
 		g_string_append_printf(miss, "%s%s", miss->len ? "," : "",
 				       n->name);
