@@ -421,13 +421,17 @@ def initial_trials(corpus, sshv):
 def own_netns():
     """Re-executes this script in a network namespace of its own (with only
     lo, up): its fixed ports on 127.0.0.1 then cannot meet another run's
-    (or another user's) rsync or replicate daemons.  Returns when already
-    there; BENCH_NETNS=0 keeps the caller's namespace."""
+    (or another user's) rsync or replicate daemons.  And in a private mount
+    namespace: the loop file system's mount is then not copied into the
+    mount namespaces other programs create meanwhile (ip netns exec does),
+    which would keep the device busy and make the next mkfs refuse it.
+    Returns when already there; BENCH_NETNS=0 keeps the caller's
+    namespaces."""
     if os.environ.get("BENCH_NETNS", "1") == "0" or os.environ.get("BENCH_IN_NETNS"):
         return
     os.environ["BENCH_IN_NETNS"] = "1"
     sys.stdout.flush()
-    os.execvp("unshare", ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+    os.execvp("unshare", ["unshare", "-n", "-m", "--propagation", "private", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
                           sys.executable] + sys.argv)
 
 
