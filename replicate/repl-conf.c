@@ -227,3 +227,49 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 	*out = c;
 	return 0;
 }
+
+static const char *
+facility_name(int f)
+{
+	static const struct { const char *n; int f; } fac[] = {
+		{ "none", -1 }, { "daemon", LOG_DAEMON },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(fac); i++)
+		if (fac[i].f == f)
+			return fac[i].n;
+	return "daemon";
+}
+
+char *
+repl_conf_dump(const struct repl_conf *c)
+{
+	GString *s = g_string_new(NULL);
+
+	for (int i = 0; i < c->nroots; i++)
+		g_string_append_printf(s, "root %s %s\n", c->root_name[i],
+				       c->root_path[i]);
+	if (c->listen_addr)
+		g_string_append_printf(s, "listen %s %d\n", c->listen_addr,
+				       c->listen_port);
+	if (c->peer_addr)
+		g_string_append_printf(s, "peer %s %d\n", c->peer_addr,
+				       c->peer_port);
+	g_string_append_printf(s, "keyfile %s\n", c->keyfile);
+	g_string_append_printf(s, "role %s\n", c->source ? "source" : "replica");
+	g_string_append_printf(s, "statedir %s\n", c->statedir);
+	g_string_append_printf(s, "control %s\n", c->control);
+	g_string_append_printf(s, "delta_threshold %" G_GUINT64_FORMAT "\n",
+			       c->delta_threshold);
+	g_string_append_printf(s, "mode %s\n", c->async ? "async" : "sync");
+	g_string_append_printf(s, "debug %d\n", c->debug);
+	if (c->logfile)
+		g_string_append_printf(s, "logfile %s\n", c->logfile);
+	g_string_append_printf(s, "logfacility %s\n",
+			       facility_name(c->logfacility));
+	return g_string_free(s, FALSE);
+}

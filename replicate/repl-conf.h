@@ -47,5 +47,9 @@ struct repl_conf {
 int repl_conf_parse(const char *text, size_t len, const char *fname,
 		    struct repl_conf **out, char **out_err);
 void repl_conf_free(struct repl_conf *c);
+/* The effective configuration, every keyword with its value (defaults
+ * included), one per line in a fixed order; parses back to the same
+ * configuration and the same text (replicate -T).  Owned (g_free). */
+char *repl_conf_dump(const struct repl_conf *c);
 
 #endif
