@@ -3,7 +3,7 @@
  * tests (man page coverage, defaults) and haresources.c (file reading).
  *
  * hacf_dirs[] ends with an entry whose name is NULL.  Borrowed pointers
- * only; nothing here allocates except hacf_read_file (caller g_free()s).
+ * only; nothing here allocates.
  */
 #ifndef HB_HACF_PRIVATE_H
 #define HB_HACF_PRIVATE_H
@@ -51,10 +51,5 @@ extern const hacf_dir hacf_dirs[];
 
 /* Borrowed entry, or NULL when name is not a directive. */
 const hacf_dir *hacf_dir_lookup(const char *name);
-
-/* Reads a whole file of at most max bytes into *out_buf (owned, g_free).
- * Errors are added to d; returns 0, -errno or HB_ECONFIG. */
-int hacf_read_file(const char *path, size_t max, char **out_buf,
-		   size_t *out_len, hb_diag *d);
 
 #endif

@@ -28,8 +28,10 @@
  * the same): a token never keeps a character that a reparse would trim
  * (the fuzzer found a form feed ending a bcast device). */
 #define HACF_WS " \t\n\v\f\r"
+#include "fileread.h"
 #include "hacf-private.h"
 #include "hb_err.h"
+#include "log.h"
 
 #define HACF_MAXNAME 100	/* longest node / ping group name */
 
@@ -177,33 +179,6 @@ hacf_is_ipv4(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1;
 }
 
-static const struct {
-	const char *name;
-	int code;
-} hacf_facilities[] = {
-	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
-	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
-	{ "ftp", LOG_FTP }, { "kern", LOG_KERN }, { "lpr", LOG_LPR },
-	{ "mail", LOG_MAIL }, { "news", LOG_NEWS },
-	{ "syslog", LOG_SYSLOG }, { "user", LOG_USER },
-	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
-	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
-	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-	{ "local7", LOG_LOCAL7 },
-};
-
-static const char *
-hacf_facility_name(int code)
-{
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++)
-		if (hacf_facilities[i].code == code)
-			return hacf_facilities[i].name;
-	return "none";
-}
-
 /* ------------------------------------------------------------------ */
 /* Handlers: called once per value token (or once with the line rest). */
 
@@ -327,19 +302,8 @@ h_path(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 static void
 h_facility(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 {
-	size_t i;
-
-	if (strcmp(v, "none") == 0) {
-		x->c->logfacility = -1;
-		return;
-	}
-	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++) {
-		if (strcmp(v, hacf_facilities[i].name) == 0) {
-			x->c->logfacility = hacf_facilities[i].code;
-			return;
-		}
-	}
-	hacf_err(x, "Unknown syslog facility [%s]", v);
+	if (hb_log_facility_code(v, &x->c->logfacility) < 0)
+		hacf_err(x, "Unknown syslog facility [%s]", v);
 }
 
 /* Word choices: msgfmt, hbgenmethod, uuidfrom, autojoin, compression. */
@@ -1128,59 +1092,13 @@ hb_config_parse(const char *path, const char *buf, size_t len,
 	return 0;
 }
 
-/* Reads at most max bytes; more is an error.  Shared with haresources. */
-int
-hacf_read_file(const char *path, size_t max, char **out_buf,
-	       size_t *out_len, hb_diag *d)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	GString *s;
-	char chunk[8192];
-	ssize_t n;
-	int err;
-
-	if (fd < 0) {
-		err = errno;
-		hb_diag_error(d, path, 0, "cannot open: %s", g_strerror(err));
-		return -err;
-	}
-	s = g_string_new(NULL);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno;
-			close(fd);
-			g_string_free(s, TRUE);
-			hb_diag_error(d, path, 0, "cannot read: %s",
-				      g_strerror(err));
-			return -err;
-		}
-		if (n == 0)
-			break;
-		g_string_append_len(s, chunk, n);
-		if (s->len > max) {
-			close(fd);
-			g_string_free(s, TRUE);
-			hb_diag_error(d, path, 0, "file is larger than %zu "
-				      "bytes", max);
-			return HB_ECONFIG;
-		}
-	}
-	close(fd);
-	*out_len = s->len;
-	*out_buf = g_string_free(s, FALSE);
-	return 0;
-}
-
 int
 hb_config_load(const char *path, const char *local_node, hb_config **out,
 	       hb_diag *d)
 {
 	g_autofree char *buf = NULL;
 	size_t len = 0;
-	int rc = hacf_read_file(path, HB_HACF_MAXFILE, &buf, &len, d);
+	int rc = hb_file_read(path, HB_HACF_MAXFILE, 0, &buf, &len, NULL, d);
 
 	if (rc != 0)
 		return rc;
@@ -1276,8 +1194,7 @@ hb_config_dump(const hb_config *c, GString *out)
 	g_string_append(out, "pacemaker off\n");
 	g_string_append_printf(out, "debug %d\n", c->debug);
 	g_string_append_printf(out, "logfacility %s\n",
-			       c->logfacility < 0 ? "none" :
-			       hacf_facility_name(c->logfacility));
+			       hb_log_facility_name(c->logfacility));
 	if (c->logfile != NULL)
 		g_string_append_printf(out, "logfile %s\n", c->logfile);
 	if (c->debugfile != NULL)

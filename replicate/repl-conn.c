@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "fileread.h"
 #include "hb_err.h"
 #include "log.h"
 #include "repl-conn.h"
@@ -103,30 +104,25 @@ int
 repl_conn_setup(const char *keyfile)
 {
 	g_autofree char *key = NULL;
-	gsize len;
-	GError *e = NULL;
+	size_t len;
 	unsigned int n = sizeof(K.psk);
+	hb_diag *d = hb_diag_new();
+	int r = hb_file_read(keyfile, KEYFILE_MAX, HB_READ_SECRET, &key, &len,
+			     NULL, d);
 
-	if (!g_file_get_contents(keyfile, &key, &len, &e)) {
-		hb_log(LOG_ERR, "keyfile: %s", e->message);
-		g_error_free(e);
+	for (guint i = 0; i < d->errors->len; i++)
+		hb_log(LOG_ERR, "keyfile: %s", (char *)d->errors->pdata[i]);
+	hb_diag_free(d);
+	if (r < 0)
 		return HB_ENOKEY;
-	}
-	if (len > KEYFILE_MAX) {
-		hb_log(LOG_ERR, "keyfile '%s': larger than %d bytes", keyfile,
-		       KEYFILE_MAX);
-		OPENSSL_cleanse(key, len);
-		return HB_ENOKEY;
-	}
 	g_strstrip(key);
-	len = strlen(key);
-	if (len < 16) {
+	if (strlen(key) < 16) {
 		hb_log(LOG_ERR, "keyfile '%s': key shorter than 16 bytes",
 		       keyfile);
 		OPENSSL_cleanse(key, len);
 		return HB_ENOKEY;
 	}
-	EVP_Digest(key, len, K.psk, &n, EVP_sha256(), NULL);
+	EVP_Digest(key, strlen(key), K.psk, &n, EVP_sha256(), NULL);
 	OPENSSL_cleanse(key, len);
 	K.cctx = SSL_CTX_new(TLS_client_method());
 	K.sctx = SSL_CTX_new(TLS_server_method());

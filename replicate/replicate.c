@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <glib-unix.h>
 
+#include "fileread.h"
 #include "hb_err.h"
 #include "log.h"
 #include "repl-conn.h"
@@ -62,22 +63,16 @@ static int
 load_conf(const char *path, struct repl_conf **out, gboolean quiet)
 {
 	g_autofree char *text = NULL;
-	g_autofree char *err = NULL;
-	gsize len;
-	GError *e = NULL;
+	hb_diag *d = hb_diag_new();
+	size_t len;
+	int r = hb_file_read(path, REPL_CONF_MAXFILE, 0, &text, &len, NULL, d);
 
-	if (!g_file_get_contents(path, &text, &len, &e)) {
-		if (!quiet)
-			fprintf(stderr, "replicate: %s\n", e->message);
-		g_error_free(e);
-		return HB_ECONFIG;
-	}
-	if (repl_conf_parse(text, len, path, out, &err) < 0) {
-		if (!quiet)
-			fprintf(stderr, "replicate: %s\n", err);
-		return HB_ECONFIG;
-	}
-	return 0;
+	if (r == 0)
+		r = repl_conf_parse(text, len, path, out, d);
+	for (guint i = 0; !quiet && i < d->errors->len; i++)
+		fprintf(stderr, "replicate: %s\n", (char *)d->errors->pdata[i]);
+	hb_diag_free(d);
+	return r;
 }
 
 static int
