@@ -19,6 +19,7 @@
 
 #include "hb_err.h"
 #include "log.h"
+#include "lsb.h"
 #include "rm.h"
 #include "script.h"
 
@@ -255,7 +256,7 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 {
 	rm_call *call = ud;
 
-	if (rc != 0 && !g_str_has_suffix(call->what, " status"))
+	if (rc != HB_LSB_OK && !g_str_has_suffix(call->what, " status"))
 		hb_log(LOG_ERR, "%s failed (rc=%d%s): %s%s", call->what, rc,
 		       rc == -ETIMEDOUT ? ", timed out" : "",
 		       out, err);
@@ -301,7 +302,7 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 		hb_log(LOG_ERR, "cannot run %s: %s", call->what, hb_strerror(rc));
 		g_free(call->what);
 		g_free(call);
-		next(g, 5, "");
+		next(g, HB_LSB_ERR_INSTALLED, "");
 	}
 }
 
@@ -326,7 +327,7 @@ rm_start_rc(rm_group *g, int rc, const char *out)
 {
 	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
 
-	if (rc != 0) {
+	if (rc != HB_LSB_OK) {
 		hb_log(LOG_CRIT, "Giving up resources due to failure of %s",
 		       r->spec);
 		rm_start_failed(g);
@@ -398,11 +399,11 @@ rm_stop_again_cb(gpointer data)
 static void
 rm_stop_rc(rm_group *g, int rc, const char *out)
 {
-	if (rc != 0 && ++g->retries < RM_STOP_RETRIES) {
+	if (rc != HB_LSB_OK && ++g->retries < RM_STOP_RETRIES) {
 		g_timeout_add(1000, rm_stop_again_cb, g);
 		return;
 	}
-	if (rc != 0) {
+	if (rc != HB_LSB_OK) {
 		rm_run(g, "status", rm_stop_status_rc);
 		return;
 	}
