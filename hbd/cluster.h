@@ -62,8 +62,8 @@ typedef struct hbd_node {
 	GHashTable *gaps;	/* missing seq (uint64 as pointer key) */
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
-	gboolean restarted;
-	uint64_t shut_gen;	/* generation that sent shutdone */	/* new generation seen, no status yet */
+	gboolean restarted;	/* new generation seen, no status yet */
+	uint64_t shut_gen;	/* generation that sent shutdone */
 } hbd_node;
 
 typedef struct hbd_counters {

@@ -28,7 +28,8 @@ rm -f "$(ls "$md"/cur/* | head -1)"		# expunge
 rp_sync a || nt_fail "barrier after renames"
 rp_same >/dev/null || nt_fail "renames/expunge not applied at barrier"
 after=$(rp_bytes)
-[ $((after - before)) -lt 2000 ] || nt_fail "renames sent $((after - before)) bytes: content resent?"
+[ $((after - before)) -lt 2000 ] ||
+	nt_fail "renames sent $((after - before)) bytes: content resent?"
 nt_log "5 flag renames + 1 expunge: $((after - before)) bytes on the wire"
 
 # account edits: in place, via temp+rename, and a binary .db
@@ -39,7 +40,8 @@ chmod 640 "$A/accounts/virtual.db"
 touch -d '2020-01-02 03:04:05' "$A/accounts/virtual.db"
 rp_sync a || nt_fail "barrier after account edits"
 rp_assert_same "account edits" 1
-[ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
+[ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = \
+  "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
 	nt_fail "mode/mtime not replicated"
 
 # chmod alone goes as an ATTR operation, not as content
@@ -57,7 +59,8 @@ rp_sync a || nt_fail "barrier after user delete"
 rp_assert_same "user removed" 1
 
 # nothing partial ever appeared in the replica's temp area under a real name
-[ -z "$(find "$NT_TMP/b/mail" -path '*/.replicate.tmp/*' -prune -o -name 't[0-9]*.[0-9]*' -print)" ] ||
+[ -z "$(find "$NT_TMP/b/mail" -path '*/.replicate.tmp/*' -prune -o \
+	-name 't[0-9]*.[0-9]*' -print)" ] ||
 	nt_fail "temp files leaked into the tree"
 
 # a peer with another key is refused and changes nothing
