@@ -49,28 +49,25 @@ typedef struct hacf_ctx {
 static void hacf_err(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void hacf_warn(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+#define HACF_REPORT(x, fn, fmt) do { \
+	va_list ap; \
+	g_autofree char *m = NULL; \
+	va_start(ap, fmt); \
+	m = g_strdup_vprintf(fmt, ap); \
+	va_end(ap); \
+	fn((x)->d, (x)->path, (x)->line, "%s", m); \
+} while (0)
+
 static void
 hacf_err(hacf_ctx *x, const char *fmt, ...)
 {
-	va_list ap;
-	g_autofree char *m = NULL;
-
-	va_start(ap, fmt);
-	m = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	hb_diag_error(x->d, x->path, x->line, "%s", m);
+	HACF_REPORT(x, hb_diag_error, fmt);
 }
 
 static void
 hacf_warn(hacf_ctx *x, const char *fmt, ...)
 {
-	va_list ap;
-	g_autofree char *m = NULL;
-
-	va_start(ap, fmt);
-	m = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	hb_diag_warn(x->d, x->path, x->line, "%s", m);
+	HACF_REPORT(x, hb_diag_warn, fmt);
 }
 
 /* ------------------------------------------------------------------ */
