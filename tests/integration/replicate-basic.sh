@@ -1,10 +1,20 @@
 #!/bin/bash
 # replicate-basic: deliveries, new users, flag renames, expunges, account
-# file edits, mode/mtime, sync barrier; unauthenticated peer refused.
+# file edits, mode/mtime, sync barrier; unauthenticated peer refused;
+# replicate -T prints the effective configuration, which parses back to
+# the same text, and -t rejects a bad one naming file and line.
 NT_NAME=replicate-basic
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/replicate-lib.sh"
 rp_setup
+"$RP_BIN" -c "$NT_TMP/a.conf" -T >"$NT_TMP/dump1" || nt_fail "-T failed"
+grep -q "^delta_threshold 65536$" "$NT_TMP/dump1" || nt_fail "-T lacks the defaults"
+"$RP_BIN" -c "$NT_TMP/dump1" -T >"$NT_TMP/dump2" || nt_fail "-T output does not parse"
+cmp -s "$NT_TMP/dump1" "$NT_TMP/dump2" || nt_fail "-T not stable"
+printf 'bogus 1\n' >>"$NT_TMP/dump2"
+"$RP_BIN" -c "$NT_TMP/dump2" -t 2>"$NT_TMP/err" && nt_fail "-t accepted a bad keyword"
+grep -q "dump2:$(wc -l <"$NT_TMP/dump2"): unknown keyword 'bogus'" "$NT_TMP/err" ||
+	nt_fail "-t error does not name file:line: $(cat "$NT_TMP/err")"
 A=$NT_TMP/a
 mkdir -p "$A/mail/example.com"
 printf 'alice:{PLAIN}x:1000:1000::/var/mail/alice\n' >"$A/accounts/passwd"
