@@ -90,10 +90,20 @@ def fresh_fs():
         d = os.path.join(W, "tree.%d" % time.monotonic_ns())
         os.makedirs(d)
         return d
-    subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-E",
-                    "nodiscard,lazy_itable_init=0,lazy_journal_init=0", FS["dev"]],
-                   check=True)
+    # a daemon's last child (rsync's per-connection process) may still
+    # hold the mount for a moment after its parent stopped: retry
+    for _ in range(50):
+        subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
+        if not os.path.ismount(FS["mnt"]):
+            break
+        time.sleep(0.2)
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", "-E",
+                        "nodiscard,lazy_itable_init=0,lazy_journal_init=0", FS["dev"]])
+    if r.returncode:
+        # a mount namespace made meanwhile (ip netns exec, unshare: other
+        # tests on this machine) keeps a copy of the mount and the device
+        sys.exit("%s still in use after umount (a copy of the mount in another "
+                 "mount namespace?): run with BENCH_FS=dir" % FS["dev"])
     subprocess.run(["mount", FS["dev"], FS["mnt"]], check=True)
     return FS["mnt"]
 
