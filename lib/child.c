@@ -199,9 +199,9 @@ timeout_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int
-child_start(char **argv, const struct hb_child_opts *o, GMainContext *ctx,
-	    hb_child_done_fn done, void *ud, GPid *out_pid)
+int
+hb_child_run_pid(char **argv, const struct hb_child_opts *o, GMainContext *ctx,
+		 hb_child_done_fn done, void *ud, GPid *out_pid)
 {
 	g_auto(GStrv) envp = o->envp ? g_strdupv(o->envp) : g_get_environ();
 	g_autoptr(GError) err = NULL;
@@ -250,7 +250,8 @@ child_start(char **argv, const struct hb_child_opts *o, GMainContext *ctx,
 	r->child_watch = g_child_watch_source_new(r->pid);
 	source_add(r, r->child_watch, (GSourceFunc)(void (*)(void))exit_cb);
 	r->timer = source_add(r, g_timeout_source_new(o->timeout_ms), timeout_cb);
-	*out_pid = r->pid;
+	if (out_pid != NULL)
+		*out_pid = r->pid;
 	return 0;
 }
 
@@ -258,9 +259,7 @@ int
 hb_child_run(char **argv, const struct hb_child_opts *o, GMainContext *ctx,
 	     hb_child_done_fn done, void *ud)
 {
-	GPid pid;
-
-	return child_start(argv, o, ctx, done, ud, &pid);
+	return hb_child_run_pid(argv, o, ctx, done, ud, NULL);
 }
 
 /* ---- blocking wrapper ------------------------------------------------- */
@@ -301,7 +300,7 @@ hb_child_run_sync(char **argv, const struct hb_child_opts *o,
 	GMainContext *ctx = g_main_context_new();
 	struct sync_result s = { 0 };
 	GPid pid;
-	int r = child_start(argv, o, ctx, sync_done, &s, &pid);
+	int r = hb_child_run_pid(argv, o, ctx, sync_done, &s, &pid);
 
 	if (r < 0) {
 		g_main_context_unref(ctx);

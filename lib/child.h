@@ -53,6 +53,12 @@ typedef void (*hb_child_done_fn)(int rc, const char *out, const char *err,
 int hb_child_run(char **argv, const struct hb_child_opts *o, GMainContext *ctx,
 		 hb_child_done_fn done, void *ud);
 
+/* The same; *out_pid (may be NULL) is the child's pid and process group
+ * until done runs, for a caller that may cut it short (kill(-pid, ...)). */
+int hb_child_run_pid(char **argv, const struct hb_child_opts *o,
+		     GMainContext *ctx, hb_child_done_fn done, void *ud,
+		     GPid *out_pid);
+
 /* Blocking: 0 with *out_status (as rc above) and, when out_stdout is
  * not NULL, the output (owned); -ETIMEDOUT; or -errno (not started). */
 int hb_child_run_sync(char **argv, const struct hb_child_opts *o,
