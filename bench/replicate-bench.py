@@ -161,6 +161,7 @@ def repl_pair(src, dst, tag):
     if not os.path.exists(key):
         with open(key, "w") as f:
             f.write(os.urandom(32).hex())
+    os.chmod(key, 0o600)    # replicate refuses a key others can read
     cb = repl_conf(tag + "b", dst, key, PORT_B, PORT_A, "replica")
     ca = repl_conf(tag + "a", src, key, PORT_A, PORT_B, "source")
     pb = start([BIN, "-c", cb], os.path.join(W, tag + "b.log"))

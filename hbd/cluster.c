@@ -27,6 +27,7 @@
 #include "cluster.h"
 #include "hb_err.h"
 #include "log.h"
+#include "serial.h"
 #include "wire.h"
 
 #define BURST_MS 5000		/* rejected-packet log lines: one per burst */
@@ -35,9 +36,12 @@
 
 typedef struct hist_entry {
 	uint64_t seq;
-	GBytes *bytes;
+	GBytes *bytes;		/* netstring, for UDP media */
+	GBytes *classic;	/* serial rendering; NULL: none or unsendable */
 	gint64 last_resend;
 } hist_entry;
+
+static gboolean burst_ok(gint64 *last);
 
 static gint64
 now_ms(void)
@@ -172,6 +176,7 @@ hbd_cluster_new(hb_config *cfg, hb_authkeys *keys, const char *statedir,
 	c->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
 	c->media = g_ptr_array_new_with_free_func((GDestroyNotify)hbd_medium_free);
 	c->history = g_queue_new();
+	c->fencing = g_queue_new();
 	c->watchdog_fd = -1;
 	c->peer_ping_score = -1;
 
@@ -227,7 +232,38 @@ static void
 hist_free(hist_entry *h)
 {
 	g_bytes_unref(h->bytes);
+	if (h->classic != NULL)
+		g_bytes_unref(h->classic);
 	g_free(h);
+}
+
+static void
+fence_rec_free(hbd_fence_rec *f)
+{
+	g_free(f->from);
+	g_free(f->node);
+	g_free(f->result);
+	g_free(f);
+}
+
+/* Keeps the fencing history that "hbd status" shows. */
+static void
+cluster_note_fencing(hbd_cluster *c, const hbd_node *n, const hb_msg *m)
+{
+	const char *t = hb_msg_get(m, "t");
+	hbd_fence_rec *f;
+
+	if (t == NULL || strcmp(t, "stonith") != 0 ||
+	    hb_msg_get(m, "node") == NULL || hb_msg_get(m, "result") == NULL)
+		return;
+	f = g_new0(hbd_fence_rec, 1);
+	f->time_ms = g_get_real_time() / 1000;
+	f->from = g_strdup(n->name);
+	f->node = g_strdup(hb_msg_get(m, "node"));
+	f->result = g_strdup(hb_msg_get(m, "result"));
+	g_queue_push_tail(c->fencing, f);
+	while (g_queue_get_length(c->fencing) > HBD_FENCE_HISTORY)
+		fence_rec_free(g_queue_pop_head(c->fencing));
 }
 
 void
@@ -235,6 +271,8 @@ hbd_cluster_free(hbd_cluster *c)
 {
 	if (c == NULL)
 		return;
+	if (c->fencing != NULL)
+		g_queue_free_full(c->fencing, (GDestroyNotify)fence_rec_free);
 	if (c->send_timer)
 		g_source_remove(c->send_timer);
 	if (c->check_timer)
@@ -284,14 +322,39 @@ loadavg(void)
 	return buf;
 }
 
+/* Sends one packet on every medium: net (netstring) on UDP media, classic
+ * (Heartbeat's serial rendering; NULL when it cannot be made) on serial
+ * lines. */
 static void
-cluster_transmit(hbd_cluster *c, const void *buf, size_t len)
+cluster_transmit(hbd_cluster *c, GBytes *net, GBytes *classic)
+{
+	guint i;
+
+	for (i = 0; i < c->media->len; i++) {
+		hbd_medium *md = g_ptr_array_index(c->media, i);
+		GBytes *b = hbd_medium_is_serial(md) ? classic : net;
+		gsize len;
+		const void *data;
+
+		if (b == NULL) {
+			hbd_medium_drop(md);
+			continue;
+		}
+		data = g_bytes_get_data(b, &len);
+		hbd_medium_send(md, data, len);
+	}
+	c->cnt.tx++;
+}
+
+static gboolean
+cluster_has_serial(hbd_cluster *c)
 {
 	guint i;
 
 	for (i = 0; i < c->media->len; i++)
-		hbd_medium_send(g_ptr_array_index(c->media, i), buf, len);
-	c->cnt.tx++;
+		if (hbd_medium_is_serial(g_ptr_array_index(c->media, i)))
+			return TRUE;
+	return FALSE;
 }
 
 void
@@ -301,6 +364,8 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 	const char *dest = hb_msg_get(m, "dest");
 	gboolean ns = t != NULL && g_str_has_prefix(t, "NS_");
 	g_autoptr(GString) out = g_string_new(NULL);
+	g_autoptr(GBytes) net = NULL;
+	g_autoptr(GBytes) classic = NULL;
 	int rc;
 
 	if (dest != NULL) {
@@ -326,16 +391,31 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 		       hb_strerror(rc));
 		return;
 	}
-	cluster_transmit(c, out->str, out->len);
+	net = g_bytes_new(out->str, out->len);
+	if (cluster_has_serial(c)) {
+		g_string_truncate(out, 0);
+		rc = hb_serial_render(m, c->keys, out);
+		if (rc == 0)
+			classic = g_bytes_new(out->str, out->len);
+		else if (burst_ok(&c->serial_log_ms))
+			hb_log(LOG_WARNING, "%s message not sent on serial "
+			       "lines: %s", t ? t : "?", rc == HB_EMALFORMED ?
+			       "a value has a CR or an 8-bit byte, which the "
+			       "line would not carry" : hb_strerror(rc));
+	}
+	cluster_transmit(c, net, classic);
 	if (!ns) {
 		hist_entry *h = g_new0(hist_entry, 1);
 
 		h->seq = c->seq;
-		h->bytes = g_bytes_new(out->str, out->len);
+		h->bytes = g_steal_pointer(&net);
+		h->classic = g_steal_pointer(&classic);
 		g_queue_push_tail(c->history, h);
 		while (g_queue_get_length(c->history) > HBD_HISTORY)
 			hist_free(g_queue_pop_head(c->history));
 	}
+	if (!ns)
+		cluster_note_fencing(c, c->self, m);
 	if (!ns && t != NULL && strcmp(t, "status") != 0 && c->msg_hook)
 		c->msg_hook(c, c->self, m, c->hook_ud);
 }
@@ -480,11 +560,8 @@ cluster_rexmit(hbd_cluster *c, hbd_node *n, const hb_msg *m)
 			found = TRUE;
 			if (now - h->last_resend >=
 			    (gint64)c->cfg->max_rexmit_delay_ms - 10) {
-				gsize len;
-				const void *b = g_bytes_get_data(h->bytes, &len);
-
 				h->last_resend = now;
-				cluster_transmit(c, b, len);
+				cluster_transmit(c, h->bytes, h->classic);
 				c->cnt.rexmit_sent++;
 			}
 			break;
@@ -729,6 +806,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		node_set_status(c, n, HBD_NODE_DEAD);
 		return;
 	}
+	cluster_note_fencing(c, n, m);
 	if (c->msg_hook)
 		c->msg_hook(c, n, m, c->hook_ud);
 }

@@ -66,6 +66,16 @@ typedef struct hbd_node {
 	uint64_t shut_gen;	/* generation that sent shutdone */
 } hbd_node;
 
+/* One STONITH outcome announced in the cluster ("t=stonith" messages, ours
+ * and the peer's): result is OK, bad, n_stnth (no device) or unneeded. */
+#define HBD_FENCE_HISTORY 16
+typedef struct hbd_fence_rec {
+	gint64 time_ms;		/* wall clock, ms since the epoch */
+	char *from;		/* the node that fenced (or would have) */
+	char *node;		/* the node fenced */
+	char *result;
+} hbd_fence_rec;
+
 typedef struct hbd_counters {
 	guint64 rx, accepted, dup, bad_format, bad_auth, bad_node, replay,
 		too_old, own, tx, rexmit_sent, rexmit_req;
@@ -106,6 +116,7 @@ struct hbd_cluster {
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */
 	gint64 oldgen_log_ms;
 	gint64 badpkt_log_ms;
+	gint64 serial_log_ms;	/* a message serial lines cannot carry */
 	hbd_msg_hook msg_hook;
 	hbd_status_hook status_hook;
 	void *hook_ud;
@@ -114,6 +125,7 @@ struct hbd_cluster {
 	int peer_ping_score;	/* from the peer's status, -1 unknown */
 	char *watchdog_path;
 	int watchdog_fd;
+	GQueue *fencing;	/* hbd_fence_rec *, oldest first, bounded */
 };
 
 /* Builds the node table and opens the media.  Returns 0 or -errno with

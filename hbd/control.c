@@ -59,6 +59,44 @@ ctl_links(hbd_control *ctl, const char *node, GString *out)
 }
 
 static int
+ctl_fencing(hbd_control *ctl, GString *out)
+{
+	GList *l;
+
+	for (l = ctl->c->fencing->head; l != NULL; l = l->next) {
+		hbd_fence_rec *f = l->data;
+
+		g_string_append_printf(out, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\n",
+				       f->time_ms, f->from, f->node, f->result);
+	}
+	return 0;
+}
+
+static int
+ctl_events(const char *count, GString *out)
+{
+	guint64 n = 20;
+	g_autoptr(GPtrArray) a = NULL;
+	guint i;
+
+	if (count != NULL && (!g_ascii_string_to_unsigned(count, 10, 1,
+		HB_LOG_KEEP_MAX, &n, NULL))) {
+		g_string_append_printf(out, "events: count 1..%d\n",
+				       HB_LOG_KEEP_MAX);
+		return 11;
+	}
+	a = hb_log_recent((guint)n);
+	for (i = 0; i < a->len; i++) {
+		const hb_log_entry *e = g_ptr_array_index(a, i);
+
+		g_string_append_printf(out, "%" G_GINT64_FORMAT "\t%s\t%s\n",
+				       e->time_ms, hb_log_level_word(e->level),
+				       e->text);
+	}
+	return 0;
+}
+
+static int
 ctl_dispatch(hbd_control *ctl, char **argv, GString *out)
 {
 	hbd_counters *k = &ctl->c->cnt;
@@ -74,6 +112,14 @@ ctl_dispatch(hbd_control *ctl, char **argv, GString *out)
 		return ctl_nodes(ctl, out);
 	if (strcmp(argv[0], "links") == 0)
 		return ctl_links(ctl, argv[1], out);
+	if (strcmp(argv[0], "localnode") == 0) {
+		g_string_append_printf(out, "%s\n", ctl->c->self->name);
+		return 0;
+	}
+	if (strcmp(argv[0], "fencing") == 0)
+		return ctl_fencing(ctl, out);
+	if (strcmp(argv[0], "events") == 0)
+		return ctl_events(argv[1], out);
 	if (strcmp(argv[0], "param") == 0) {
 		const char *v = argv[1] ? g_hash_table_lookup(
 			ctl->c->cfg->recorded, argv[1]) : NULL;

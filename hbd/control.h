@@ -11,6 +11,12 @@
  *   links NODE                  -> "<link>\t<up|dead>" per link
  *   param NAME                  -> recorded ha.cf value
  *   counters                    -> "<name> <value>" per packet counter
+ *   localnode                   -> this node's name
+ *   fencing                     -> "<ms>\t<from>\t<node>\t<result>" per
+ *                                  STONITH outcome seen (cluster.h), oldest
+ *                                  first; ms is wall-clock ms since the epoch
+ *   events [N]                  -> "<ms>\t<LEVEL>\t<text>" for the last N
+ *                                  (default 20) logged lines, oldest first
  *   anything else               -> the extension hook (resource manager)
  */
 #ifndef HBD_CONTROL_H

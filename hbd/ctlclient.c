@@ -1,5 +1,5 @@
 /*
- * ctlclient.c - one request, one reply over hbd's control socket.
+ * ctlclient.c - one request, one reply over a control socket.
  */
 #include "config.h"
 
@@ -11,7 +11,11 @@
 #include "ctlclient.h"
 #include "ctlsock.h"
 
-#define CTL_MAX_REPLY (1024 * 1024)
+int
+hbd_ctl_raw(const char *path, const char *request, int timeout_ms, char **out)
+{
+	return hb_ctl_ask(path, request, timeout_ms, HBD_CTL_MAXREPLY, out);
+}
 
 int
 hbd_ctl_ask(const char *request, char **out)
@@ -22,7 +26,7 @@ hbd_ctl_ask(const char *request, char **out)
 
 	if (path == NULL)
 		path = HB_RUNDIR "/hbd.sock";
-	if (hb_ctl_ask(path, request, -1, CTL_MAX_REPLY, &reply) < 0)
+	if (hbd_ctl_raw(path, request, HBD_CTL_TIMEOUT_MS, &reply) != 0)
 		return -1;
 	nl = strchr(reply, '\n');
 	if (nl == NULL)

@@ -30,10 +30,14 @@
 #include "haresources.h"
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "ping.h"
+#include "script.h"
 #include "rm.h"
+#include "status.h"
 
 #define EXIT_NOTCONFIGURED 6
+#define HBD_EVENTS_KEPT 200
 
 typedef struct hbd_opts {
 	char *confdir;
@@ -50,9 +54,11 @@ typedef struct hbd_opts {
 } hbd_opts;
 
 static GMainLoop *loop;
+static guint config_warnings;	/* from the last load_config() */
 static hbd_cluster *cluster;
 static hbd_rm *rm;
 static hbd_opts opts;
+static gboolean forced_exit;	/* quit before the release ended */
 
 static void
 usage(FILE *f)
@@ -63,6 +69,8 @@ usage(FILE *f)
 		"       hbd [-c confdir] -t        check the configuration\n"
 		"       hbd [-c confdir] -T        print the effective ha.cf\n"
 		"       hbd -k                     stop the running daemon\n"
+		"       hbd status [-j] [-c confdir] [-s socket] [-r repl]\n"
+		"                                  one-screen cluster status\n"
 		"       hbd -V                     version\n");
 }
 
@@ -99,6 +107,105 @@ print_diag(const hb_diag *d)
 		hb_log(LOG_ERR, "%s", (char *)g_ptr_array_index(d->errors, i));
 }
 
+/* A missing file: say where the samples are. */
+static void
+hint_missing(const char *path, const char *name)
+{
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		hb_log(LOG_ERR, "%s is missing: start from the sample %s/examples/"
+		       "%s (see %s(5)), then check with \"hbd -t\"", path,
+		       DOCDIR, name, name);
+}
+
+/* A resource whose script is in no resource directory would fail only at
+ * takeover time: say so now, naming haresources' line. */
+static void
+check_scripts(const hb_haresources *rsc, hb_diag *d)
+{
+	guint i, j;
+
+	for (i = 0; rsc != NULL && i < rsc->groups->len; i++) {
+		hb_rgroup *g = g_ptr_array_index(rsc->groups, i);
+
+		for (j = 0; j < g->resources->len; j++) {
+			hb_resource *r = g_ptr_array_index(g->resources, j);
+			g_autofree char *dirs = NULL;
+			g_autofree char *path = hbd_script_find(opts.confdir,
+								r->script,
+								&dirs);
+
+			if (path != NULL)
+				continue;
+			if (strchr(r->script, '/') != NULL)
+				hb_diag_warn(d, rsc->path, g->line, "resource %s: "
+					     "'%s' is a path; a resource names a "
+					     "script in %s", r->spec, r->script,
+					     dirs);
+			else
+				hb_diag_warn(d, rsc->path, g->line, "resource %s: "
+					     "script '%s' not found (or not "
+					     "executable) in %s; group %s would "
+					     "fail at takeover", r->spec,
+					     r->script, dirs, g->key);
+		}
+	}
+}
+
+/* Is a UDP socket of this network namespace bound to port (any address)?
+ * Read from /proc/net/udp and udp6 ("sl local_address:PORT ..." in hex).
+ * hbd binds with SO_REUSEADDR, as Heartbeat does, so a second daemon on
+ * the port would not get EADDRINUSE: both would run and split the
+ * packets between them. */
+static gboolean
+udp_port_taken(int port)
+{
+	static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+	guint t;
+
+	for (t = 0; t < G_N_ELEMENTS(tables); t++) {
+		g_autofree char *text = NULL;
+		g_auto(GStrv) lines = NULL;
+		guint i;
+
+		if (!g_file_get_contents(tables[t], &text, NULL, NULL))
+			continue;
+		lines = g_strsplit(text, "\n", -1);
+		for (i = 1; lines[i] != NULL; i++) {
+			unsigned int p;
+			const char *colon;
+			char local[80];
+
+			if (sscanf(lines[i], "%*s %79s", local) != 1)
+				continue;
+			colon = strrchr(local, ':');
+			if (colon != NULL && sscanf(colon + 1, "%x", &p) == 1 &&
+			    (int)p == port)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Every UDP port of ha.cf's media is free, or an error naming it. */
+static int
+check_ports(const hb_config *cfg)
+{
+	guint i;
+
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+
+		if (m->type != HB_MEDIA_SERIAL && udp_port_taken(m->port)) {
+			hb_log(LOG_ERR, "UDP port %d (ha.cf udpport) is already "
+			       "in use on this host: is heartbeat or another hbd "
+			       "running? Stop it first (systemctl stop heartbeat; "
+			       "ss -lunp shows the program)", m->port);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
 /* Loads all three files; every error of every file is reported. */
 static int
 load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
@@ -123,10 +230,17 @@ load_config(const char *node, hb_config **out_cfg, hb_authkeys **out_keys,
 				      g_strerror(ENOENT));
 		else if (hb_haresources_load(hr, cfg, &rsc, d) != 0)
 			rc = HB_ECONFIG;
+		else
+			check_scripts(rsc, d);
 	}
 	if (d->errors->len > 0)
 		rc = HB_ECONFIG;
 	print_diag(d);
+	config_warnings = d->warnings->len;
+	hint_missing(cf, "ha.cf");
+	hint_missing(ak, "authkeys");
+	if (!opts.no_resources)
+		hint_missing(hr, "haresources");
 	hb_diag_free(d);
 	if (rc != 0) {
 		hb_config_free(cfg);
@@ -145,10 +259,12 @@ sigterm_cb(gpointer data)
 {
 	if (cluster->shutting_down) {
 		hb_log(LOG_WARNING, "second termination signal: exiting now");
+		forced_exit = TRUE;
 		g_main_loop_quit(loop);
 		return G_SOURCE_CONTINUE;
 	}
 	hb_log(LOG_INFO, "Heartbeat shutdown in progress. (%d)", (int)getpid());
+	hb_notify("STOPPING=1");
 	cluster->shutting_down = TRUE;
 	hbd_rm_shutdown(rm, loop);
 	return G_SOURCE_CONTINUE;
@@ -161,7 +277,9 @@ sighup_cb(gpointer data)
 	hb_diag *d = hb_diag_new();
 	hb_authkeys *keys;
 
-	hb_log(LOG_INFO, "Signal SIGHUP received: re-reading authkeys");
+	hb_log_reopen();
+	hb_log(LOG_INFO, "Signal SIGHUP received: log files reopened, "
+	       "re-reading authkeys");
 	if (hb_authkeys_load(ak, &keys, d) == 0) {
 		hbd_cluster_set_keys(cluster, keys);
 		hb_log(LOG_INFO, "authkeys reloaded (auth %d)", keys->active);
@@ -226,6 +344,29 @@ write_pidfile(void)
 	return 0;
 }
 
+/* hbd -t: every serial line must open and be free to lock (a lock held by
+ * the running hbd is fine).  Reports each failure with its ha.cf line. */
+static int
+check_serial(const hb_config *cfg)
+{
+	g_autofree char *cf = g_build_filename(opts.confdir, "ha.cf", NULL);
+	int running = read_pid(opts.pidfile), rc = 0;
+	guint i;
+
+	if (running > 0 && kill(running, 0) != 0)
+		running = 0;
+	for (i = 0; i < cfg->media->len; i++) {
+		const hb_media_cfg *m = g_ptr_array_index(cfg->media, i);
+		g_autofree char *err = NULL;
+
+		if (hbd_media_check_serial(m, MAX(running, 0), &err) != 0) {
+			hb_log(LOG_ERR, "%s:%d: %s", cf, m->line, err);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -245,6 +386,8 @@ main(int argc, char **argv)
 		{ 0 }
 	};
 	g_autofree char *node = NULL;
+	g_autofree char *marker = NULL;
+	gboolean unclean;
 	hb_config *cfg = NULL;
 	hb_authkeys *keys = NULL;
 	hb_haresources *rsc = NULL;
@@ -254,6 +397,8 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	hb_log_init("hbd");
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return hbd_status_main(argc - 1, argv + 1, HA_DIR);
 	while ((ch = getopt_long(argc, argv, "c:S:s:P:n:ftTkdlMVvh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
@@ -298,8 +443,17 @@ main(int argc, char **argv)
 		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
 		return EXIT_NOTCONFIGURED;
 	}
+	if (opts.check && check_serial(cfg) != 0) {
+		hb_log(LOG_ERR, "Configuration error, heartbeat not started.");
+		rc = EXIT_NOTCONFIGURED;
+		goto free_keys;
+	}
 	if (opts.check || opts.dump) {
-		if (opts.check)
+		if (opts.check && config_warnings > 0)
+			printf("%s: configuration OK (node %s), with %u "
+			       "warning(s) above\n", opts.confdir, node,
+			       config_warnings);
+		else if (opts.check)
 			printf("%s: configuration OK (node %s)\n", opts.confdir,
 			       node);
 		else {
@@ -312,12 +466,15 @@ main(int argc, char **argv)
 		goto free_keys;
 	}
 	rc = 1;
+	if (check_ports(cfg) != 0)
+		goto free_keys;
 	if (!opts.foreground && daemon(0, 0) != 0) {
 		perror("daemon");
 		goto free_keys;
 	}
 	hb_log_setup(cfg->logfile, cfg->debugfile, cfg->logfacility,
 		     MAX(opts.debug, cfg->debug), opts.foreground);
+	hb_log_keep(HBD_EVENTS_KEPT);	/* "events" on the control socket */
 	if (write_pidfile() != 0)
 		goto free_keys;
 	hb_log(LOG_INFO, "Configuration validated. Starting hbd %s (node %s).",
@@ -341,6 +498,13 @@ main(int argc, char **argv)
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	rm = hbd_rm_new(cluster, rsc, opts.confdir);
+	/* present at start: the last run ended without its clean exit */
+	marker = g_build_filename(opts.statedir, "hbd.running", NULL);
+	unclean = g_file_test(marker, G_FILE_TEST_EXISTS);
+	if (!g_file_set_contents(marker, "", 0, NULL))
+		hb_log(LOG_WARNING, "cannot write '%s'", marker);
+	if (unclean)
+		hbd_rm_release_stale(rm);
 	hbd_control_set_hook(ctl, hbd_rm_control, rm);
 	g_unix_signal_add(SIGTERM, sigterm_cb, NULL);
 	g_unix_signal_add(SIGINT, sigterm_cb, NULL);
@@ -351,6 +515,8 @@ main(int argc, char **argv)
 
 	hbd_cluster_start(cluster);
 	ping = hbd_ping_new(cluster);
+	/* media open, control socket listening: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	hbd_ping_free(ping);
 
@@ -362,6 +528,8 @@ main(int argc, char **argv)
 	hb_haresources_free(rsc);
 	g_main_loop_unref(loop);
 	unlink(opts.pidfile);
+	if (!forced_exit)	/* else the next start releases what is left */
+		unlink(marker);
 	hb_log_close();
 	return 0;
 

@@ -6,7 +6,8 @@
  *   source address, decides what is accepted.
  * bcast: send to the device's broadcast address; receive as ucast.
  * mcast: join group on the device; send with the configured ttl/loop.
- * serial: raw tty at the configured baud, frames per frame.h.
+ * serial: Heartbeat 3.0.6's serial format (lib/serial.h) on a tty set up
+ *   and locked as Heartbeat does it (media_serial_termios, ttylock.h).
  * Every fd is non-blocking; errors on send are counted, never fatal.
  */
 #include "config.h"
@@ -25,12 +26,14 @@
 
 #include <glib-unix.h>
 
-#include "frame.h"
 #include "log.h"
 #include "media.h"
+#include "ttylock.h"
 
-#define MEDIA_RXBUF_MAX (2 * HB_FRAME_MAXPACKET)
-#define MEDIA_TXBUF_MAX (4 * 65536)
+#define MEDIA_BURST_MS 5000	/* one log line per burst of trouble */
+#define MEDIA_RETRY_MS 1000	/* serial read error: pause, then retry */
+#define MEDIA_BREAK_MS 250	/* break at open (tcsendbreak's 0.25 s) */
+#define MEDIA_TXMIN 4096	/* serial output queue, at least */
 
 static int
 media_udp_socket(const char *dev, char **out_err)
@@ -61,8 +64,12 @@ media_bind(int fd, in_addr_t addr, int port, char **out_err)
 	sin.sin_addr.s_addr = addr;
 	sin.sin_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		*out_err = g_strdup_printf("cannot bind to port %d: %s", port,
-					   g_strerror(errno));
+		int e = errno;
+
+		*out_err = g_strdup_printf("cannot bind to port %d: %s%s", port,
+					   g_strerror(e), e == EADDRINUSE ?
+					   " (ha.cf udpport: is heartbeat or "
+					   "another hbd running? ss -lunp)" : "");
 		return -1;
 	}
 	return 0;
@@ -98,7 +105,7 @@ static gboolean
 media_udp_readable_cb(int fd, GIOCondition cond, gpointer data)
 {
 	hbd_medium *m = data;
-	static guint8 buf[HB_FRAME_MAXPACKET + 1];
+	static guint8 buf[HB_WIRE_MAXPACKET + 1];
 	int i;
 
 	/* Drain a bounded number per wakeup so one flooded medium cannot
@@ -218,81 +225,263 @@ media_speed(int baud)
 }
 
 static gboolean
+media_burst_ok(gint64 *last)
+{
+	gint64 now = g_get_monotonic_time() / 1000;
+
+	if (*last != 0 && now - *last < MEDIA_BURST_MS)
+		return FALSE;
+	*last = now;
+	return TRUE;
+}
+
+static void
+media_serial_noise_log(hbd_medium *m)
+{
+	const hb_serial_scanner *s = &m->scan;
+
+	if (hb_serial_lost(s) == m->lost_logged ||
+	    !media_burst_ok(&m->noise_log_ms))
+		return;
+	m->lost_logged = hb_serial_lost(s);
+	hb_log(LOG_WARNING, "%s: line noise: %" G_GUINT64_FORMAT " lines "
+	       "outside packets, %" G_GUINT64_FORMAT " packets cut short, %"
+	       G_GUINT64_FORMAT " over %d bytes dropped (totals; %"
+	       G_GUINT64_FORMAT " packets read)", m->desc, s->noise_lines,
+	       s->cut_blocks, s->oversized, HB_SERIAL_MAXBLOCK, s->blocks);
+}
+
+static gboolean media_serial_readable_cb(int fd, GIOCondition cond,
+					 gpointer data);
+
+static gboolean
+media_serial_retry_cb(gpointer data)
+{
+	hbd_medium *m = data;
+
+	m->retry_timer = 0;
+	m->watch = hbd_fd_add(HBD_PRIO_MEDIA_RX, m->recv_fd, G_IO_IN,
+			      media_serial_readable_cb, m);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
 media_serial_readable_cb(int fd, GIOCondition cond, gpointer data)
 {
 	hbd_medium *m = data;
 	guint8 buf[4096];
 	ssize_t n;
-	size_t used = 0;
+	size_t off = 0;
 
 	n = read(fd, buf, sizeof(buf));
-	if (n <= 0)
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
-	g_byte_array_append(m->rxbuf, buf, n);
-	for (;;) {
-		const guint8 *pkt;
-		size_t plen, step;
-		int got = hb_frame_next(m->rxbuf->data + used,
-					m->rxbuf->len - used, &step, &pkt,
-					&plen);
-
-		used += step;
-		if (!got)
-			break;
-		m->rx_packets++;
-		m->rx(m, pkt, plen, m->ud);
+	if (n <= 0) {
+		/* EOF or EIO (a pty whose other side is gone): the fd stays
+		 * readable, so pause instead of spinning, and look again. */
+		if (media_burst_ok(&m->err_log_ms))
+			hb_log(LOG_WARNING, "%s: read: %s; retrying every %d ms",
+			       m->desc, n == 0 ? "end of file" :
+			       g_strerror(errno), MEDIA_RETRY_MS);
+		m->watch = 0;
+		m->retry_timer = g_timeout_add(MEDIA_RETRY_MS,
+					       media_serial_retry_cb, m);
+		return G_SOURCE_REMOVE;
 	}
-	g_byte_array_remove_range(m->rxbuf, 0, used);
-	if (m->rxbuf->len > MEDIA_RXBUF_MAX)	/* cannot happen: bounded frames */
-		g_byte_array_set_size(m->rxbuf, 0);
+	while (off < (size_t)n) {
+		size_t used;
+
+		if (hb_serial_scan(&m->scan, buf + off, n - off, &used)) {
+			m->rx_packets++;
+			m->rx(m, (const guint8 *)m->scan.block->str,
+			      m->scan.block->len, m->ud);
+		}
+		off += used;
+	}
+	media_serial_noise_log(m);
 	return G_SOURCE_CONTINUE;
+}
+
+/* Writes what the tty takes, one packet per write() as Heartbeat does (a
+ * packet the tty took only in part is finished by the next writes);
+ * returns TRUE when output waits for the tty.  A write error other than
+ * a full tty (EIO: the far side of a pty is gone) drops what is queued,
+ * so a dead line cannot keep the write watch spinning; the next packet
+ * tries again. */
+static gboolean
+media_serial_flush(hbd_medium *m)
+{
+	GBytes *head;
+
+	while ((head = g_queue_peek_head(m->txq)) != NULL) {
+		gsize len;
+		const guint8 *data = g_bytes_get_data(head, &len);
+		ssize_t n = write(m->send_fd, data + m->txoff, len - m->txoff);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return TRUE;
+		if (n <= 0) {
+			if (media_burst_ok(&m->err_log_ms))
+				hb_log(LOG_WARNING, "%s: write: %s", m->desc,
+				       n == 0 ? "nothing written" :
+				       g_strerror(errno));
+			while ((head = g_queue_pop_head(m->txq)) != NULL) {
+				g_bytes_unref(head);
+				m->tx_dropped++;
+			}
+			m->txbytes = 0;
+			m->txoff = 0;
+			return FALSE;
+		}
+		m->txbytes -= n;
+		m->txoff += n;
+		if (m->txoff < len)
+			return TRUE;	/* the tty is full for now */
+		m->txoff = 0;
+		g_bytes_unref(g_queue_pop_head(m->txq));
+	}
+	return FALSE;
 }
 
 static gboolean
 media_serial_writable_cb(int fd, GIOCondition cond, gpointer data)
 {
 	hbd_medium *m = data;
-	ssize_t n = write(fd, m->txbuf->data, m->txbuf->len);
 
-	if (n > 0)
-		g_byte_array_remove_range(m->txbuf, 0, n);
-	if (m->txbuf->len == 0) {
-		m->txwatch = 0;
-		return G_SOURCE_REMOVE;
+	if (media_serial_flush(m))
+		return G_SOURCE_CONTINUE;
+	m->txwatch = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+media_serial_kick(hbd_medium *m)
+{
+	if (m->break_timer != 0 || m->txwatch != 0)
+		return;
+	if (media_serial_flush(m))
+		m->txwatch = hbd_fd_add(HBD_PRIO_MEDIA, m->send_fd, G_IO_OUT,
+					media_serial_writable_cb, m);
+}
+
+static gboolean
+media_serial_break_end_cb(gpointer data)
+{
+	hbd_medium *m = data;
+
+	m->break_timer = 0;
+	ioctl(m->send_fd, TIOCCBRK);
+	media_serial_kick(m);
+	return G_SOURCE_REMOVE;
+}
+
+/* The tty as Heartbeat 3.0.6 sets it (strace of its serial plugin):
+ * iflag BRKINT|INPCK|ISTRIP|IGNCR, no OPOST, CS8 CREAD CLOCAL CRTSCTS at
+ * the configured speed, no ICANON/ECHO/ISIG, VMIN 1 VTIME 1, applied with
+ * TCSAFLUSH, then both queues flushed. */
+static int
+media_serial_termios(int fd, int baud, char **out_err)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) != 0) {
+		*out_err = g_strdup_printf("not a tty: %s", g_strerror(errno));
+		return -1;
 	}
-	return G_SOURCE_CONTINUE;
+	t.c_iflag = BRKINT | INPCK | ISTRIP | IGNCR;
+	t.c_oflag &= ~OPOST;
+	t.c_cflag &= ~(CSIZE | PARENB | CSTOPB | HUPCL);
+	t.c_cflag |= CS8 | CREAD | CLOCAL | CRTSCTS;
+	t.c_lflag &= ~(ICANON | ECHO | ECHONL | ISIG);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 1;
+	cfsetispeed(&t, media_speed(baud));
+	cfsetospeed(&t, media_speed(baud));
+	if (tcsetattr(fd, TCSAFLUSH, &t) != 0) {
+		*out_err = g_strdup_printf("cannot set %d baud 8N1: %s", baud,
+					   g_strerror(errno));
+		return -1;
+	}
+	tcflush(fd, TCIOFLUSH);
+	return 0;
 }
 
 static int
 media_open_serial(hbd_medium *m, char **out_err)
 {
-	struct termios t;
-	int fd;
+	const char *dev = m->cfg->dev;
+	g_autofree char *lock = hbd_ttylock_path(HBD_LOCKDIR, dev);
+	pid_t holder = 0;
+	int fd, rc;
 
-	fd = open(m->cfg->dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	rc = hbd_ttylock(HBD_LOCKDIR, dev, &holder);
+	if (rc == -EBUSY) {
+		*out_err = g_strdup_printf("in use: locked by process %d (%s)",
+					   (int)holder, lock);
+		return -1;
+	}
+	if (rc != 0) {
+		*out_err = g_strdup_printf("cannot lock (%s): %s", lock,
+					   g_strerror(-rc));
+		return -1;
+	}
+	m->locked = TRUE;
+	fd = open(dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		*out_err = g_strdup_printf("cannot open %s: %s", m->cfg->dev,
-					   g_strerror(errno));
+		*out_err = g_strdup_printf("cannot open: %s", g_strerror(errno));
 		return -1;
 	}
 	m->send_fd = m->recv_fd = fd;
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		t.c_cflag |= CLOCAL | CREAD;
-		cfsetispeed(&t, media_speed(m->cfg->baud));
-		cfsetospeed(&t, media_speed(m->cfg->baud));
-		t.c_cc[VMIN] = 1;
-		t.c_cc[VTIME] = 0;
-		if (tcsetattr(fd, TCSANOW, &t) != 0) {
-			*out_err = g_strdup_printf("cannot set %s to %d baud: %s",
-						   m->cfg->dev, m->cfg->baud,
-						   g_strerror(errno));
-			return -1;
-		}
-		tcflush(fd, TCIOFLUSH);
+	if (media_serial_termios(fd, m->cfg->baud, out_err) != 0)
+		return -1;
+	hb_serial_scanner_init(&m->scan);
+	m->txq = g_queue_new();
+	m->txmax = MAX((size_t)m->cfg->baud / 10, MEDIA_TXMIN);
+	/* a break at open, as Heartbeat sends one; output waits for its end */
+	if (ioctl(fd, TIOCSBRK) == 0)
+		m->break_timer = g_timeout_add(MEDIA_BREAK_MS,
+					       media_serial_break_end_cb, m);
+	return 0;
+}
+
+int
+hbd_media_check_serial(const hb_media_cfg *cfg, pid_t running_pid,
+		       char **out_err)
+{
+	g_autofree char *lock = hbd_ttylock_path(HBD_LOCKDIR, cfg->dev);
+	pid_t holder = 0;
+	int fd, rc;
+
+	if (cfg->type != HB_MEDIA_SERIAL)
+		return 0;
+	rc = hbd_ttylock_check(HBD_LOCKDIR, cfg->dev, &holder);
+	if (rc == -EBUSY && holder != running_pid) {
+		*out_err = g_strdup_printf("serial %s: in use: locked by process "
+					   "%d (%s)", cfg->dev, (int)holder, lock);
+		return rc;
 	}
-	m->rxbuf = g_byte_array_new();
-	m->txbuf = g_byte_array_new();
+	if (rc == -EBUSY)	/* our running daemon has it open */
+		return 0;
+	fd = open(cfg->dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		*out_err = g_strdup_printf("serial %s: cannot open: %s",
+					   cfg->dev, g_strerror(errno));
+		return rc;
+	}
+	if (!isatty(fd)) {
+		close(fd);
+		*out_err = g_strdup_printf("serial %s: not a tty", cfg->dev);
+		return -ENOTTY;
+	}
+	close(fd);
+	if (access(HBD_LOCKDIR, W_OK) != 0) {
+		rc = -errno;
+		*out_err = g_strdup_printf("serial %s: cannot lock: %s: %s",
+					   cfg->dev, HBD_LOCKDIR,
+					   g_strerror(errno));
+		return rc;
+	}
 	return 0;
 }
 
@@ -350,19 +539,34 @@ hbd_fd_add(int prio, int fd, GIOCondition cond, GUnixFDSourceFunc cb,
 	return id;
 }
 
+gboolean
+hbd_medium_is_serial(const hbd_medium *m)
+{
+	return m->cfg->type == HB_MEDIA_SERIAL;
+}
+
+void
+hbd_medium_drop(hbd_medium *m)
+{
+	m->tx_dropped++;
+	if (media_burst_ok(&m->drop_log_ms))
+		hb_log(LOG_WARNING, "%s: packet not sent (%" G_GUINT64_FORMAT
+		       " dropped so far)", m->desc, m->tx_dropped);
+}
+
 void
 hbd_medium_send(hbd_medium *m, const void *pkt, size_t len)
 {
 	if (m->cfg->type == HB_MEDIA_SERIAL) {
-		if (m->txbuf->len + len + 16 > MEDIA_TXBUF_MAX) {
-			m->tx_dropped++;
+		/* a stalled line (no CTS, no cable) must not queue stale
+		 * heartbeats: at most about a second of line time waits */
+		if (m->txbytes + len > m->txmax) {
+			hbd_medium_drop(m);
 			return;
 		}
-		hb_frame_put(m->txbuf, pkt, len);
-		if (m->txwatch == 0)
-			m->txwatch = hbd_fd_add(HBD_PRIO_MEDIA, m->send_fd,
-						G_IO_OUT,
-						media_serial_writable_cb, m);
+		g_queue_push_tail(m->txq, g_bytes_new(pkt, len));
+		m->txbytes += len;
+		media_serial_kick(m);
 		m->tx_packets++;
 		return;
 	}
@@ -382,14 +586,21 @@ hbd_medium_free(hbd_medium *m)
 		g_source_remove(m->watch);
 	if (m->txwatch)
 		g_source_remove(m->txwatch);
+	if (m->break_timer) {
+		g_source_remove(m->break_timer);
+		ioctl(m->send_fd, TIOCCBRK);
+	}
+	if (m->retry_timer)
+		g_source_remove(m->retry_timer);
 	if (m->recv_fd >= 0 && m->recv_fd != m->send_fd)
 		close(m->recv_fd);
 	if (m->send_fd >= 0)
 		close(m->send_fd);
-	if (m->rxbuf)
-		g_byte_array_unref(m->rxbuf);
-	if (m->txbuf)
-		g_byte_array_unref(m->txbuf);
+	hb_serial_scanner_clear(&m->scan);
+	if (m->txq)
+		g_queue_free_full(m->txq, (GDestroyNotify)g_bytes_unref);
+	if (m->locked)
+		hbd_ttyunlock(HBD_LOCKDIR, m->cfg->dev);
 	g_free(m->dst);
 	g_free(m->name);
 	g_free(m->desc);

@@ -20,13 +20,9 @@
 #include "hb_err.h"
 #include "log.h"
 #include "lsb.h"
-#include "rm.h"
+#include "move.h"
+#include "rm-private.h"
 #include "script.h"
-
-#define RS_NONE 0
-#define RS_LOCAL 1
-#define RS_FOREIGN 2
-#define RS_ALL 3
 
 #define RM_START_TIMEOUT_MS 60000
 #define RM_STATUS_TIMEOUT_MS 20000
@@ -38,79 +34,6 @@
 #define RM_STONITH_RETRY_MS 5000
 #define RM_HB_CONTEST_S 30	/* a Heartbeat peer that holds on after a heal */
 
-typedef enum rm_state {
-	RM_WAIT,		/* comm not up yet */
-	RM_FENCING,		/* peer dead, waiting for STONITH to succeed */
-	RM_STARTING,		/* sent "starting", waiting for the peer */
-	RM_STABLE,
-	RM_TRANSITION,		/* standby in progress */
-	RM_SHUTDOWN,
-} rm_state;
-
-typedef enum sb_role { SB_NONE, SB_REQUESTER, SB_OTHER } sb_role;
-
-typedef struct rm_group {
-	hbd_rm *rm;
-	hb_rgroup *cfg;
-	gboolean local;
-	gboolean want;		/* wanted running */
-	gboolean running;	/* all resources started */
-	gboolean partial;	/* some resources may be running */
-	gboolean busy;
-	gboolean failed;	/* a start failed here: not retried on its own */
-	gboolean chain_start;
-	gboolean contested;	/* the peer held it too; we keep it */
-	gboolean rejoined;	/* the peer is back from a partition and may
-				 * have held it meanwhile: re-announce once it
-				 * says it does not hold it */
-	int idx;		/* resource being worked on */
-	int retries;
-} rm_group;
-
-typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
-typedef struct rm_batch {
-	rm_settled_fn fn;
-	void *ud;
-} rm_batch;
-
-struct hbd_rm {
-	hbd_cluster *c;
-	hb_haresources *rsc;
-	char *confdir;
-	GPtrArray *groups;	/* rm_group * */
-	rm_state state;
-	gboolean nice;		/* auto_failback on/off, not legacy */
-	int other_holds;	/* in the peer's terms */
-	gboolean other_stable;
-	sb_role sb;
-	int sb_set;		/* the requester's set, requester's terms */
-	guint sb_timer;
-	guint rqst_timer;
-	GList *batches;		/* rm_batch * */
-	GMainLoop *quit_loop;
-	guint ipfail_timer;
-	int ipfail_count;
-	/* hbd peers also list group keys in resource messages ("groups",
-	 * "failed"); with a real Heartbeat peer these stay NULL and the
-	 * 2-bit sets are all we know. */
-	GHashTable *peer_groups;
-	GHashTable *peer_failed;
-	gboolean failback_pending;	/* took foreign groups on peer death */
-	guint fence_timer;
-	gboolean fence_running;
-	int fence_attempts;
-	/* a real Heartbeat peer holds what we hold (after a partition) */
-	gboolean hb_contested;
-	guint hb_contest_timer;
-	/* generation and seq of the peer's last resource message: one that
-	 * comes later with a lower seq is a retransmission (filling a gap
-	 * after a partition) and says what the peer held back then */
-	uint64_t peer_rsc_gen;
-	uint64_t peer_rsc_seq;
-};
-
-static void rm_group_kick(rm_group *g);
-static void rm_check_batches(hbd_rm *rm);
 static void rm_hb_contest_clear(hbd_rm *rm);
 static void rm_reannounce_all(hbd_rm *rm);
 
@@ -136,14 +59,14 @@ rm_set_parse(const char *s)
 	return -1;
 }
 
-static int
+int
 rm_invert(int s)
 {
 	return ((s & RS_LOCAL) ? RS_FOREIGN : 0) |
 		((s & RS_FOREIGN) ? RS_LOCAL : 0);
 }
 
-static gboolean
+gboolean
 rm_in_set(const rm_group *g, int set)
 {
 	return (set & (g->local ? RS_LOCAL : RS_FOREIGN)) != 0;
@@ -159,13 +82,13 @@ rm_hold(hbd_rm *rm)
 	for (i = 0; i < rm->groups->len; i++) {
 		rm_group *g = g_ptr_array_index(rm->groups, i);
 
-		if (g->want || g->running || g->partial)
+		if ((g->want || g->running || g->partial) && !hbd_move_handed(g))
 			s |= g->local ? RS_LOCAL : RS_FOREIGN;
 	}
 	return s;
 }
 
-static gboolean
+gboolean
 rm_peer_alive(hbd_rm *rm)
 {
 	hbd_node *p = hbd_cluster_peer(rm->c);
@@ -175,29 +98,10 @@ rm_peer_alive(hbd_rm *rm)
 
 /* ---- resource scripts ---- */
 
-static char *
+char *
 rm_script_path(hbd_rm *rm, const char *name)
 {
-	const char *dirs[3];
-	g_autofree char *confrd = g_build_filename(rm->confdir, "resource.d",
-						   NULL);
-	const char *env = g_getenv("HBD_RESOURCEDIR");
-	int i;
-
-	if (strchr(name, '/') != NULL)
-		return NULL;	/* a resource names a script, not a path */
-	dirs[0] = confrd;
-	dirs[1] = env != NULL ? env : RESOURCEDIR;
-	dirs[2] = "/etc/init.d";
-	for (i = 0; i < 3; i++) {
-		char *p = g_build_filename(dirs[i], name, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_REGULAR) &&
-		    access(p, X_OK) == 0)
-			return p;
-		g_free(p);
-	}
-	return NULL;
+	return hbd_script_find(rm->confdir, name, NULL);
 }
 
 /* Heartbeat's rule: only status stdout counts. */
@@ -220,7 +124,7 @@ rm_output_running(const char *out)
 }
 
 static char **
-rm_script_env(hbd_rm *rm, const char *group)
+rm_script_env(hbd_rm *rm, const char *group, gboolean planned)
 {
 	GPtrArray *e = g_ptr_array_new();
 	hb_config *cfg = rm->c->cfg;
@@ -240,11 +144,12 @@ rm_script_env(hbd_rm *rm, const char *group)
 	g_ptr_array_add(e, g_strdup_printf("HA_RESOURCEDIR=%s/resource.d",
 					   rm->confdir));
 	g_ptr_array_add(e, g_strdup("HA_LOGD=no"));
+	if (planned)	/* move.h: a step of a planned move */
+		g_ptr_array_add(e, g_strdup("HBD_MOVE=planned"));
 	g_ptr_array_add(e, NULL);
 	return (char **)g_ptr_array_free(e, FALSE);
 }
 
-typedef void (*rm_step_fn)(rm_group *g, int rc, const char *out);
 typedef struct rm_call {
 	rm_group *g;
 	rm_step_fn next;
@@ -256,6 +161,7 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 {
 	rm_call *call = ud;
 
+	call->g->child = 0;
 	if (rc != HB_LSB_OK && !g_str_has_suffix(call->what, " status"))
 		hb_log(LOG_ERR, "%s failed (rc=%d%s): %s%s", call->what, rc,
 		       rc == -ETIMEDOUT ? ", timed out" : "",
@@ -267,42 +173,54 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 	g_free(call);
 }
 
-static void
-rm_run(rm_group *g, const char *action, rm_step_fn next)
+int
+rm_spawn(rm_group *g, int idx, const char *action, gboolean planned,
+	 hbd_script_done_fn done, void *ud, GPid *out_pid)
 {
-	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, idx);
 	g_autofree char *path = rm_script_path(g->rm, r->script);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
-	rm_call *call;
+	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key, planned);
 	guint i;
-	int rc;
 
-	if (path == NULL) {
-		hb_log(LOG_ERR, "Cannot locate resource script %s", r->script);
-		next(g, strcmp(action, "status") == 0 ? 3 : 5, "");
-		return;
-	}
+	if (path == NULL)
+		return -ENOENT;
 	g_ptr_array_add(argv, path);
 	for (i = 0; i < r->args->len; i++)
 		g_ptr_array_add(argv, g_ptr_array_index(r->args, i));
 	g_ptr_array_add(argv, (char *)action);
 	g_ptr_array_add(argv, NULL);
-	call = g_new0(rm_call, 1);
+	if (strcmp(action, "status") != 0)
+		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
+	return hbd_script_run_pid((char **)argv->pdata, env,
+				  strcmp(action, "status") == 0 ?
+				  RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
+				  done, ud, out_pid);
+}
+
+void
+rm_run(rm_group *g, const char *action, rm_step_fn next)
+{
+	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
+	rm_call *call = g_new0(rm_call, 1);
+	int rc;
+
 	call->g = g;
 	call->next = next;
 	call->what = g_strdup_printf("%s %s", r->spec, action);
-	if (strcmp(action, "status") != 0)
-		hb_log(LOG_INFO, "Running %s %s", r->spec, action);
-	rc = hbd_script_run((char **)argv->pdata, env,
-			    strcmp(action, "status") == 0 ?
-			    RM_STATUS_TIMEOUT_MS : RM_START_TIMEOUT_MS,
-			    rm_call_done_cb, call);
+	rc = rm_spawn(g, g->idx, action, g->move != MV_NONE, rm_call_done_cb,
+		      call, &g->child);
 	if (rc != 0) {
-		hb_log(LOG_ERR, "cannot run %s: %s", call->what, hb_strerror(rc));
+		if (rc == -ENOENT)
+			hb_log(LOG_ERR, "Cannot locate resource script %s",
+			       r->script);
+		else
+			hb_log(LOG_ERR, "cannot run %s: %s", call->what,
+			       hb_strerror(rc));
 		g_free(call->what);
 		g_free(call);
-		next(g, HB_LSB_ERR_INSTALLED, "");
+		next(g, rc == -ENOENT && strcmp(action, "status") == 0 ?
+		     HB_LSB_STATUS_STOPPED : HB_LSB_ERR_INSTALLED, "");
 	}
 }
 
@@ -311,7 +229,7 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 static void rm_start_step(rm_group *g);
 static void rm_stop_step(rm_group *g);
 
-static void
+void
 rm_chain_end(rm_group *g)
 {
 	g->busy = FALSE;
@@ -333,6 +251,7 @@ rm_start_rc(rm_group *g, int rc, const char *out)
 		rm_start_failed(g);
 		return;
 	}
+	hbd_move_started(g);
 	g->idx++;
 	rm_start_step(g);
 }
@@ -348,6 +267,12 @@ rm_start_status_rc(rm_group *g, int rc, const char *out)
 	rm_run(g, "start", rm_start_rc);
 }
 
+void
+rm_start_continue(rm_group *g)
+{
+	rm_start_step(g);
+}
+
 static void
 rm_start_step(rm_group *g)
 {
@@ -357,14 +282,37 @@ rm_start_step(rm_group *g)
 		rm_stop_step(g);
 		return;
 	}
+	switch (hbd_move_address_gate(g)) {
+	case HBD_MOVE_GATE_WAIT:	/* move.c resumes with rm_start_continue */
+		return;
+	case HBD_MOVE_GATE_FAILED:
+		hb_log(LOG_CRIT, "Giving up resources due to failure of the "
+		       "address of group %s", g->cfg->key);
+		rm_start_failed(g);
+		return;
+	case HBD_MOVE_GATE_GO:
+		break;
+	}
 	if (g->idx >= (int)g->cfg->resources->len) {
 		g->running = TRUE;
 		g->partial = FALSE;
+		if (g->move == MV_ACQUIRE)
+			g->move = MV_NONE;
 		hb_log(LOG_INFO, "Resource group %s started", g->cfg->key);
+		hbd_move_group_started(g);
 		rm_chain_end(g);
 		return;
 	}
 	g->partial = TRUE;
+	if (hbd_move_needs_no_status(g)) {	/* not running here: start */
+		if (hbd_move_start_early(g)) {	/* address, in the background */
+			g->idx++;
+			rm_start_step(g);
+			return;
+		}
+		rm_run(g, "start", rm_start_rc);
+		return;
+	}
 	rm_run(g, "status", rm_start_status_rc);
 }
 
@@ -431,11 +379,13 @@ rm_stop_step(rm_group *g)
 	rm_run(g, "stop", rm_stop_rc);
 }
 
-static void
+void
 rm_group_kick(rm_group *g)
 {
 	if (g->busy)
 		return;
+	if (!g->want && hbd_move_handed(g))
+		return;		/* move.c stops it when the move gets there */
 	if (g->want && !g->running) {
 		g->busy = TRUE;
 		g->chain_start = TRUE;
@@ -454,7 +404,7 @@ rm_group_kick(rm_group *g)
 	}
 }
 
-static void
+void
 rm_send_resource(hbd_rm *rm, const char *info, gboolean full)
 {
 	g_autoptr(hb_msg) m = NULL;
@@ -477,7 +427,8 @@ rm_send_resource(hbd_rm *rm, const char *info, gboolean full)
 		for (i = 0; i < rm->groups->len; i++) {
 			rm_group *g = g_ptr_array_index(rm->groups, i);
 
-			if (g->want || g->running || g->partial)
+			if ((g->want || g->running || g->partial) &&
+			    !hbd_move_handed(g))
 				g_string_append_printf(held, "%s ", g->cfg->key);
 			if (g->failed)
 				g_string_append_printf(failed, "%s ",
@@ -555,7 +506,7 @@ rm_settled(hbd_rm *rm)
 	return TRUE;
 }
 
-static void
+void
 rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud)
 {
 	rm_batch *b = g_new0(rm_batch, 1);
@@ -566,7 +517,7 @@ rm_when_settled(hbd_rm *rm, rm_settled_fn fn, void *ud)
 	rm_check_batches(rm);
 }
 
-static void
+void
 rm_check_batches(hbd_rm *rm)
 {
 	while (rm->batches != NULL && rm_settled(rm)) {
@@ -580,7 +531,7 @@ rm_check_batches(hbd_rm *rm)
 
 /* ---- protocol ---- */
 
-static void rm_standby_request(hbd_rm *rm, int set);
+static void rm_standby_request(hbd_rm *rm, int set, gboolean planned);
 
 static void
 rm_after_failure(hbd_rm *rm, void *ud)
@@ -594,7 +545,7 @@ rm_after_failure(hbd_rm *rm, void *ud)
 	 * list; a Heartbeat peer only knows sets: ask it to take ours */
 	if (rm->nice && rm_peer_alive(rm) && rm->state == RM_STABLE &&
 	    rm->other_stable && rm->peer_groups == NULL)
-		rm_standby_request(rm, g->local ? RS_LOCAL : RS_FOREIGN);
+		rm_standby_request(rm, g->local ? RS_LOCAL : RS_FOREIGN, FALSE);
 }
 
 static void
@@ -602,6 +553,7 @@ rm_start_failed(rm_group *g)
 {
 	g->failed = TRUE;
 	g->want = FALSE;
+	g->move = MV_NONE;
 	/* stop the started part, the failed resource included */
 	rm_stop_step(g);
 	rm_when_settled(g->rm, rm_after_failure, g);
@@ -653,6 +605,7 @@ static void
 rm_takeover_all(hbd_rm *rm, const char *why)
 {
 	hb_log(LOG_INFO, "Taking over resources (%s)", why);
+	hbd_move_reset(rm);
 	rm_forget_peer(rm);
 	rm->other_holds = RS_NONE;
 	rm->other_stable = FALSE;
@@ -775,7 +728,9 @@ rm_fence_done_cb(int rc, const char *out, const char *err, void *ud)
 }
 
 /* Runs the stonith tool: stonith -t TYPE {-p PARAMS | -F FILE} -T reset
- * NODE.  The tool is $HBD_STONITH, else the installed one. */
+ * NODE.  The tool is $HBD_STONITH, else ours in LIBEXECDIR (where the
+ * Debian package puts it, since cluster-glue owns /usr/sbin/stonith),
+ * else SBINDIR/stonith (make install). */
 static void
 rm_fence(hbd_rm *rm)
 {
@@ -787,7 +742,10 @@ rm_fence(hbd_rm *rm)
 
 	if (rm->fence_running)
 		return;
-	g_ptr_array_add(argv, (char *)(tool ? tool : SBINDIR "/stonith"));
+	if (tool == NULL)
+		tool = access(LIBEXECDIR "/stonith", X_OK) == 0 ?
+			LIBEXECDIR "/stonith" : SBINDIR "/stonith";
+	g_ptr_array_add(argv, (char *)tool);
 	g_ptr_array_add(argv, "-w");	/* per plugin operation */
 	g_ptr_array_add(argv, "15");
 	g_ptr_array_add(argv, "-t");
@@ -902,32 +860,23 @@ rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 /* The peer held our group for a while and has let go: its clients may
  * still send to the peer's MAC.  Re-run the address agents' start, which
  * sends gratuitous ARP again even when the address is already up. */
-static void
+void
 rm_reannounce(rm_group *g)
 {
-	g_auto(GStrv) env = rm_script_env(g->rm, g->cfg->key);
-	guint i, j;
+	guint i;
 
 	for (i = 0; i < g->cfg->resources->len; i++) {
 		hb_resource *r = g_ptr_array_index(g->cfg->resources, i);
-		g_autofree char *path = NULL;
-		g_autoptr(GPtrArray) argv = NULL;
+		int rc;
 
 		if (!g_str_has_prefix(r->script, "IPaddr"))
 			continue;
-		path = rm_script_path(g->rm, r->script);
-		if (path == NULL)
-			continue;
-		argv = g_ptr_array_new();
-		g_ptr_array_add(argv, path);
-		for (j = 0; j < r->args->len; j++)
-			g_ptr_array_add(argv, g_ptr_array_index(r->args, j));
-		g_ptr_array_add(argv, "start");
-		g_ptr_array_add(argv, NULL);
 		hb_log(LOG_INFO, "Re-announcing %s", r->spec);
-		if (hbd_script_run((char **)argv->pdata, env,
-				   RM_START_TIMEOUT_MS, rm_reannounce_done_cb,
-				   g_strdup(r->spec)) != 0)
+		rc = rm_spawn(g, i, "start", FALSE, rm_reannounce_done_cb,
+			      g_strdup(r->spec), NULL);
+		if (rc == -ENOENT)
+			continue;
+		if (rc != 0)
 			hb_log(LOG_ERR, "cannot run %s start", r->spec);
 	}
 }
@@ -1054,6 +1003,7 @@ rm_standby_timeout_cb(gpointer data)
 	hbd_rm *rm = data;
 
 	rm->sb_timer = 0;
+	hbd_move_cancel(rm, "the peer did not answer in time");
 	if (rm->sb == SB_REQUESTER)
 		hb_log(LOG_WARNING, "No reply to standby request. Standby "
 		       "request cancelled.");
@@ -1065,7 +1015,7 @@ rm_standby_timeout_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
+void
 rm_send_ask(hbd_rm *rm, int set, const char *info)
 {
 	g_autoptr(hb_msg) m = hb_msg_new();
@@ -1073,6 +1023,8 @@ rm_send_ask(hbd_rm *rm, int set, const char *info)
 	hb_msg_set(m, "t", "ask_resources");
 	hb_msg_set(m, "rsc_hold", rm_set_name(set));
 	hb_msg_set(m, "info", info);
+	if (rm->mv_planned)	/* hbd peers only (move.h) */
+		hb_msg_set(m, "move", "1");
 	hbd_cluster_send(rm->c, m);
 }
 
@@ -1084,12 +1036,15 @@ rm_sb_timer(hbd_rm *rm, guint ms)
 	rm->sb_timer = g_timeout_add(ms, rm_standby_timeout_cb, rm);
 }
 
+/* planned: hb_standby, hb_takeover, auto_failback (move.h); a failed start
+ * and ipfail keep the classic exchange. */
 static void
-rm_standby_request(hbd_rm *rm, int set)
+rm_standby_request(hbd_rm *rm, int set, gboolean planned)
 {
 	rm->failback_pending = FALSE;
-	hb_log(LOG_INFO, "Giving up %s HA resources (standby).",
-	       rm_set_name(set));
+	rm->mv_planned = planned && hbd_move_offer(rm);
+	hb_log(LOG_INFO, "Giving up %s HA resources (standby%s).",
+	       rm_set_name(set), rm->mv_planned ? ", planned move offered" : "");
 	rm->sb = SB_REQUESTER;
 	rm->sb_set = set;
 	rm->state = RM_TRANSITION;
@@ -1097,7 +1052,7 @@ rm_standby_request(hbd_rm *rm, int set)
 	rm_sb_timer(rm, RM_STANDBY_REPLY_MS);
 }
 
-static void
+void
 rm_standby_finish(hbd_rm *rm)
 {
 	if (rm->sb_timer) {
@@ -1135,6 +1090,8 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 {
 	const char *info = hb_msg_get(m, "info");
 	int set = rm_set_parse(hb_msg_get(m, "rsc_hold"));
+	const char *mv = hb_msg_get(m, "move");
+	gboolean planned = mv != NULL && strcmp(mv, "1") == 0;
 
 	if (info == NULL || set < 0)
 		return;
@@ -1148,22 +1105,37 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 		rm->failback_pending = FALSE;
 		rm->sb_set = set;
 		rm->state = RM_TRANSITION;
-		rm_send_ask(rm, set, "other");
 		rm_sb_timer(rm, 3600 * 1000);
+		rm->mv_planned = FALSE;
+		if (planned && hbd_move_enabled()) {
+			/* "other" (move=1) once prepared */
+			hbd_move_prepare(rm, rm_invert(set));
+			return;
+		}
+		rm_send_ask(rm, set, "other");
 	} else if (strcmp(info, "other") == 0) {	/* we are R */
 		if (rm->sb != SB_REQUESTER)
 			return;
 		rm_sb_timer(rm, 3600 * 1000);
-		rm_set_want(rm, rm->sb_set, FALSE);
+		if (rm->mv_planned && planned)
+			hbd_move_release(rm, rm->sb_set);
+		else {
+			rm->mv_planned = FALSE;	/* a Heartbeat peer: classic */
+			rm_set_want(rm, rm->sb_set, FALSE);
+		}
 		rm_send_resource(rm, "standby", TRUE);
 		rm_when_settled(rm, rm_requester_released_cb, NULL);
 	} else if (strcmp(info, "done") == 0) {
 		if (rm->sb == SB_OTHER) {
 			/* R released its set: acquire the complement */
+			if (rm->mv_planned && planned)
+				hbd_move_acquire(rm, rm_invert(rm->sb_set));
+			rm->mv_planned = FALSE;
 			rm_set_want(rm, rm_invert(rm->sb_set), TRUE);
 			rm_when_settled(rm, rm_other_acquired_cb, NULL);
 		} else if (rm->sb == SB_REQUESTER) {
 			rm->other_holds |= rm->sb_set;
+			hbd_move_finish(rm);	/* a planned move's parked part */
 			rm_standby_finish(rm);
 		}
 	}
@@ -1237,7 +1209,7 @@ rm_resource_msg(hbd_rm *rm, const hb_msg *m)
 	    (rm_hold(rm) & RS_FOREIGN) && rm->sb == SB_NONE) {
 		hb_log(LOG_INFO, "auto_failback: handing foreign resources back");
 		rm->failback_pending = FALSE;
-		rm_standby_request(rm, RS_FOREIGN);
+		rm_standby_request(rm, RS_FOREIGN, TRUE);
 	}
 }
 
@@ -1282,6 +1254,7 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 		rm_forget_peer(rm);
 		rm->other_stable = FALSE;
 		rm->other_holds = RS_NONE;
+		hbd_move_reset(rm);	/* it restarted: what we gave is ours */
 		if (rm->sb != SB_NONE)
 			rm_standby_finish(rm);
 		rm_send_resource(rm, NULL, TRUE);
@@ -1302,6 +1275,8 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 		rm_resource_msg(rm, m);
 	} else if (strcmp(t, "ask_resources") == 0) {
 		rm_ask_resources(rm, m);
+	} else if (strcmp(t, "move") == 0) {
+		hbd_move_msg(rm, m);
 	} else if (strcmp(t, "hb_takeover") == 0) {
 		int set = rm_set_parse(hb_msg_get(m, "rsc_hold"));
 
@@ -1309,7 +1284,7 @@ rm_msg_hook(hbd_cluster *c, hbd_node *n, const hb_msg *m, void *ud)
 			set = RS_ALL;
 		if (rm->nice && rm->state == RM_STABLE && rm->sb == SB_NONE)
 			rm_standby_request(rm, rm_invert(set) ? rm_invert(set)
-					   : RS_ALL);
+					   : RS_ALL, TRUE);
 	} else if (strcmp(t, "ip-request") == 0) {
 		rm_group *g = rm_find_group(rm, hb_msg_get(m, "ipaddr"));
 		hb_msg *req = hb_msg_copy(m);
@@ -1355,7 +1330,7 @@ rm_ipfail_cb(gpointer data)
 	hb_log(LOG_WARNING, "ipfail: we reach %d ping node(s), the peer %d: "
 	       "giving %s resources to the peer", mine, peer,
 	       rm_set_name(hold));
-	rm_standby_request(rm, hold);
+	rm_standby_request(rm, hold, FALSE);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1420,6 +1395,39 @@ hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop)
 	rm_when_settled(rm, rm_shutdown_released_cb, NULL);
 }
 
+/* "rmstatus" for hbd status: the manager's state, then per group its
+ * preferred node, its state here ("moving": in a planned move, move.h),
+ * whether the peer holds it (as far as we
+ * know: the hbd peer's group list, else a Heartbeat peer's rsc_hold set)
+ * and whether its start failed here. */
+static int
+rm_control_status(hbd_rm *rm, GString *out)
+{
+	static const char *st[] = { "wait", "fencing", "starting", "stable",
+				    "transition", "shutdown" };
+	gboolean alive = rm_peer_alive(rm);
+	guint i;
+
+	g_string_append_printf(out, "state\t%s\n",
+			       (guint)rm->state < G_N_ELEMENTS(st) ?
+			       st[rm->state] : "unknown");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+		gboolean peer = alive && (rm->peer_groups != NULL ?
+			rm_peer_has(rm, g) :
+			rm_in_set(g, rm_invert(rm->other_holds)));
+
+		g_string_append_printf(out, "group\t%s\t%s\t%s\t%s\t%s\n",
+			g->cfg->key, g->cfg->node,
+			g->move != MV_NONE ? "moving" :	/* move.h */
+			g->busy ? (g->want ? "starting" : "stopping") :
+			g->running ? "running" : g->partial ? "partial" :
+			"stopped",
+			peer ? "yes" : "no", g->failed ? "failed" : "ok");
+	}
+	return 0;
+}
+
 int
 hbd_rm_control(char **argv, GString *out, void *ud)
 {
@@ -1447,6 +1455,8 @@ hbd_rm_control(char **argv, GString *out, void *ud)
 		}
 		return 0;
 	}
+	if (strcmp(argv[0], "rmstatus") == 0)
+		return rm_control_status(rm, out);
 	if (strcmp(argv[0], "standby") == 0 || strcmp(argv[0], "takeover") == 0) {
 		gboolean standby = strcmp(argv[0], "standby") == 0;
 		int set = rm_set_parse(argv[1] && *argv[1] ? argv[1] : "all");
@@ -1470,10 +1480,17 @@ hbd_rm_control(char **argv, GString *out, void *ud)
 						"resources in flux\n");
 				return 1;
 			}
-			rm_standby_request(rm, set);
+			rm_standby_request(rm, set, TRUE);
 		} else {
-			g_autoptr(hb_msg) m = hb_msg_new();
+			g_autoptr(hb_msg) m = NULL;
 
+			if (rm->state != RM_STABLE || rm->sb != SB_NONE ||
+			    !rm->other_stable) {
+				g_string_append(out, "Takeover request ignored: "
+						"resources in flux\n");
+				return 1;
+			}
+			m = hb_msg_new();
 			/* the peer's failed groups may be retried on takeover */
 			for (i = 0; i < rm->groups->len; i++) {
 				rm_group *g = g_ptr_array_index(rm->groups, i);
@@ -1518,6 +1535,33 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 	c->status_hook = rm_status_hook;
 	c->hook_ud = rm;
 	return rm;
+}
+
+void
+hbd_rm_release_stale(hbd_rm *rm)
+{
+	gboolean busy = TRUE;
+	guint i;
+
+	if (rm->groups->len == 0)
+		return;
+	hb_log(LOG_WARNING, "hbd did not stop cleanly last time: releasing "
+	       "every resource group before joining the cluster");
+	for (i = 0; i < rm->groups->len; i++) {
+		rm_group *g = g_ptr_array_index(rm->groups, i);
+
+		g->want = FALSE;
+		g->partial = TRUE;
+		rm_group_kick(g);
+	}
+	while (busy) {
+		busy = FALSE;
+		for (i = 0; i < rm->groups->len; i++)
+			busy = busy || ((rm_group *)g_ptr_array_index(rm->groups,
+								   i))->busy;
+		if (busy)
+			g_main_context_iteration(NULL, TRUE);
+	}
 }
 
 void

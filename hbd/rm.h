@@ -26,9 +26,20 @@ typedef struct hbd_rm hbd_rm;
 /* rsc may be NULL (-M: no resources).  Hooks itself into c. */
 hbd_rm *hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir);
 void hbd_rm_free(hbd_rm *rm);
+/* After an unclean stop (crash, kill -9; a systemd restart): run every
+ * group's stop chain, last resource first, before the cluster starts, so
+ * nothing the peer may have taken over meanwhile (the VIP above all) stays
+ * configured here.  Iterates the default main context until every chain
+ * ended (each stop is a timed child, retried as in a release).  Then the
+ * node joins as usual: it asks the peer and takes only what nobody holds
+ * (auto_failback on: the peer hands the node's groups back in order). */
+void hbd_rm_release_stale(hbd_rm *rm);
 /* Graceful stop: release everything, tell the peer, then quit loop. */
 void hbd_rm_shutdown(hbd_rm *rm, GMainLoop *loop);
-/* Control socket extension: rscstatus, standby X, takeover X, groups. */
+/* Control socket extension: rscstatus, standby X, takeover X, groups, and
+ * rmstatus: "state\t<wait|fencing|starting|stable|transition|shutdown>",
+ * then "group\t<key>\t<node>\t<here>\t<peer holds: yes|no>\t<failed|ok>"
+ * per group, here one of running, starting, stopping, partial, stopped. */
 int hbd_rm_control(char **argv, GString *out, void *ud);
 
 #endif

@@ -25,5 +25,18 @@ typedef void (*hbd_script_done_fn)(int rc, const char *out, const char *err,
  * "NAME=value" strings.  Returns 0 or -errno (then done is not called). */
 int hbd_script_run(char **argv, char **env, guint timeout_ms,
 		   hbd_script_done_fn done, void *ud);
+/* The same; *out_pid is the child's pid (and process group) until done
+ * runs, for a caller that may have to cut it short (kill(-pid, ...)). */
+int hbd_script_run_pid(char **argv, char **env, guint timeout_ms,
+		       hbd_script_done_fn done, void *ud, GPid *out_pid);
+
+/* Where a haresources resource script is found: CONFDIR/resource.d, then
+ * $HBD_RESOURCEDIR (else the installed resource directory), then
+ * /etc/init.d; the first regular executable file wins.  Returns the path
+ * (g_free) or NULL (also for a name with a '/': resources name scripts,
+ * not paths).  out_dirs (may be NULL) gets the directories searched,
+ * ", "-separated (g_free). */
+char *hbd_script_find(const char *confdir, const char *name,
+		      char **out_dirs);
 
 #endif

@@ -218,6 +218,8 @@ hb_ctl_ask(const char *path, const char *request, int timeout_ms,
 	char buf[4096];
 	int fd, e;
 
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
 	g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -235,10 +237,14 @@ hb_ctl_ask(const char *path, const char *request, int timeout_ms,
 
 		if (timeout_ms >= 0) {
 			gint64 left = (end - g_get_monotonic_time()) / 1000;
+			int rc = left > 0 ? poll(&p, 1, left) : 0;
 
-			if (left <= 0 || poll(&p, 1, left) <= 0) {
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc <= 0) {
+				e = rc == 0 ? ETIMEDOUT : errno;
 				close(fd);
-				return -ETIMEDOUT;
+				return -e;
 			}
 		} else if (poll(&p, 1, wait) < 0 && errno != EINTR) {
 			break;

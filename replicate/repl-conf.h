@@ -27,6 +27,7 @@
 
 #define REPL_MAX_ROOTS 16
 #define REPL_CONF_MAXFILE (1024 * 1024)	/* replicate.conf, bytes */
+#define REPL_KEYFILE_MAX (64 * 1024)	/* the keyfile, bytes */
 
 struct repl_conf {
 	int nroots;

@@ -28,11 +28,11 @@
 #include "fileread.h"
 #include "hb_err.h"
 #include "log.h"
+#include "repl-conf.h"
 #include "repl-conn.h"
 
 #define PSK_IDENTITY "replicate/1"
 #define HANDSHAKE_MS 3000
-#define KEYFILE_MAX (64 * 1024)
 
 /* Input is taken in small steps so that what TLS decrypts is still in
  * the cache when it is parsed and written out: 64 KB reads, frames parsed
@@ -107,7 +107,7 @@ repl_conn_setup(const char *keyfile)
 	size_t len;
 	unsigned int n = sizeof(K.psk);
 	hb_diag *d = hb_diag_new();
-	int r = hb_file_read(keyfile, KEYFILE_MAX, HB_READ_SECRET, &key, &len,
+	int r = hb_file_read(keyfile, REPL_KEYFILE_MAX, HB_READ_SECRET, &key, &len,
 			     NULL, d);
 
 	for (guint i = 0; i < d->errors->len; i++)

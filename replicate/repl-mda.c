@@ -1,25 +1,56 @@
 /*
- * repl-mda.c - replicate-mda: synchronous final delivery for Postfix.
+ * repl-mda.c - replicate-mda: Postfix's before-queue proxy that answers
+ * 250 only for mail that is stored on both nodes.
  *
  * Postfix's smtpd answers "250" once a message is in its queue, so a
- * crash between that answer and the replicated delivery loses mail that
- * was acknowledged.  replicate-mda closes that window: it is Postfix's
- * before-queue proxy (smtpd_proxy_filter = 127.0.0.1:10025), delivers the
- * message itself into each recipient's Maildir (tmp/, fsync, rename into
- * new/, fsync new/), then asks the local replicate daemon for a barrier
- * ("SYNC" on its control socket).  Only when the standby has fsynced
- * everything does it answer 250, which smtpd passes to the client.
+ * crash between that answer and the replication of the delivery loses
+ * mail that was acknowledged.  replicate-mda closes that window.  It is
+ * smtpd's before-queue proxy (smtpd_proxy_filter = 127.0.0.1:10025) and
+ * passes every transaction on at once:
  *
- *   replicate-mda -l ADDR:PORT -b MAILDIR_BASE -D DOMAIN[,DOMAIN...]
- *                 -S CONTROL_SOCKET [-w SECS] [-m MAXBYTES] [-f]
+ *   - recipients in a local domain (-D) to Dovecot's LMTP server (-L):
+ *     each RCPT is asked there and Dovecot's answer goes back to the
+ *     client (550 unknown user, 552 over quota); after DATA, LMTP answers
+ *     once per recipient, after Dovecot delivered (Sieve, quota, index);
+ *     a recipient Dovecot does not know (550) is tried through the queue
+ *     (below), where Postfix expands aliases (virtual_alias_maps);
+ *   - every other recipient to Postfix's reinjection smtpd (-R, a smtpd
+ *     without the proxy), whose 250 means the message is complete in the
+ *     queue (queue file fsynced and marked complete by its mode);
  *
- * Recipients are LOCAL@DOMAIN with an existing Maildir BASE/local/
- * (lowercased); others get 550.  Files take the owner of the Maildir.
- * When the replication session is down (standby dead), mail is accepted on
- * this node alone and that is logged; when the session is up but the
- * barrier does not complete within -w seconds the answer is 451 (the
- * client retries).  One process per connection (at most 64), like a
- * Postfix service; input is bounded (line 1000 bytes, message -m bytes).
+ * then it asks the local replicate daemon for a barrier ("SYNC" on its
+ * control socket, -S): the reply comes when the standby has fsynced
+ * everything written before the call, Maildir files and queue files
+ * alike.  Only then does the client get 250.
+ *
+ *   replicate-mda -D DOMAIN[,DOMAIN...] -S CONTROL_SOCKET
+ *                 [-L LMTP | -b MAILDIR_BASE] [-R ADDR:PORT]
+ *                 [-l ADDR:PORT] [-w SECS] [-t SECS] [-m MAXBYTES] [-s] [-f]
+ *
+ * -b delivers local mail itself into BASE/local/ Maildirs instead of
+ * through LMTP (no Sieve, no quota, no Dovecot index; one process less).
+ *
+ * Answers: a recipient some upstream refused gets that upstream's reply.
+ * After DATA, when no recipient was accepted the client gets the first
+ * failure (a 4xx one if any, so it retries).  When some were accepted and
+ * others not, the failed local recipients are put into the Postfix queue
+ * through -R (Postfix then retries or bounces as for any queued mail);
+ * if that is not possible the client gets 451 and the accepted copies will
+ * be delivered again on its retry (logged).  When the replication session
+ * is down (standby dead) mail is accepted on this node alone, logged at
+ * warning (with -s: 451 instead); when the session is up but the barrier does not complete
+ * within -w seconds, or the daemon cannot be asked, the answer is 451.
+ * An upstream that cannot be reached gives 451 for the recipient.
+ *
+ * One process per connection (at most 64), like a Postfix service; each
+ * blocks only on its own sockets, all with timeouts (-t, default 120 s,
+ * 300 s for the client).  Input is bounded: command lines 1000 bytes,
+ * data lines 8 KiB, message -m bytes (552 after the final dot), at most
+ * 100 recipients (452 for more).
+ *
+ * Logs (syslog mail facility and stderr): every refusal it makes with its
+ * reason, upstream failures, barrier failures (err), accepting alone
+ * (warning), and one info line per accepted message.
  */
 #include "config.h"
 
@@ -27,8 +58,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +78,36 @@
 
 #include <glib.h>
 
+#include "hb_err.h"
+#include "notify.h"
+#include "repl-smtp.h"
+
 #define MDA_MAXLINE 1000
+#define MDA_MAXDATALINE 8192
 #define MDA_MAXRCPT 100
 #define MDA_MAXCHILD 64
+#define MDA_CLIENT_TIMEOUT 300
 
-static const char *base_dir;
+static const char *base_dir;	/* -b: own Maildir delivery */
+static const char *lmtp_addr;	/* -L: Dovecot LMTP (unix path or host:port) */
+static const char *relay_addr;	/* -R: Postfix reinjection smtpd */
 static char **domains;
 static const char *ctl_path;
 static int wait_secs = 10;
+static int io_secs = 120;
+static bool strict;		/* -s: 451 instead of accepting alone */
 static size_t max_bytes = 50 * 1024 * 1024;
 static volatile sig_atomic_t nchildren;
+static char host[256];
+
+static void mda_log(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 mda_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
+	char buf[1024];
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -67,13 +116,15 @@ mda_log(int prio, const char *fmt, ...)
 	fprintf(stderr, "replicate-mda[%d]: %s\n", (int)getpid(), buf);
 }
 
-/* Reads one CRLF/LF line (without it) into buf; -1 on EOF or too long. */
+/* Reads one CRLF/LF line (without it) into buf; -1 on EOF, timeout or a
+ * line too long (then errno is E2BIG). */
 static int
 read_line(FILE *in, char *buf, size_t size)
 {
 	size_t n = 0;
 	int c;
 
+	errno = 0;
 	while ((c = getc(in)) != EOF) {
 		if (c == '\n') {
 			if (n > 0 && buf[n - 1] == '\r')
@@ -81,10 +132,14 @@ read_line(FILE *in, char *buf, size_t size)
 			buf[n] = '\0';
 			return (int)n;
 		}
-		if (n + 1 >= size)
+		if (n + 1 >= size) {
+			errno = E2BIG;
 			return -1;
+		}
 		buf[n++] = c;
 	}
+	if (errno == 0)
+		errno = ECONNRESET;
 	return -1;
 }
 
@@ -95,43 +150,319 @@ reply(FILE *out, const char *text)
 	fflush(out);
 }
 
-/* "<local@domain>" -> Maildir path (g_free) or NULL. */
-static char *
-mailbox_for(const char *arg)
+/* Timeouts, and no Nagle delay: every write here is a whole reply or
+ * command that the peer waits for. */
+static void
+set_timeouts(int fd, int secs)
 {
-	const char *lt = strchr(arg, '<'), *gt, *at;
-	g_autofree char *local = NULL, *dom = NULL;
-	struct stat st;
-	char *path;
-	int i;
+	struct timeval tv = { .tv_sec = secs };
+	int one = 1;
 
-	if (lt == NULL || (gt = strchr(lt, '>')) == NULL)
-		return NULL;
-	at = memchr(lt, '@', gt - lt);
-	if (at == NULL || at == lt + 1 || at + 1 >= gt)
-		return NULL;
-	local = g_ascii_strdown(lt + 1, at - lt - 1);
-	dom = g_ascii_strdown(at + 1, gt - at - 1);
-	for (i = 0; local[i]; i++)
-		if (!isalnum((unsigned char)local[i]) && !strchr("._-+", local[i]))
-			return NULL;
-	if (local[0] == '.')
-		return NULL;
-	for (i = 0; domains[i]; i++)
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static bool
+domain_local(const char *dom)
+{
+	for (int i = 0; domains[i]; i++)
 		if (g_ascii_strcasecmp(domains[i], dom) == 0)
-			break;
-	if (domains[i] == NULL)
-		return NULL;
-	path = g_build_filename(base_dir, local, NULL);
-	{
-		g_autofree char *nd = g_build_filename(path, "new", NULL);
+			return true;
+	return false;
+}
 
-		if (stat(nd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			g_free(path);
-			return NULL;
+/* ---- upstream sessions (Dovecot LMTP, Postfix reinjection) --------- */
+
+struct rcpt {
+	char *arg;		/* as the client gave it after "RCPT TO:" */
+	char *maildir;		/* -b mode: the Maildir; else NULL */
+	bool local;
+	int code;		/* final answer for this recipient */
+	char *text;
+};
+
+struct up {
+	const char *what;	/* "LMTP" or "reinjection" */
+	const char *addr;
+	bool lmtp;
+	int state;		/* 0 closed, 1 in a transaction, -1 failed */
+	char *fail;		/* why it failed (reply line for the client) */
+	FILE *in, *out;
+	GPtrArray *rcpts;	/* struct rcpt * accepted there (borrowed) */
+};
+
+static void
+rcpt_free(struct rcpt *r)
+{
+	g_free(r->arg);
+	g_free(r->maildir);
+	g_free(r->text);
+	g_free(r);
+}
+
+static void
+up_close(struct up *u)
+{
+	if (u->out) {
+		if (u->state >= 1)
+			fputs("QUIT\r\n", u->out);
+		fclose(u->out);
+	}
+	if (u->in)
+		fclose(u->in);
+	u->in = u->out = NULL;
+	u->state = 0;
+	g_clear_pointer(&u->fail, g_free);
+	g_ptr_array_set_size(u->rcpts, 0);
+}
+
+static int
+connect_to(const char *addr)
+{
+	int fd;
+
+	if (addr[0] == '/') {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		if (strlen(addr) >= sizeof(sun.sun_path))
+			return -ENAMETOOLONG;
+		g_strlcpy(sun.sun_path, addr, sizeof(sun.sun_path));
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		set_timeouts(fd, io_secs);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			int e = -errno;
+
+			close(fd);
+			return e;
+		}
+		return fd;
+	} else {
+		g_autofree char *h = g_strdup(addr);
+		char *colon = strrchr(h, ':');
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+		int e;
+
+		if (!colon)
+			return -EINVAL;
+		*colon = '\0';
+		if (getaddrinfo(h, colon + 1, &hints, &ai) != 0)
+			return -EHOSTUNREACH;
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			e = -errno;
+			freeaddrinfo(ai);
+			return e;
+		}
+		set_timeouts(fd, io_secs);
+		e = connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 ? -errno : 0;
+		freeaddrinfo(ai);
+		if (e) {
+			close(fd);
+			return e;
+		}
+		return fd;
+	}
+}
+
+/*
+ * Reads one (possibly multi-line) reply; its last line goes to *out_text
+ * (owned).  Returns the code, or a negative errno / HB_EMALFORMED.
+ */
+static int
+up_reply(struct up *u, char **out_text)
+{
+	char line[REPL_SMTP_MAXLINE + 2];
+	bool more = true;
+	int code = 0, n;
+
+	while (more) {
+		n = read_line(u->in, line, sizeof(line));
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (repl_smtp_reply_line(line, n, &code, &more) != 0) {
+			mda_log(LOG_ERR, "%s at %s: malformed reply \"%.100s\"",
+				u->what, u->addr, line);
+			return HB_EMALFORMED;
 		}
 	}
-	return path;
+	*out_text = g_strdup(line);
+	return code;
+}
+
+static int
+up_cmd(struct up *u, char **out_text, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+up_cmd(struct up *u, char **out_text, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(u->out, fmt, ap);
+	va_end(ap);
+	fputs("\r\n", u->out);
+	if (fflush(u->out) != 0)
+		return -errno;
+	return up_reply(u, out_text);
+}
+
+static void
+up_failed(struct up *u, const char *why)
+{
+	mda_log(LOG_ERR, "%s at %s unavailable: %s", u->what, u->addr, why);
+	u->state = -1;
+	g_free(u->fail);
+	u->fail = g_strdup_printf("451 4.4.1 %s %s unavailable, try again later",
+				  u->lmtp ? "local delivery (LMTP)" :
+				  "queue (reinjection)", u->addr);
+}
+
+/* Opens the session and sends MAIL FROM; 0, or <0 with u->fail set. */
+static int
+up_open(struct up *u, const char *mail_arg)
+{
+	g_autofree char *t = NULL;
+	int fd, code;
+
+	if (u->state == 1)
+		return 0;
+	if (u->state == -1)
+		return -EIO;
+	fd = connect_to(u->addr);
+	if (fd < 0) {
+		up_failed(u, g_strerror(-fd));
+		return fd;
+	}
+	u->in = fdopen(fd, "r");
+	u->out = fdopen(dup(fd), "w");
+	code = up_reply(u, &t);
+	if (code != 220) {
+		up_failed(u, code < 0 ? hb_strerror(code) : t);
+		return -EIO;
+	}
+	g_clear_pointer(&t, g_free);
+	code = up_cmd(u, &t, "%s %s", u->lmtp ? "LHLO" : "EHLO", host);
+	if (code != 250) {
+		up_failed(u, code < 0 ? hb_strerror(code) : t);
+		return -EIO;
+	}
+	g_clear_pointer(&t, g_free);
+	if (u->lmtp) {
+		/* Dovecot's LMTP takes BODY= but not SIZE= and the others */
+		const char *gt = strchr(mail_arg, '>');
+		bool eight = strcasestr(mail_arg, " BODY=8BITMIME") != NULL;
+
+		code = up_cmd(u, &t, "MAIL FROM:%.*s%s",
+			      gt ? (int)(gt - mail_arg + 1) : (int)strlen(mail_arg),
+			      mail_arg, eight ? " BODY=8BITMIME" : "");
+	} else {
+		code = up_cmd(u, &t, "MAIL FROM:%s", mail_arg);
+	}
+	if (code < 0) {
+		up_failed(u, hb_strerror(code));
+		return -EIO;
+	}
+	if (code != 250) {	/* refused the sender: its answer per rcpt */
+		mda_log(LOG_INFO, "%s at %s refused MAIL FROM:%s: %s", u->what,
+			u->addr, mail_arg, t);
+		u->state = -1;
+		u->fail = g_steal_pointer(&t);
+		return -EPERM;
+	}
+	u->state = 1;
+	return 0;
+}
+
+/* Sends the message (dot-stuffed); returns 0 or a negative errno. */
+static int
+up_send_data(struct up *u, const GString *msg)
+{
+	const char *p = msg->str, *end = msg->str + msg->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (*p == '.')
+			fputc('.', u->out);
+		fwrite(p, 1, n, u->out);
+		fputs("\r\n", u->out);
+		p += n + 1;
+	}
+	fputs(".\r\n", u->out);
+	return fflush(u->out) == 0 ? 0 : -errno;
+}
+
+/*
+ * DATA to u: sets code/text of every recipient accepted there (LMTP: one
+ * answer each; SMTP: one for all).
+ */
+static void
+up_data(struct up *u, const GString *msg)
+{
+	g_autofree char *t = NULL;
+	int code, e;
+
+	code = up_cmd(u, &t, "DATA");
+	if (code == 354) {
+		g_clear_pointer(&t, g_free);
+		e = up_send_data(u, msg);
+		code = e < 0 ? e : 0;
+	}
+	if (code != 0) {
+		g_autofree char *why = code < 0 ? g_strdup(hb_strerror(code)) :
+				       g_strdup(t);
+
+		up_failed(u, why);
+		for (guint i = 0; i < u->rcpts->len; i++) {
+			struct rcpt *r = u->rcpts->pdata[i];
+
+			r->code = code > 0 ? code : 451;
+			r->text = g_strdup(code > 0 ? t : u->fail);
+		}
+		return;
+	}
+	for (guint i = 0; i < u->rcpts->len; i++) {
+		struct rcpt *r = u->rcpts->pdata[i];
+
+		if (u->lmtp || i == 0) {
+			g_clear_pointer(&t, g_free);
+			code = up_reply(u, &t);
+			if (code < 0) {
+				up_failed(u, hb_strerror(code));
+				t = g_strdup(u->fail);
+				code = 451;
+			}
+		}
+		r->code = code;
+		r->text = g_strdup(t);
+	}
+	/* the transaction is over; the session can take the next one */
+	u->state = u->state == 1 ? 2 : u->state;
+}
+
+/* ---- own Maildir delivery (-b) ------------------------------------- */
+
+static char *
+maildir_for(const char *local)
+{
+	g_autofree char *low = g_ascii_strdown(local, -1);
+	g_autofree char *nd = NULL;
+	struct stat st;
+
+	for (int i = 0; low[i]; i++)
+		if (!isalnum((unsigned char)low[i]) && !strchr("._-+", low[i]))
+			return NULL;
+	if (low[0] == '.')
+		return NULL;
+	nd = g_build_filename(base_dir, low, "new", NULL);
+	if (stat(nd, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return g_build_filename(base_dir, low, NULL);
 }
 
 static int
@@ -166,12 +497,43 @@ deliver_one(const char *maildir, const GString *msg, const char *uniq)
 	return 0;
 }
 
+static void
+maildir_deliver(GPtrArray *rcpts, const GString *msg)
+{
+	static unsigned counter;
+
+	for (guint i = 0; i < rcpts->len; i++) {
+		struct rcpt *r = rcpts->pdata[i];
+		struct timeval tv;
+		g_autofree char *uniq = NULL;
+		int rc;
+
+		if (!r->local)
+			continue;
+		gettimeofday(&tv, NULL);
+		uniq = g_strdup_printf("%ld.M%ldP%dQ%u.%s", (long)tv.tv_sec,
+				       (long)tv.tv_usec, (int)getpid(),
+				       ++counter, host);
+		rc = deliver_one(r->maildir, msg, uniq);
+		if (rc != 0) {
+			mda_log(LOG_ERR, "delivery to %s failed: %s",
+				r->maildir, g_strerror(-rc));
+			r->code = 451;
+			r->text = g_strdup("451 4.3.0 local delivery failed");
+		} else {
+			r->code = 250;
+			r->text = g_strdup("250 2.0.0 Ok");
+		}
+	}
+}
+
+/* ---- the replication barrier ---------------------------------------- */
+
 /* One request on the replicate control socket; reply in buf. */
 static int
 ctl_ask(const char *req, char *buf, size_t size, int secs)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = secs };
 	size_t n = 0;
 	ssize_t r;
 	int fd;
@@ -180,7 +542,7 @@ ctl_ask(const char *req, char *buf, size_t size, int secs)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	set_timeouts(fd, secs);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
 	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		r = -errno;
@@ -194,141 +556,369 @@ ctl_ask(const char *req, char *buf, size_t size, int secs)
 	return n > 0 ? 0 : -ETIMEDOUT;
 }
 
-/* 0: on both nodes; 1: accepted here only (no session); <0: not confirmed */
+/* 0: on both nodes; 1: accepted here only (no session); <0: not confirmed
+ * (*out_why says why) */
 static int
-barrier(void)
+barrier(const char **out_why)
 {
 	char buf[512];
 
-	if (ctl_ask("STATUS\n", buf, sizeof(buf), 5) != 0)
+	if (ctl_ask("STATUS\n", buf, sizeof(buf), 5) != 0) {
+		*out_why = "replicate daemon not answering";
 		return -EIO;
-	if (strstr(buf, "role=source") == NULL)
+	}
+	if (strstr(buf, "role=source") == NULL) {
+		*out_why = "this node is not the replication source";
 		return -EPERM;
+	}
 	if (strstr(buf, "phase=down") != NULL)
 		return 1;
-	if (ctl_ask("SYNC\n", buf, sizeof(buf), wait_secs) != 0)
+	if (ctl_ask("SYNC\n", buf, sizeof(buf), wait_secs) != 0) {
+		*out_why = "standby did not confirm in time";
 		return -ETIMEDOUT;
-	return strncmp(buf, "OK", 2) == 0 ? 0 : -EIO;
+	}
+	if (strncmp(buf, "OK", 2) != 0) {
+		*out_why = "barrier refused";
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- one client session --------------------------------------------- */
+
+struct session {
+	FILE *in, *out;
+	char *mail_arg;		/* after "MAIL FROM:" */
+	GPtrArray *rcpts;	/* struct rcpt * */
+	struct up lmtp, relay;
+};
+
+static void
+txn_reset(struct session *s)
+{
+	g_clear_pointer(&s->mail_arg, g_free);
+	g_ptr_array_set_size(s->rcpts, 0);
+	/* a finished or half-done upstream transaction: a fresh session for
+	 * the next one keeps the state simple (one connection per message
+	 * is what smtpd's proxy does too) */
+	up_close(&s->lmtp);
+	up_close(&s->relay);
+}
+
+static void
+do_rcpt(struct session *s, const char *arg)
+{
+	g_autofree char *local = NULL, *dom = NULL, *t = NULL;
+	struct rcpt *r;
+	struct up *u;
+	int code;
+
+	if (!s->mail_arg) {
+		reply(s->out, "503 5.5.1 MAIL first");
+		return;
+	}
+	if (s->rcpts->len >= MDA_MAXRCPT) {
+		mda_log(LOG_INFO, "RCPT TO:%s refused: more than %d recipients",
+			arg, MDA_MAXRCPT);
+		reply(s->out, "452 4.5.3 too many recipients");
+		return;
+	}
+	if (repl_smtp_path(arg, strlen(arg), &local, &dom) != 0 || !*dom) {
+		reply(s->out, "501 5.1.3 bad recipient address syntax");
+		return;
+	}
+	r = g_new0(struct rcpt, 1);
+	r->arg = g_strdup(arg);
+	r->local = domain_local(dom);
+	if (r->local && base_dir) {
+		r->maildir = maildir_for(local);
+		if (!r->maildir) {
+			rcpt_free(r);
+			reply(s->out, "550 5.1.1 no such mailbox here");
+			return;
+		}
+		g_ptr_array_add(s->rcpts, r);
+		reply(s->out, "250 2.1.5 Ok");
+		return;
+	}
+	u = r->local ? &s->lmtp : &s->relay;
+	if (!u->addr) {
+		rcpt_free(r);
+		mda_log(LOG_INFO, "RCPT TO:%s refused: not a local domain and "
+			"no reinjection address (-R)", arg);
+		reply(s->out, "550 5.7.1 relay not configured on this node");
+		return;
+	}
+	if (up_open(u, s->mail_arg) != 0) {
+		rcpt_free(r);
+		reply(s->out, u->fail);
+		return;
+	}
+	code = up_cmd(u, &t, "RCPT TO:%s", arg);
+	if (code < 0) {
+		rcpt_free(r);
+		up_failed(u, hb_strerror(code));
+		reply(s->out, u->fail);
+		return;
+	}
+	if (code == 550 && u->lmtp && relay_addr &&
+	    up_open(&s->relay, s->mail_arg) == 0) {
+		/* not a Dovecot user: an alias (Postfix's virtual_alias_maps
+		 * are expanded by cleanup, after the queue), so through the
+		 * queue; Postfix's answer stands */
+		g_autofree char *t2 = NULL;
+		int c2 = up_cmd(&s->relay, &t2, "RCPT TO:%s", arg);
+
+		if (c2 < 0) {
+			up_failed(&s->relay, hb_strerror(c2));
+		} else if (c2 / 100 == 2) {
+			u = &s->relay;
+			code = c2;
+			r->local = false;
+		} else {
+			g_free(t);
+			t = g_steal_pointer(&t2);
+		}
+	}
+	if (code / 100 != 2) {
+		rcpt_free(r);
+		mda_log(LOG_INFO, "RCPT TO:%s refused by %s: %s", arg, u->what, t);
+		reply(s->out, t);
+		return;
+	}
+	g_ptr_array_add(u->rcpts, r);
+	g_ptr_array_add(s->rcpts, r);
+	reply(s->out, "250 2.1.5 Ok");
+}
+
+/* Hands recipients that Dovecot refused after DATA to the Postfix queue
+ * (it retries or bounces them); 0 when queued. */
+static int
+requeue(struct session *s, GPtrArray *failed, const GString *msg)
+{
+	struct up q = { .what = "reinjection", .addr = relay_addr,
+		.rcpts = g_ptr_array_new_with_free_func((GDestroyNotify)rcpt_free) };
+	int rc = -EIO;
+
+	if (!relay_addr)
+		goto out;
+	if (up_open(&q, s->mail_arg) != 0)
+		goto out;
+	for (guint i = 0; i < failed->len; i++) {
+		struct rcpt *r = failed->pdata[i];
+		g_autofree char *t = NULL;
+		struct rcpt *c;
+
+		if (up_cmd(&q, &t, "RCPT TO:%s", r->arg) / 100 != 2)
+			goto out;
+		c = g_new0(struct rcpt, 1);
+		g_ptr_array_add(q.rcpts, c);
+	}
+	up_data(&q, msg);
+	rc = 0;
+	for (guint i = 0; i < q.rcpts->len; i++)
+		if (((struct rcpt *)q.rcpts->pdata[i])->code / 100 != 2)
+			rc = -EIO;
+out:
+	up_close(&q);
+	g_ptr_array_unref(q.rcpts);
+	return rc;
+}
+
+static void
+do_data(struct session *s)
+{
+	char line[MDA_MAXDATALINE + 2];
+	GString *msg;
+	g_autoptr(GPtrArray) failed = g_ptr_array_new();
+	const char *first4 = NULL, *first5 = NULL, *why = NULL;
+	bool big = false;
+	guint nok = 0;
+	gint64 t0, t1;
+	int rc;
+
+	if (s->rcpts->len == 0) {
+		reply(s->out, "554 5.5.1 no valid recipients");
+		return;
+	}
+	reply(s->out, "354 End data with <CR><LF>.<CR><LF>");
+	msg = g_string_new(NULL);
+	for (;;) {
+		int n = read_line(s->in, line, sizeof(line));
+
+		if (n < 0) {
+			mda_log(LOG_WARNING, "client %s in DATA (%zu bytes read, "
+				"from %s): nothing delivered",
+				errno == EAGAIN ? "timed out" : errno == E2BIG ?
+				"sent a line over 8 KiB" : "went away",
+				msg->len, s->mail_arg);
+			if (errno == E2BIG)
+				reply(s->out, "500 5.5.2 line too long");
+			g_string_free(msg, TRUE);
+			fclose(s->in);	/* the session ends here */
+			s->in = NULL;
+			return;
+		}
+		if (strcmp(line, ".") == 0)
+			break;
+		if (big || msg->len + n + 1 > max_bytes) {
+			big = true;
+			continue;
+		}
+		g_string_append_len(msg, line[0] == '.' ? line + 1 : line,
+				    line[0] == '.' ? n - 1 : n);
+		g_string_append_c(msg, '\n');
+	}
+	if (big) {
+		mda_log(LOG_INFO, "message from %s refused: over %zu bytes",
+			s->mail_arg, max_bytes);
+		reply(s->out, "552 5.3.4 message too big");
+		g_string_free(msg, TRUE);
+		txn_reset(s);
+		return;
+	}
+	t0 = g_get_monotonic_time();
+	if (base_dir)
+		maildir_deliver(s->rcpts, msg);
+	if (s->lmtp.state == 1)
+		up_data(&s->lmtp, msg);
+	if (s->relay.state == 1)
+		up_data(&s->relay, msg);
+	for (guint i = 0; i < s->rcpts->len; i++) {
+		struct rcpt *r = s->rcpts->pdata[i];
+
+		if (r->code / 100 == 2) {
+			nok++;
+			continue;
+		}
+		if (!r->text) {
+			r->code = 451;
+			r->text = g_strdup("451 4.3.0 not delivered");
+		}
+		mda_log(LOG_INFO, "%s: %s", r->arg, r->text);
+		g_ptr_array_add(failed, r);
+		if (r->code / 100 == 4 && !first4)
+			first4 = r->text;
+		if (r->code / 100 == 5 && !first5)
+			first5 = r->text;
+	}
+	if (nok == 0) {
+		reply(s->out, first4 ? first4 : first5);
+		g_string_free(msg, TRUE);
+		txn_reset(s);
+		return;
+	}
+	if (failed->len) {
+		bool all_local = true;
+
+		for (guint i = 0; i < failed->len; i++)
+			if (!((struct rcpt *)failed->pdata[i])->local)
+				all_local = false;
+		if (!all_local || requeue(s, failed, msg) != 0) {
+			mda_log(LOG_ERR, "from %s: %u recipient(s) delivered, %u "
+				"not and not queued: 451 (a retry delivers "
+				"the first ones again)", s->mail_arg, nok,
+				failed->len);
+			reply(s->out, "451 4.3.0 partly delivered, try again");
+			g_string_free(msg, TRUE);
+			txn_reset(s);
+			return;
+		}
+		mda_log(LOG_INFO, "from %s: %u recipient(s) refused after "
+			"DATA put into the Postfix queue", s->mail_arg,
+			failed->len);
+	}
+	t1 = g_get_monotonic_time();
+	rc = barrier(&why);
+	if (rc == 0) {
+		gint64 t2 = g_get_monotonic_time();
+
+		mda_log(LOG_INFO, "from %s: %u recipient(s), %zu bytes, on "
+			"both nodes in %" G_GINT64_FORMAT " ms (delivery %"
+			G_GINT64_FORMAT " ms, barrier %" G_GINT64_FORMAT " ms)",
+			s->mail_arg, s->rcpts->len, msg->len, (t2 - t0) / 1000,
+			(t1 - t0) / 1000, (t2 - t1) / 1000);
+		reply(s->out, "250 2.0.0 Ok: stored on both nodes");
+	} else if (rc == 1 && strict) {
+		mda_log(LOG_ERR, "standby not connected: message from %s "
+			"refused with 451 (-s)", s->mail_arg);
+		reply(s->out, "451 4.3.0 standby down, try again later");
+	} else if (rc == 1) {
+		mda_log(LOG_WARNING, "standby not connected: message from %s "
+			"accepted on this node only", s->mail_arg);
+		reply(s->out, "250 2.0.0 Ok: stored (standby down)");
+	} else {
+		mda_log(LOG_ERR, "message from %s not confirmed on the standby "
+			"(%s): 451", s->mail_arg, why);
+		reply(s->out, "451 4.3.0 replication not confirmed, try again");
+	}
+	g_string_free(msg, TRUE);
+	txn_reset(s);
 }
 
 static void
 serve(int fd)
 {
-	FILE *in = fdopen(fd, "r"), *out = fdopen(dup(fd), "w");
-	char line[MDA_MAXLINE + 2], host[64];
-	GPtrArray *rcpts = g_ptr_array_new_with_free_func(g_free);
-	gboolean mail = FALSE;
-	static unsigned counter;
+	struct session s = {
+		.rcpts = g_ptr_array_new_with_free_func((GDestroyNotify)rcpt_free),
+		.lmtp = { .what = "LMTP", .addr = lmtp_addr, .lmtp = true,
+			  .rcpts = g_ptr_array_new() },
+		.relay = { .what = "reinjection", .addr = relay_addr,
+			   .rcpts = g_ptr_array_new() },
+	};
+	char line[MDA_MAXLINE + 2];
 
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	reply(out, "220 replicate-mda ESMTP");
-	while (read_line(in, line, sizeof(line)) >= 0) {
+	set_timeouts(fd, MDA_CLIENT_TIMEOUT);
+	s.in = fdopen(fd, "r");
+	s.out = fdopen(dup(fd), "w");
+	reply(s.out, "220 replicate-mda ESMTP");
+	while (s.in && read_line(s.in, line, sizeof(line)) >= 0) {
 		if (!g_ascii_strncasecmp(line, "EHLO", 4) ||
 		    !g_ascii_strncasecmp(line, "HELO", 4)) {
-			reply(out, "250-replicate-mda");
-			reply(out, "250 8BITMIME");
+			txn_reset(&s);
+			/* one write: with three, Nagle held the last two
+			 * until smtpd's delayed ACK, 40 ms per message */
+			reply(s.out, "250-replicate-mda\r\n250-8BITMIME\r\n"
+			      "250 SIZE");
 		} else if (!g_ascii_strncasecmp(line, "MAIL FROM:", 10)) {
-			g_ptr_array_set_size(rcpts, 0);
-			mail = TRUE;
-			reply(out, "250 2.1.0 Ok");
+			g_autofree char *l = NULL, *d = NULL;
+
+			if (s.mail_arg) {
+				reply(s.out, "503 5.5.1 nested MAIL command");
+				continue;
+			}
+			if (repl_smtp_path(line + 10, strlen(line + 10), &l, &d)) {
+				reply(s.out, "501 5.1.7 bad sender address syntax");
+				continue;
+			}
+			s.mail_arg = g_strdup(line + 10);
+			reply(s.out, "250 2.1.0 Ok");
 		} else if (!g_ascii_strncasecmp(line, "RCPT TO:", 8)) {
-			char *mb = mailbox_for(line + 8);
-
-			if (!mail)
-				reply(out, "503 5.5.1 MAIL first");
-			else if (mb == NULL)
-				reply(out, "550 5.1.1 no such mailbox here");
-			else if (rcpts->len >= MDA_MAXRCPT) {
-				g_free(mb);
-				reply(out, "452 4.5.3 too many recipients");
-			} else {
-				g_ptr_array_add(rcpts, mb);
-				reply(out, "250 2.1.5 Ok");
-			}
+			do_rcpt(&s, line + 8);
 		} else if (!g_ascii_strcasecmp(line, "DATA")) {
-			GString *msg;
-			gboolean big = FALSE, ok = TRUE;
-			guint i;
-			int rc;
-
-			if (rcpts->len == 0) {
-				reply(out, "554 5.5.1 no valid recipients");
-				continue;
-			}
-			reply(out, "354 End data with <CR><LF>.<CR><LF>");
-			msg = g_string_new(NULL);
-			for (;;) {
-				if (read_line(in, line, sizeof(line)) < 0) {
-					g_string_free(msg, TRUE);
-					goto done;
-				}
-				if (strcmp(line, ".") == 0)
-					break;
-				if (msg->len + strlen(line) + 2 > max_bytes) {
-					big = TRUE;
-					continue;
-				}
-				g_string_append(msg, line[0] == '.' ? line + 1 : line);
-				g_string_append_c(msg, '\n');
-			}
-			if (big) {
-				reply(out, "552 5.3.4 message too big");
-				g_string_free(msg, TRUE);
-				continue;
-			}
-			for (i = 0; i < rcpts->len && ok; i++) {
-				struct timeval tv;
-				g_autofree char *uniq = NULL;
-
-				gettimeofday(&tv, NULL);
-				uniq = g_strdup_printf("%ld.M%ldP%dQ%u.%s",
-						       (long)tv.tv_sec, (long)tv.tv_usec,
-						       (int)getpid(), ++counter, host);
-				rc = deliver_one(rcpts->pdata[i], msg, uniq);
-				if (rc != 0) {
-					mda_log(LOG_ERR, "delivery to %s failed: %s",
-						(char *)rcpts->pdata[i],
-						g_strerror(-rc));
-					ok = FALSE;
-				}
-			}
-			g_string_free(msg, TRUE);
-			if (!ok) {
-				reply(out, "451 4.3.0 local delivery failed");
-				continue;
-			}
-			rc = barrier();
-			if (rc == 0)
-				reply(out, "250 2.0.0 Ok: delivered on both nodes");
-			else if (rc == 1) {
-				mda_log(LOG_WARNING, "standby not connected: "
-					"accepted on this node only");
-				reply(out, "250 2.0.0 Ok: delivered (standby down)");
-			} else {
-				mda_log(LOG_ERR, "replication not confirmed: %s",
-					g_strerror(-rc));
-				reply(out, "451 4.3.0 replication not confirmed, "
-				      "try again");
-			}
-			mail = FALSE;
+			do_data(&s);
 		} else if (!g_ascii_strcasecmp(line, "RSET")) {
-			g_ptr_array_set_size(rcpts, 0);
-			mail = FALSE;
-			reply(out, "250 2.0.0 Ok");
+			txn_reset(&s);
+			reply(s.out, "250 2.0.0 Ok");
 		} else if (!g_ascii_strcasecmp(line, "NOOP")) {
-			reply(out, "250 2.0.0 Ok");
+			reply(s.out, "250 2.0.0 Ok");
 		} else if (!g_ascii_strcasecmp(line, "QUIT")) {
-			reply(out, "221 2.0.0 Bye");
+			reply(s.out, "221 2.0.0 Bye");
 			break;
 		} else {
-			reply(out, "502 5.5.2 command not recognized");
+			reply(s.out, "502 5.5.2 command not recognized");
 		}
 	}
-done:
-	g_ptr_array_unref(rcpts);
-	fclose(in);
-	fclose(out);
+	if (s.mail_arg && s.rcpts->len)
+		mda_log(LOG_INFO, "session from smtpd ended in a transaction "
+			"(from %s): nothing delivered", s.mail_arg);
+	txn_reset(&s);
+	g_ptr_array_unref(s.rcpts);
+	g_ptr_array_unref(s.lmtp.rcpts);
+	g_ptr_array_unref(s.relay.rcpts);
+	if (s.in)
+		fclose(s.in);
+	fclose(s.out);
 }
 
 static void
@@ -336,9 +926,18 @@ sigchld(int sig)
 {
 	int saved = errno;
 
+	(void)sig;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		nchildren--;
 	errno = saved;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: replicate-mda -D DOMAINS -S CONTROL "
+		"[-L LMTP | -b BASE] [-R ADDR:PORT] [-l ADDR:PORT] [-w SECS] "
+		"[-t SECS] [-m BYTES] [-s] [-f]\n");
 }
 
 int
@@ -347,52 +946,75 @@ main(int argc, char **argv)
 	const char *listen_at = "127.0.0.1:10025";
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	gboolean foreground = FALSE;
-	char *colon, *host;
+	char *colon, *lhost, *end;
 	int ch, lfd, one = 1;
+	long port;
 
-	while ((ch = getopt(argc, argv, "l:b:D:S:w:m:f")) != -1) {
+	while ((ch = getopt(argc, argv, "l:b:L:R:D:S:w:t:m:fs")) != -1) {
 		switch (ch) {
 		case 'l': listen_at = optarg; break;
 		case 'b': base_dir = optarg; break;
+		case 'L': lmtp_addr = optarg; break;
+		case 'R': relay_addr = optarg; break;
 		case 'D': domains = g_strsplit(optarg, ",", 32); break;
 		case 'S': ctl_path = optarg; break;
 		case 'w': wait_secs = atoi(optarg); break;
+		case 't': io_secs = atoi(optarg); break;
 		case 'm': max_bytes = strtoul(optarg, NULL, 10); break;
 		case 'f': foreground = TRUE; break;
+		case 's': strict = true; break;
 		default:
-			fprintf(stderr, "usage: replicate-mda -l ADDR:PORT -b BASE "
-				"-D DOMAINS -S CONTROL [-w SECS] [-m BYTES] [-f]\n");
+			usage();
 			return 2;
 		}
 	}
-	if (base_dir == NULL || domains == NULL || ctl_path == NULL ||
-	    wait_secs <= 0) {
-		fprintf(stderr, "replicate-mda: -b, -D and -S are required\n");
+	if (domains == NULL || ctl_path == NULL || (!base_dir == !lmtp_addr)) {
+		fprintf(stderr, "replicate-mda: -D, -S and one of -L (Dovecot "
+			"LMTP) or -b (own Maildir delivery) are required\n");
+		usage();
 		return 2;
 	}
-	host = g_strdup(listen_at);
-	colon = strrchr(host, ':');
+	if (wait_secs <= 0 || wait_secs > 3600 || io_secs <= 0 ||
+	    io_secs > 3600 || max_bytes < 1024) {
+		fprintf(stderr, "replicate-mda: -w and -t must be 1..3600 s, "
+			"-m at least 1024 bytes\n");
+		return 2;
+	}
+	lhost = g_strdup(listen_at);
+	colon = strrchr(lhost, ':');
 	if (colon != NULL)
 		*colon = '\0';
-	if (colon == NULL || inet_pton(AF_INET, host, &sin.sin_addr) != 1 ||
-	    atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
-		fprintf(stderr, "replicate-mda: bad listen address %s\n", listen_at);
+	port = colon ? strtol(colon + 1, &end, 10) : 0;
+	if (colon == NULL || *end || inet_pton(AF_INET, lhost, &sin.sin_addr) != 1 ||
+	    port <= 0 || port > 65535) {
+		fprintf(stderr, "replicate-mda: bad listen address '%s' "
+			"(want IPv4:PORT)\n", listen_at);
 		return 2;
 	}
-	sin.sin_port = htons(atoi(colon + 1));
+	sin.sin_port = htons(port);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		g_strlcpy(host, "localhost", sizeof(host));
 	openlog("replicate-mda", LOG_PID, LOG_MAIL);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(lfd, 64) != 0) {
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
+				  sizeof(one)) != 0 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(lfd, 128) != 0) {
 		fprintf(stderr, "replicate-mda: cannot listen on %s: %s\n",
 			listen_at, g_strerror(errno));
 		return 1;
 	}
 	if (!foreground && daemon(0, 0) != 0)
 		return 1;
+	hb_notify("READY=1");	/* listening (Type=notify) */
 	signal(SIGCHLD, sigchld);
 	signal(SIGPIPE, SIG_IGN);
+	mda_log(LOG_INFO, "listening on %s; local mail (%s) %s %s; other "
+		"mail %s%s", listen_at, g_strjoinv(",", domains),
+		base_dir ? "into Maildirs under" : "through LMTP at",
+		base_dir ? base_dir : lmtp_addr,
+		relay_addr ? "through the Postfix queue at " : "refused",
+		relay_addr ? relay_addr : "");
 	for (;;) {
 		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		pid_t pid;
@@ -402,6 +1024,8 @@ main(int argc, char **argv)
 		if (nchildren >= MDA_MAXCHILD) {
 			static const char busy[] = "421 4.3.2 too busy\r\n";
 
+			mda_log(LOG_WARNING, "%d sessions at once: refusing "
+				"another with 421", MDA_MAXCHILD);
 			if (write(cfd, busy, sizeof(busy) - 1) < 0)
 				mda_log(LOG_DEBUG, "client gone");
 			close(cfd);
@@ -410,11 +1034,14 @@ main(int argc, char **argv)
 		pid = fork();
 		if (pid == 0) {
 			close(lfd);
+			signal(SIGCHLD, SIG_DFL);
 			serve(cfd);
 			_exit(0);
 		}
 		if (pid > 0)
 			nchildren++;
+		else
+			mda_log(LOG_ERR, "fork: %s", g_strerror(errno));
 		close(cfd);
 	}
 }

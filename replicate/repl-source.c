@@ -72,6 +72,7 @@ static struct {
 	gboolean union_mode;
 	guint64 seq;
 	guint64 acked;
+	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
 	struct xfer *x;
 	char *await_sig;
 	GList *barriers;
@@ -438,6 +439,60 @@ streaming(void)
 	return S.on && S.phase == PH_STREAM && !S.await_sig;
 }
 
+/*
+ * A file that moved on before its op was sent: Postfix's queue manager
+ * moves a queue file incoming/ -> active/ -> deferred/ within
+ * milliseconds of the 250 that a barrier is protecting.  The move's event
+ * may still be unread, or queued behind the barrier's marker; either way
+ * the barrier would return before the content reached the replica.  So
+ * while a barrier waits, read the pending events and do the next rename
+ * of path at once (ahead of the marker; a rename whose source the
+ * replica lacks is sent as a PUT of its target, which is always safe to
+ * do early).  A delete of path ends the chase: the file is gone.
+ */
+static void
+chase_moved(const char *path)
+{
+	guint n = 0;
+
+	if (!S.barriers)
+		return;
+	repl_watch_drain();
+	for (GList *l = S.ops.head; l && n < 4096; l = l->next, n++) {
+		struct op *o = l->data;
+
+		if (o->type == OP_DELETE && !strcmp(o->path, path))
+			return;
+		if (o->type == OP_RENAME && !strcmp(o->path, path)) {
+			g_queue_unlink(&S.ops, l);
+			g_queue_push_head_link(&S.ops, l);
+			return;
+		}
+	}
+}
+
+/*
+ * The replica has (or is being sent) path exactly as st describes it.
+ * Size and mtime say so only for a file last written more than 20 ms ago:
+ * the kernel stamps mtime from a clock that ticks every few ms, so two
+ * writes within one tick leave the same mtime.
+ */
+static gboolean
+put_is_current(const char *path, const struct stat *st)
+{
+	struct mval *m = g_hash_table_lookup(S.known, path);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
+	    20 * 1000000)
+		return FALSE;
+	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
+	       (!S.x || strcmp(S.x->path, path)) &&
+	       m->size == (guint64)st->st_size &&
+	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 static void
 source_pump(void)
@@ -502,9 +557,18 @@ source_pump(void)
 		case OP_FULL:
 			fd = repl_tree_open_wire(o->path, &st);
 			if (fd < 0) {
-				/* gone again: a delete follows */
+				/* gone again: a delete or a rename follows */
+				chase_moved(o->path);
 				if (g_hash_table_remove(S.failing, o->path))
 					barriers_check();
+				break;
+			}
+			if (o->type == OP_PUT && put_is_current(o->path, &st)) {
+				/* an earlier PUT of this file already sent it
+				 * as it is now (Dovecot rewrites its index and
+				 * uidlist on every delivery: under load many
+				 * PUTs of one file wait in the queue) */
+				close(fd);
 				break;
 			}
 			if (o->type == OP_PUT && !S.barriers &&
@@ -547,6 +611,13 @@ source_pump(void)
 				p->path = g_strdup(o->path2);
 				g_queue_push_head(&S.ops, p);
 				break;
+			}
+			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			    lstat(abs, &st) < 0 && errno == ENOENT) {
+				/* the new name is gone too: the file moved on */
+				chase_moved(o->path2);
+				if (S.phase != PH_STREAM)
+					break;	/* the events overflowed */
 			}
 			repl_conn_sendf(S.conn, REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
@@ -680,6 +751,7 @@ source_frame(struct repl_conn *c, const struct repl_frame *f)
 			goto bad;
 		S.seq = MAX(S.seq, f->seq);
 		S.acked = MAX(S.acked, f->seq);
+		S.ack_us = g_get_monotonic_time();
 		S.union_mode = f->kind == 1;
 		S.phase = PH_MANIFEST;
 		g_hash_table_remove_all(S.manifest);
@@ -719,6 +791,7 @@ source_frame(struct repl_conn *c, const struct repl_frame *f)
 		if (f->seq > S.seq)
 			goto bad;
 		S.acked = MAX(S.acked, f->seq);
+		S.ack_us = g_get_monotonic_time();
 		barriers_check();
 		break;
 	case REPL_SIG:
@@ -728,6 +801,7 @@ source_frame(struct repl_conn *c, const struct repl_frame *f)
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 		struct op *o = g_new0(struct op, 1);
 
+		known_drop(p);		/* it does not have it as we thought */
 		o->type = OP_PUT;	/* a delta when the replica has a copy */
 		o->path = g_steal_pointer(&p);
 		g_queue_push_head(&S.ops, o);
@@ -867,10 +941,15 @@ repl_source_status(void)
 	g_autofree char *x = S.x ? g_strdup_printf(" sending=%s:%" G_GUINT64_FORMAT
 		"/%" G_GUINT64_FORMAT, S.x->path, S.x->off, S.x->size) : NULL;
 
+	/* ack_age_ms: since the replica last acknowledged (-1: never) */
+	gint64 ack_age = S.ack_us ? (g_get_monotonic_time() - S.ack_us) / 1000
+		: -1;
+
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
-		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " watches=%u "
+		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
+		G_GINT64_FORMAT " watches=%u "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
-		"\n", ph[S.phase], S.ops.length, S.seq, S.acked,
+		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
 		repl_watch_count(),
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
 		repl_conn_queued(repl_conn_session()), x ? x : "",

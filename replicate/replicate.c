@@ -19,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 
 #include "fileread.h"
 #include "hb_err.h"
 #include "log.h"
+#include "notify.h"
 #include "repl-conn.h"
 #include "repl-ctl.h"
 #include "repl-replica.h"
@@ -33,8 +35,17 @@
 static gboolean
 quit_cb(gpointer d)
 {
+	hb_notify("STOPPING=1");
 	g_main_loop_quit(d);
 	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+reopen_cb(gpointer d)
+{
+	hb_log_reopen();
+	hb_log(LOG_INFO, "SIGHUP: log file reopened");
+	return G_SOURCE_CONTINUE;
 }
 
 static G_NORETURN void
@@ -45,6 +56,64 @@ usage(void)
 		"       replicate [-c CONF|-S SOCK] [-w SECS] sync [PATH]\n"
 		"       replicate [-c CONF|-S SOCK] status|source|replica\n");
 	exit(2);
+}
+
+/* What the daemon needs besides the parsed file: the key (readable, not
+ * readable by others, >= 16 bytes) and every root (a directory).  Prints
+ * each problem naming the file and what to do; returns the count.  Run by
+ * -t and before the daemon starts, so a half-configured node stops here. */
+static int
+check_files(const struct repl_conf *c, const char *conf_path)
+{
+	g_autofree char *key = NULL;
+	struct stat st;
+	hb_diag *d = hb_diag_new();
+	size_t len = 0;
+	int bad = 0, r;
+
+	r = hb_file_read(c->keyfile, REPL_KEYFILE_MAX, HB_READ_SECRET, &key,
+			 &len, &st, d);
+	if (r < 0) {
+		fprintf(stderr, "replicate: %s: keyfile '%s': %s; create it on one "
+			"node (head -c 48 /dev/urandom | base64 > %s; chmod 600 "
+			"%s) and copy it to the other\n", conf_path, c->keyfile,
+			r != HB_ECONFIG ? g_strerror(-r) :
+			(const char *)d->errors->pdata[0], c->keyfile,
+			c->keyfile);
+		bad++;
+	} else {
+		if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+			fprintf(stderr, "replicate: keyfile '%s': mode %04o lets "
+				"other users read the key: chmod 600 %s\n",
+				c->keyfile, (unsigned)(st.st_mode & 07777),
+				c->keyfile);
+			bad++;
+		}
+		g_strstrip(key);
+		if (strlen(key) < 16) {
+			fprintf(stderr, "replicate: keyfile '%s': key shorter "
+				"than 16 bytes: write a longer one on both "
+				"nodes\n", c->keyfile);
+			bad++;
+		}
+		explicit_bzero(key, len);
+	}
+	hb_diag_free(d);
+	for (int i = 0; i < c->nroots; i++) {
+		const char *why = NULL;
+
+		if (stat(c->root_path[i], &st) != 0)
+			why = g_strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		if (why != NULL) {
+			fprintf(stderr, "replicate: %s: root %s '%s': %s; create "
+				"it on both nodes\n", conf_path, c->root_name[i],
+				c->root_path[i], why);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /* Pending files hold an fd each until they are linked: allow many. */
@@ -76,7 +145,7 @@ load_conf(const char *path, struct repl_conf **out, gboolean quiet)
 }
 
 static int
-run(struct repl_conf *conf, int debug)
+run(struct repl_conf *conf, const char *conf_path, int debug)
 {
 	GMainLoop *loop;
 	int fds[REPL_MAX_ROOTS];
@@ -85,6 +154,17 @@ run(struct repl_conf *conf, int debug)
 	hb_log_setup(conf->logfile, NULL, conf->logfacility,
 		     debug >= 0 ? debug : conf->debug, TRUE);
 	signal(SIGPIPE, SIG_IGN);
+	/* first what can fail for outside reasons, before anything is
+	 * created: a port in use leaves no statedir or temp dir behind */
+	if (conf->listen_addr &&
+	    (r = repl_conn_listen(conf->listen_addr, conf->listen_port,
+				  repl_replica_conn_ops(), NULL)) < 0) {
+		hb_log(LOG_ERR, "listen %s:%d: %s (%s 'listen'%s)",
+		       conf->listen_addr, conf->listen_port, hb_strerror(r),
+		       conf_path, r == -EADDRINUSE ? ": the port is in use - "
+		       "another replicate running? (ss -ltnp)" : "");
+		return 1;
+	}
 	if (g_mkdir_with_parents(conf->statedir, 0700) < 0) {
 		hb_log(LOG_ERR, "statedir '%s': %s", conf->statedir,
 		       g_strerror(errno));
@@ -98,17 +178,13 @@ run(struct repl_conf *conf, int debug)
 	if (repl_conn_setup(conf->keyfile) < 0)
 		return 1;
 	loop = g_main_loop_new(NULL, FALSE);
-	if (conf->listen_addr &&
-	    (r = repl_conn_listen(conf->listen_addr, conf->listen_port,
-				  repl_replica_conn_ops(), NULL)) < 0) {
-		hb_log(LOG_ERR, "listen %s:%d: %s", conf->listen_addr,
-		       conf->listen_port, hb_strerror(r));
-		return 1;
-	}
 	if (repl_ctl_start(conf) < 0)
 		return 1;
 	g_unix_signal_add(SIGTERM, quit_cb, loop);
 	g_unix_signal_add(SIGINT, quit_cb, loop);
+	g_unix_signal_add(SIGHUP, reopen_cb, NULL);
+	/* listening and the control socket up: ready (Type=notify) */
+	hb_notify("READY=1");
 	g_main_loop_run(loop);
 	repl_replica_shutdown();
 	repl_sync_stop();
@@ -158,12 +234,15 @@ main(int argc, char **argv)
 		g_autofree char *text = repl_conf_dump(conf);
 
 		fputs(text, stdout);
+	} else if (check_files(conf, conf_path) > 0) {
+		repl_conf_free(conf);
+		return 6;
 	}
 	if (check || dump) {
 		repl_conf_free(conf);
 		return 0;
 	}
-	r = run(conf, debug);
+	r = run(conf, conf_path, debug);
 	repl_conf_free(conf);
 	return r;
 }

@@ -13,6 +13,11 @@
 #
 # Contract for the agent: define ag_meta_data, ag_start, ag_stop,
 # AG_ACTION holds the action being run.
+# Planned moves (hbd): an agent that defines ag_prepare and/or ag_drain
+# declares them in a "# hbd-move: prepare drain" line near its top (hbd reads
+# that line; it never runs an unknown script to ask) and mentions them in
+# its meta-data's longdesc (ra-api-1.dtd has a fixed list of action names);
+# both modes then accept the actions "prepare" and "drain".
 # ag_monitor (returns $OCF_SUCCESS / $OCF_NOT_RUNNING / error), ag_validate,
 # and ag_params_from_args "$@" (maps Heartbeat args to OCF_RESKEY_*), then
 # call ag_main "$@".
@@ -126,6 +131,14 @@ ag_main() {
 	exit $?
 }
 
+# ag_is_probe: a monitor Pacemaker runs to find out where a resource is
+# (it passes CRM_meta_timeout to every operation, and no interval or 0 for
+# a probe); a monitor run by hand is never a probe.
+ag_is_probe() {
+	[ "${AG_ACTION:-}" = monitor ] && [ -n "${OCF_RESKEY_CRM_meta_timeout:-}" ] &&
+		[ "${OCF_RESKEY_CRM_meta_interval:-0}" = 0 ]
+}
+
 ag_ocf() {
 	local rc
 	case "$1" in
@@ -134,6 +147,7 @@ ag_ocf() {
 			return $OCF_SUCCESS ;;
 	validate-all)	ag_validate; return $? ;;
 	start|stop|monitor|status) ;;
+	prepare|drain)	ag_has "ag_$1" || return $OCF_ERR_UNIMPLEMENTED ;;
 	*)		echo "usage: $AG_NAME {start|stop|monitor|status|validate-all|meta-data}" >&2
 			return $OCF_ERR_UNIMPLEMENTED ;;
 	esac
@@ -144,7 +158,13 @@ ag_ocf() {
 		# is "not running" rather than a failure (OCF rule).
 		case "$1" in
 		stop) [ $rc = $OCF_ERR_INSTALLED ] || [ $rc = $OCF_ERR_CONFIGURED ] && return $OCF_SUCCESS ;;
-		monitor|status) [ $rc = $OCF_ERR_INSTALLED ] && return $OCF_NOT_RUNNING ;;
+		monitor|status) [ $rc = $OCF_ERR_INSTALLED ] && return $OCF_NOT_RUNNING
+			# a probe (monitor, interval 0) on a node without this
+			# resource's files: "not running here", since Pacemaker
+			# bans a resource from every node when a probe answers
+			# "not configured" (issue 17; validate-all and start
+			# still refuse with the error)
+			[ $rc = $OCF_ERR_CONFIGURED ] && ag_is_probe && return $OCF_NOT_RUNNING ;;
 		esac
 		return $rc
 	fi
@@ -152,14 +172,21 @@ ag_ocf() {
 	start)		ag_start ;;
 	stop)		ag_stop ;;
 	monitor|status)	ag_monitor ;;
+	prepare)	ag_prepare ;;
+	drain)		ag_drain ;;
 	esac
 }
+
+# ag_has FUNC: the agent defines FUNC
+ag_has() { [ "$(type -t "$1")" = function ]; }
 
 # Heartbeat/LSB mapping of the same operations.
 ag_hb() {
 	local rc
 	case "$1" in
 	start|stop|status) ;;
+	prepare|drain)
+		ag_has "ag_$1" || { echo "$AG_NAME: no $1 action" >&2; return 1; } ;;
 	*)	echo "usage: $AG_NAME [args...] {start|stop|status}" >&2
 		return 1 ;;
 	esac
@@ -167,7 +194,7 @@ ag_hb() {
 	rc=$?
 	if [ $rc != 0 ]; then
 		case "$1" in
-		stop)	return 0 ;;
+		stop|drain)	return 0 ;;
 		status)	echo "stopped"; return 3 ;;
 		esac
 		return 1
@@ -179,6 +206,8 @@ ag_hb() {
 		if [ $rc = 0 ]; then echo "running"; return 0; fi
 		echo "stopped"
 		return 3 ;;
+	prepare) ag_prepare || return 1 ;;
+	drain)	ag_drain || return 1 ;;
 	esac
 	return 0
 }

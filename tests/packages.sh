@@ -3,9 +3,11 @@
 HB_PACKAGES="build-essential autoconf automake pkg-config libglib2.0-dev
  libssl-dev librsync-dev libinotifytools0-dev iproute2 iputils-ping nftables
  socat psmisc procps net-tools heartbeat clang python3 tcpdump
- postfix dovecot-imapd dovecot-pop3d resource-agents cluster-glue
+ postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
+ resource-agents cluster-glue
  openssh-server openssh-client rsync dovecot-core ipmitool openipmi
- bsdutils keepalived"
+ bsdutils keepalived pacemaker corosync crmsh pacemaker-cli-utils
+ debhelper lintian logrotate man-db openssl systemd"
 
 hb_install_packages() {
 	local missing=() p

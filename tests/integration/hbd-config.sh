@@ -11,6 +11,23 @@ ucast eth0 10.0.0.2
 node node1 node2" "node1 10.9.9.9/24 Dummy"
 d=$NT_TMP/node1
 "$HBD" -t -c "$d" >"$NT_TMP/out" 2>&1 || { cat "$NT_TMP/out"; nt_fail "good config rejected"; }
+# resource scripts: found in the resource directories, no warning; one
+# found nowhere is a warning naming file, line and script ("configuration
+# OK" still, exit 0: the script may be installed before the takeover)
+cp "$HB_TOP/tests/integration/fixtures/tcpsvc" "$d/resource.d/"
+printf 'node2 10.9.9.8 tcpsvc::7777\nnode1 10.9.9.9/24 \\\n  tcpsvc::7778 NoSuchScript::x\n' >"$d/haresources"
+HBD_RESOURCEDIR=$HB_TOP/resources "$HBD" -t -c "$d" >"$NT_TMP/out" 2>&1; rc=$?
+cat "$NT_TMP/out"
+[ $rc -eq 0 ] || nt_fail "missing script: exit code $rc, want 0"
+grep -q "haresources:2: resource NoSuchScript::x: script 'NoSuchScript' not found (or not executable) in $d/resource.d, $HB_TOP/resources, /etc/init.d; group 10.9.9.9/24 would fail at takeover" "$NT_TMP/out" ||
+	nt_fail "no warning for the missing script"
+[ "$(grep -c "not found" "$NT_TMP/out")" = 1 ] || nt_fail "IPaddr or tcpsvc reported missing"
+grep -q "configuration OK (node node1), with 1 warning(s) above" "$NT_TMP/out" || nt_fail "no warning count"
+chmod -x "$d/resource.d/tcpsvc"
+HBD_RESOURCEDIR=$HB_TOP/resources "$HBD" -t -c "$d" >"$NT_TMP/out" 2>&1
+grep -q "haresources:1: resource tcpsvc::7777: script 'tcpsvc' not found (or not executable)" "$NT_TMP/out" ||
+	{ cat "$NT_TMP/out"; nt_fail "a script that is not executable passed"; }
+printf 'node1 10.9.9.9/24 Dummy\n' >"$d/haresources"
 "$HBD" -T -c "$d" >"$NT_TMP/dump1" || nt_fail "-T failed"
 mkdir -p "$NT_TMP/re" && cp "$d"/authkeys "$d"/haresources "$d"/nodeinfo "$NT_TMP/re/" &&
 	cp "$NT_TMP/dump1" "$NT_TMP/re/ha.cf"

@@ -73,6 +73,9 @@ sleep 2
 HBD_CONTROL=$NT_TMP/node1/hbd.sock $HBT >/dev/null || nt_fail "hb_takeover refused"
 nt_wait 20 '[ "$(hb_ask $VIP 7792)" = node1 ]' || nt_fail "hb_takeover did not bring the group back"
 sleep 2
+# with a Heartbeat peer planned moves stay classic (doc/hbd.md "Planned moves")
+grep -q "Giving up all HA resources (standby)\.$" "$NT_TMP/node1/ha-log" || nt_fail "hbd's standby log line"
+grep -q "planned move offered\|Planned move" "$NT_TMP/node1/ha-log" && nt_fail "hbd offered or took a planned move with a Heartbeat peer"
 
 # standby from the Heartbeat side, then Heartbeat dies: hbd takes over
 hbr_exec node2 /usr/share/heartbeat/hb_takeover all >/dev/null 2>&1

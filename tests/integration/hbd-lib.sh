@@ -68,3 +68,32 @@ hb_sample_vip() {
 	HB_SAMPLER=$!
 	NT_PIDS+=($HB_SAMPLER)
 }
+
+# --- serial lines ---
+# hb_serial_pair A B: a null-modem cable between $NT_TMP/A and $NT_TMP/B
+# (tests/integration/ptyrelay.py: two ptys whose masters are joined, held
+# open by the relay so the cable outlives the nodes on it).  Each packet
+# crossing it is logged in $NT_TMP/cable.log ("A>B t=.. src=.. seq=..
+# sent|dropped"); hb_serial_drop A|B loses the next packet sent from that
+# end.  UUCP locks that killed nodes leave in /var/lock go at exit.
+HB_LOCKS=""
+hb_serial_pair() {
+	local t
+	python3 "$HB_TOP/tests/integration/ptyrelay.py" "$NT_TMP/$1" "$NT_TMP/$2" \
+		"$NT_TMP/cable.log" 2>"$NT_TMP/cable.err" &
+	HB_RELAY=$!
+	NT_PIDS+=($!)
+	nt_wait 3 test -e "$NT_TMP/$1" -a -e "$NT_TMP/$2" || nt_fail "no pty pair"
+	for t in "$1" "$2"; do HB_LOCKS+=" $(hb_lockfile "$NT_TMP/$t")"; done
+	trap 'rm -f $HB_LOCKS; nt_cleanup' EXIT
+}
+hb_serial_drop() {
+	if [ "$1" = A ]; then kill -USR1 "$HB_RELAY"; else kill -USR2 "$HB_RELAY"; fi
+}
+# hb_lockfile DEV: the UUCP lock hbd and Heartbeat take for DEV (the path
+# after its first five characters, letters and digits only, at most 63).
+hb_lockfile() {
+	local p=${1:5}
+	p=${p//[^A-Za-z0-9]/}
+	echo "/var/lock/LCK..${p:0:63}"
+}

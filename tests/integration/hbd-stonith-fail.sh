@@ -1,6 +1,6 @@
 #!/bin/bash
 # Fencing that fails: node2 never takes the resources, logs the failure
-# clearly and retries every 5 s.
+# clearly and retries every 5 s; hbd status says so (critical).
 NT_NAME=hbd-stonith-fail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hbd-lib.sh"
@@ -33,4 +33,10 @@ nt_log "fencing attempts failed: $n"
 grep -q "not taking over its resources" "$NT_TMP/node2/ha-log" || nt_fail "no clear log"
 hb_holds node2 $VIP && nt_fail "node2 took the VIP without successful fencing"
 [ "$(hb_cl node2 rscstatus)" = transition ] || nt_fail "rscstatus $(hb_cl node2 rscstatus)"
+# hbd status: critical, fencing under way, the failures in the history
+HBD_CONTROL=$NT_TMP/node2/hbd.sock "$HBD" status -r none >"$NT_TMP/st"; rc=$?
+cat "$NT_TMP/st"
+[ $rc = 2 ] || nt_fail "hbd status exit $rc while fencing fails, want 2"
+head -1 "$NT_TMP/st" | grep -q "^HBD CRITICAL - node node1 dead; fencing node1: " || nt_fail "status summary: $(head -1 "$NT_TMP/st")"
+grep -q "node2: node node1 STONITH FAILED" "$NT_TMP/st" || nt_fail "failed fencing not in the status history"
 nt_pass

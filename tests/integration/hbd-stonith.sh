@@ -35,6 +35,8 @@ nt_wait 10 '[ "$(hb_ask $VIP 7791)" = node2 ]' || nt_fail "node2 did not take ov
 nt_log "service answered from node2 $(( $(nt_ms) - t0 )) ms after the freeze"
 grep -q "Resetting node node1 with STONITH device external/fencens" "$NT_TMP/node2/ha-log" || nt_fail "no fencing logged"
 grep -q "node node1 now reset by STONITH" "$NT_TMP/node2/ha-log" || nt_fail "fencing success not logged"
+HBD_CONTROL=$NT_TMP/node2/hbd.sock "$HBD" status -r none >"$NT_TMP/st"
+grep -q "node2: node node1 reset by STONITH" "$NT_TMP/st" || { cat "$NT_TMP/st"; nt_fail "fencing not in hbd status"; }
 # the takeover came after the fence
 fence_line=$(grep -n "now reset by STONITH" "$NT_TMP/node2/ha-log" | head -1 | cut -d: -f1)
 take_line=$(grep -n "Acquiring resource group" "$NT_TMP/node2/ha-log" | tail -1 | cut -d: -f1)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End to end with real Postfix and Dovecot, the replicate daemon and hbd
-# (haresources: VIP, replicate, postfix, dovecot, MailTo; auto_failback on).
+# (haresources: VIP, replicate, dovecot, postfix, MailTo; auto_failback on).
 #  1. 100 messages to user@example.org through the VIP; a flag set over
 #     IMAP; an account added on node1.
 #  2. node1's uplink is cut: node2 takes over; 100 more messages; all 200

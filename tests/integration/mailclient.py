@@ -1,19 +1,39 @@
 #!/usr/bin/env python3
 """mailclient.py - SMTP/IMAP client for the mail failover tests.
 
-  send HOST FIRST COUNT [RATE]  send COUNT mails "msg-N" to user@example.org,
-                                one new connection each; print "ok N" for
-                                each 250, "err N reason" otherwise; RATE =
-                                messages per second (0 = as fast as possible)
-  subjects HOST USER            every Subject in USER's INBOX (read-only)
+  send HOST FIRST COUNT [RATE [USER]] [OPTIONS]
+                                send COUNT mails "msg-N" to user@example.org
+                                (or USER@example.org),
+                                one new connection each; print "ok N EPOCHMS
+                                MS" for each 250 (MS: the SMTP transaction,
+                                connect to QUIT), "err N reason EPOCHMS
+                                [reply]" otherwise; RATE = messages per
+                                second (0 = as fast as possible).  Options:
+                                --to ADDR[,ADDR..]  recipients
+                                --prefix P          Subject P-N
+                                --port N            (25)
+                                --auth USER:PASS    AUTH PLAIN first
+                                --size BYTES        body of about BYTES
+                                --spread N          ADDR has a %d: message i
+                                                    goes to ADDR % (i % N)
+  stall HOST SECS               EHLO, MAIL, RCPT, DATA, half a message, then
+                                silence for SECS; prints what the server
+                                said after the silence ("closed" if nothing)
+  subjects HOST USER [FOLDER]   every Subject in a folder (INBOX; read-only)
+  sink ADDR PORT FILE           an SMTP server that accepts everything and
+                                appends each message's Subject to FILE
+                                (fsynced before the 250)
   flag HOST USER SUBJECT        set \\Flagged on the message with SUBJECT
   flagged HOST USER             subjects of flagged messages
+  count HOST USER               number of messages in INBOX (IMAP EXAMINE)
   login HOST USER PASS          exit 0 if the IMAP login works
   pop3count HOST USER           number of messages seen over POP3
 """
 import imaplib
+import os
 import poplib
 import smtplib
+import socketserver
 import sys
 import time
 
@@ -24,40 +44,137 @@ def imap(host, user, pw="secret"):
     return m
 
 
-def subjects(m):
-    m.select("INBOX", readonly=True)
-    typ, data = m.search(None, "ALL")
+def subjects(m, folder="INBOX"):
+    typ, data = m.select(folder, readonly=True)
     out = []
-    for n in data[0].split():
-        typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        out.append(d[0][1].decode().strip().replace("Subject: ", ""))
+    if int(data[0]) == 0:
+        return out
+    typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    for d in data:
+        if isinstance(d, tuple):
+            out.append(d[1].decode().strip().replace("Subject: ", ""))
     return out
 
 
 cmd = sys.argv[1]
 if cmd == "send":
     host, first, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    rate = float(sys.argv[5]) if len(sys.argv) > 5 else 0
+    rest = sys.argv[5:]
+    rate = 0.0
+    opt = {"--to": "user@example.org", "--prefix": "msg", "--port": "25",
+           "--auth": "", "--size": "0", "--spread": "0"}
+    if rest and not rest[0].startswith("--"):
+        rate = float(rest.pop(0))
+    if rest and not rest[0].startswith("--"):  # [RATE [USER]] form
+        opt["--to"] = rest.pop(0) + "@example.org"
+    while rest:
+        opt[rest[0]] = rest[1]
+        rest = rest[2:]
+    spread = int(opt["--spread"])
+    body = "body %d\r\n"
+    if int(opt["--size"]) > 0:
+        body += ("x" * 70 + "\r\n") * (int(opt["--size"]) // 72)
     t0 = time.time()
     for i in range(first, first + count):
         if rate > 0:
             delay = t0 + (i - first) / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
+        rcpts = opt["--to"].split(",")
+        if spread > 0:
+            rcpts = [r % (i % spread) for r in rcpts]
+        ts = time.time()
         try:
-            s = smtplib.SMTP(host, 25, timeout=5)
-            s.sendmail("sender@client.test", ["user@example.org"],
-                       "From: sender@client.test\r\nTo: user@example.org\r\n"
-                       "Subject: msg-%d\r\nMessage-ID: <msg-%d@client.test>\r\n\r\n"
-                       "body %d\r\n" % (i, i, i))
+            s = smtplib.SMTP(host, int(opt["--port"]), timeout=30)
+            if opt["--auth"]:
+                s.ehlo()
+                s.login(*opt["--auth"].split(":", 1))
+            refused = s.sendmail("sender@client.test", rcpts,
+                       "From: sender@client.test\r\nTo: %s\r\n"
+                       "Subject: %s-%d\r\nMessage-ID: <%s-%d@client.test>\r\n\r\n"
+                       % (", ".join(rcpts), opt["--prefix"], i, opt["--prefix"], i)
+                       + body % i)
             s.quit()
-            print("ok %d %d" % (i, time.time() * 1000), flush=True)
+            te = time.time()
+            print("ok %d %d %.1f%s" % (i, te * 1000, (te - ts) * 1000,
+                  "".join(" refused=%d:%s" % (v[0], k) for k, v in refused.items())),
+                  flush=True)
+        except smtplib.SMTPResponseException as e:
+            print("err %d %s %d %d %s" % (i, type(e).__name__, time.time() * 1000,
+                  e.smtp_code, e.smtp_error.decode(errors="replace")), flush=True)
+        except smtplib.SMTPRecipientsRefused as e:
+            code, msg = list(e.recipients.values())[0]
+            print("err %d %s %d %d %s" % (i, type(e).__name__, time.time() * 1000,
+                  code, msg.decode(errors="replace")), flush=True)
         except Exception as e:  # refused, reset, timeout: counted
             print("err %d %s %d" % (i, type(e).__name__, time.time() * 1000),
                   flush=True)
+            time.sleep(0.05)  # behind schedule, do not burn numbers
+elif cmd == "stall":
+    import socket
+    c = socket.create_connection((sys.argv[2], 25), timeout=60)
+    f = c.makefile("rb")
+
+    def say(line):
+        c.sendall(line + b"\r\n")
+        while True:
+            r = f.readline()
+            if r[3:4] != b"-":
+                return r
+    f.readline()
+    say(b"EHLO client")
+    say(b"MAIL FROM:<sender@client.test>")
+    say(b"RCPT TO:<user@example.org>")
+    say(b"DATA")
+    c.sendall(b"Subject: stalled\r\n\r\nhalf a mess")
+    time.sleep(float(sys.argv[3]))
+    r = f.readline()
+    print(r.decode().strip() or "closed")
+elif cmd == "sink":
+    import threading
+    out = open(sys.argv[4], "a")
+    lock = threading.Lock()
+
+    class Sink(socketserver.StreamRequestHandler):
+        def handle(self):
+            w = self.wfile
+            w.write(b"220 mx.remote.test ESMTP sink\r\n")
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    return
+                c = line[:4].upper()
+                if c in (b"EHLO", b"HELO"):
+                    w.write(b"250-mx.remote.test\r\n250 8BITMIME\r\n")
+                elif c == b"DATA":
+                    w.write(b"354 go on\r\n")
+                    subj = "?"
+                    while True:
+                        d = self.rfile.readline()
+                        if not d or d == b".\r\n":
+                            break
+                        if d.lower().startswith(b"subject: ") and subj == "?":
+                            subj = d[9:].decode(errors="replace").strip()
+                    if not d:
+                        return
+                    with lock:
+                        out.write(subj + "\n")
+                        out.flush()
+                        os.fsync(out.fileno())
+                    w.write(b"250 2.0.0 stored\r\n")
+                elif c == b"QUIT":
+                    w.write(b"221 bye\r\n")
+                    return
+                else:
+                    w.write(b"250 ok\r\n")
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    srv = socketserver.ThreadingTCPServer((sys.argv[2], int(sys.argv[3])), Sink)
+    print("listening", flush=True)
+    srv.serve_forever()
 elif cmd == "subjects":
     m = imap(sys.argv[2], sys.argv[3])
-    for s in subjects(m):
+    for s in subjects(m, sys.argv[4] if len(sys.argv) > 4 else "INBOX"):
         print(s)
     m.logout()
 elif cmd == "flag":
@@ -75,6 +192,11 @@ elif cmd == "flagged":
     for n in data[0].split():
         typ, d = m.fetch(n, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         print(d[0][1].decode().strip().replace("Subject: ", ""))
+    m.logout()
+elif cmd == "count":
+    m = imap(sys.argv[2], sys.argv[3])
+    typ, data = m.select("INBOX", readonly=True)
+    print(int(data[0]))
     m.logout()
 elif cmd == "login":
     m = imap(sys.argv[2], sys.argv[3], sys.argv[4])

@@ -75,6 +75,7 @@ rp_assert_same "user removed" 1
 
 # a peer with another key is refused and changes nothing
 head -c 48 /dev/urandom | base64 >"$NT_TMP/badkey"
+chmod 600 "$NT_TMP/badkey"
 mkdir -p "$NT_TMP/evil/mail/x" "$NT_TMP/evil/accounts" "$NT_TMP/evil/state"
 echo intruder >"$NT_TMP/evil/mail/x/file"
 sed -e "s|$NT_TMP/a/|$NT_TMP/evil/|g" -e "s|keyfile .*|keyfile $NT_TMP/badkey|" \

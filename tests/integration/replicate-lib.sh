@@ -13,6 +13,7 @@ rp_setup() {
 	nt_node a 10.99.0.1/24
 	nt_node b 10.99.0.2/24
 	head -c 48 /dev/urandom | base64 >"$NT_TMP/key"
+	chmod 600 "$NT_TMP/key"
 	local n peer
 	for n in a b; do
 		[ $n = a ] && peer=10.99.0.2 || peer=10.99.0.1

@@ -10,19 +10,14 @@
 #include "hb_err.h"
 #include "msg.h"
 #include "wire.h"
+#include "test-vectors.h"
 
 static const char *const methods[] = { "sha1", "md5", "crc" };
 
 static hb_authkeys *
 keys_text(const char *text)
 {
-	hb_authkeys *k = NULL;
-	hb_diag *d = hb_diag_new();
-
-	g_assert_cmpint(hb_authkeys_parse("t", text, strlen(text), &k, d),
-			==, 0);
-	hb_diag_free(d);
-	return k;
+	return tv_keys_text("t", text, strlen(text));
 }
 
 static hb_authkeys *
@@ -132,33 +127,15 @@ test_msg(void)
 
 /* ------------------------------------------------------------ vectors */
 
-static GBytes *
-vector(const char *name)
-{
-	g_autofree char *p = g_test_build_filename(G_TEST_DIST, "tests",
-						   "vectors", name, NULL);
-	g_autoptr(GError) err = NULL;
-	char *data;
-	gsize len;
-
-	if (!g_file_get_contents(p, &data, &len, &err))
-		g_error("cannot read vector %s: %s", p, err->message);
-	return g_bytes_new_take(data, len);
-}
-
 static hb_authkeys *
 vector_keys(const char *method)
 {
 	g_autofree char *name = g_strdup_printf("%s.authkeys", method);
-	g_autoptr(GBytes) b = vector(name);
-	hb_authkeys *k = NULL;
-	hb_diag *d = hb_diag_new();
+	g_autoptr(GBytes) b = tv_vector(name);
 	gsize len;
 	const char *text = g_bytes_get_data(b, &len);
 
-	g_assert_cmpint(hb_authkeys_parse(name, text, len, &k, d), ==, 0);
-	hb_diag_free(d);
-	return k;
+	return tv_keys_text(name, text, len);
 }
 
 static void
@@ -176,7 +153,7 @@ test_vectors(void)
 		for (j = 0; j < G_N_ELEMENTS(types); j++) {
 			g_autofree char *name = g_strdup_printf(
 				"%s-%s.bin", methods[i], types[j]);
-			g_autoptr(GBytes) b = vector(name);
+			g_autoptr(GBytes) b = tv_vector(name);
 			g_autoptr(hb_msg) m = NULL;
 			g_autoptr(hb_msg) m2 = NULL;
 			g_autoptr(GString) re = g_string_new(NULL);
@@ -244,7 +221,7 @@ test_ours_classic(void)
 		hb_authkeys *k = vector_keys(methods[i]);
 		g_autofree char *name = g_strdup_printf("ours-classic-%s.txt",
 							methods[i]);
-		g_autoptr(GBytes) b = vector(name);
+		g_autoptr(GBytes) b = tv_vector(name);
 		g_autoptr(hb_msg) m = NULL;
 		g_autoptr(GString) re = g_string_new(NULL);
 		hb_wire_fmt fmt = HB_WIRE_NETSTRING;
