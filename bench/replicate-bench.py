@@ -2,8 +2,13 @@
 """replicate-bench: replicate vs rsync (daemon and ssh, loopback) vs lsyncd.
 
 Run from the top of an in-tree build:  python3 bench/replicate-bench.py
-Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (3,
-initial-sync trials of each tool), BENCH_DIR (/tmp), BENCH_FS (loop).
+Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (5,
+initial-sync trials of each tool in each setting), BENCH_DIR (/var/tmp),
+BENCH_FS (both: loop and dir; or one of them), BENCH_ONLY=init (initial
+sync only), BENCH_SSH=0 (no rsync over ssh), BENCH_NETNS=0 (stay in
+the caller's network namespace; by default the bench re-executes itself
+in a private one, so its fixed ports on 127.0.0.1 cannot reach another
+run's daemons).
 Measures, in one run:
   1. initial sync of BENCH_MSGS Maildir messages: time and bytes
      (replicate: TLS payload bytes sent; rsync: "Total bytes sent"+received),
@@ -16,12 +21,19 @@ Measures, in one run:
      at 50/s and 500/s, every 5th delivery followed by a flag rename and
      every 10th by an expunge: replicate, lsyncd default, lsyncd delay 0
   3. bytes for a one-line change in a 50 MB file: replicate vs rsync
-Every receiving tree lives on a fresh ext4 file system (mkfs defaults, so
-with a journal, as a mail server's would be) on a loop device over a file
-in BENCH_DIR, with direct I/O so that what is synced reaches the disk:
-each trial starts from the same allocator state (a file system that has
-just deleted a few GB is much slower to allocate in, for every tool).
-BENCH_FS=dir puts the trees straight into BENCH_DIR instead.
+The initial sync is measured in two settings, reported side by side:
+- loop: every receiving tree lives on a fresh ext4 file system (mkfs
+  defaults, so with a journal, as a mail server's would be) on a loop
+  device over a file in BENCH_DIR, with direct I/O so that what is synced
+  reaches the disk: each trial starts from the same allocator state (a
+  file system that has just deleted a few GB is much slower to allocate
+  in, for every tool);
+- dir: the ordinary file system: source and replica are plain directories
+  in BENCH_DIR on the machine's normal disk, the previous trial's replica
+  is deleted and the page cache dropped (sync; echo 3 >
+  /proc/sys/vm/drop_caches) before each trial, so every tool reads the
+  source from the disk.
+The lag and delta runs use the first setting.
 Prints figures and ratios.  Everything runs on 127.0.0.1 under BENCH_DIR;
 all processes started here are stopped by PID, and the file system and
 loop device are removed, at the end.
@@ -32,9 +44,12 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.environ.get("REPLICATE_BIN", os.path.join(TOP, "replicate", "replicate"))
 N = int(os.environ.get("BENCH_MSGS", "20000"))
 SECS = float(os.environ.get("BENCH_SECS", "5"))
-W = os.path.join(os.environ.get("BENCH_DIR", "/tmp"), "replbench.%d" % os.getpid())
-TRIALS = int(os.environ.get("BENCH_TRIALS", "3"))
-FS = {"mode": os.environ.get("BENCH_FS", "loop"), "dev": None, "mnt": None}
+W = os.path.join(os.environ.get("BENCH_DIR", "/var/tmp"), "replbench.%d" % os.getpid())
+TRIALS = int(os.environ.get("BENCH_TRIALS", "5"))
+SETTINGS = {"both": ["loop", "dir"]}.get(os.environ.get("BENCH_FS", "both"),
+                                         [os.environ.get("BENCH_FS", "both")])
+ONLY = os.environ.get("BENCH_ONLY", "")
+FS = {"mode": SETTINGS[0], "dev": None, "mnt": None}
 PORT_R, PORT_A, PORT_B, PORT_S = 17890, 17891, 17892, 17893
 procs = []
 
@@ -106,6 +121,14 @@ def fresh_fs():
                  "mount namespace?): run with BENCH_FS=dir" % FS["dev"])
     subprocess.run(["mount", FS["dev"], FS["mnt"]], check=True)
     return FS["mnt"]
+
+
+def drop_caches():
+    """Writes back dirty pages and empties the page cache (and dentries,
+    inodes), so the next run reads from the disk."""
+    subprocess.run(["sync"])
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
 
 
 def fs_cleanup():
@@ -328,10 +351,107 @@ def lag_run(kind, rate, secs, rng):
     return dict(n=n, got=len(lags), p50=pct(0.5), p99=pct(0.99), max=lags[-1], same=ok)
 
 
+def fs_name(path):
+    """'ext4 on /dev/vda (/var/tmp)': the file system holding path."""
+    r = subprocess.run(["df", "--output=fstype,source", path], capture_output=True, text=True)
+    f = r.stdout.split("\n")[1].split() if r.returncode == 0 else ["?", "?"]
+    return "%s on %s (%s)" % (f[0], f[1], os.path.dirname(path))
+
+
+def initial_trials(corpus, sshv):
+    """TRIALS initial syncs of each tool into fresh trees of the current
+    setting (FS["mode"]), alternating; returns the medians (and the last
+    replicate pair, still running, for the delta run)."""
+    res = {}
+    t_rs, t_rss, t_rp = [], [], []
+    t_ssh = {k: [] for k, _ in sshv}
+    mode = FS["mode"]
+
+    def fresh():
+        # dir: the previous trial's tree goes first, then the cache
+        if FS["mode"] == "dir":
+            for e in os.listdir(W):
+                if e.startswith("tree."):
+                    shutil.rmtree(os.path.join(W, e), ignore_errors=True)
+        d = fresh_fs()
+        if FS["mode"] == "dir":
+            drop_caches()
+        return d
+    print("== initial sync, setting %s" % mode)
+    for trial in range(TRIALS):
+        dst = os.path.join(fresh(), "dst-rsync")
+        os.makedirs(dst)
+        rp = rsyncd(dst)
+        dt, by = rsync_once(corpus)
+        t1 = time.time()
+        subprocess.run(["sync"])
+        dts = dt + time.time() - t1
+        stop(rp)
+        t_rs.append(dt)
+        t_rss.append(dts)
+        res["rsync_init"] = (dt, by)
+        print("initial  rsync daemon   %7.2f s %12d bytes  (+ sync: %.2f s)" % (dt, by, dts))
+        for k, cmd in sshv:
+            dst = os.path.join(fresh(), "dst-rsync")
+            os.makedirs(dst)
+            dt, by = rsync_once(corpus, ("-e", cmd), "root@127.0.0.1:%s/" % dst)
+            t_ssh[k].append(dt)
+            res["rsync_" + k] = (dt, by)
+            print("initial  rsync %-8s %7.2f s %12d bytes" % (k, dt, by))
+        dst = os.path.join(fresh(), "dst-repl")
+        os.makedirs(dst)
+        ca, pa, pb, t0 = repl_pair(corpus, dst, "init%s%d" % (mode, trial))
+        r = repl_ctl(ca, "sync")
+        dt = time.time() - t0
+        by = repl_bytes(ca)
+        same = trees_equal(corpus, dst)
+        t_rp.append(dt)
+        res["repl_init"] = (dt, by)
+        print("initial  replicate      %7.2f s %12d bytes  (trees equal: %s, sync: %s)"
+              % (dt, by, same, r.stdout.strip()))
+        if trial < TRIALS - 1:
+            stop(pa)
+            stop(pb)
+    res["rsync_init"] = (median(t_rs), res["rsync_init"][1])
+    res["repl_init"] = (median(t_rp), res["repl_init"][1])
+    res["rsync_sync"] = median(t_rss)
+    for k, _ in sshv:
+        res["rsync_" + k] = (median(t_ssh[k]), res["rsync_" + k][1])
+    print("initial  medians of %d: rsync %.2f s, rsync + sync %.2f s, %sreplicate %.2f s "
+          "(replicate fsyncs before it acknowledges)" %
+          (TRIALS, res["rsync_init"][0], res["rsync_sync"],
+           "".join("rsync %s %.2f s, " % (k, res["rsync_" + k][0]) for k, _ in sshv),
+           res["repl_init"][0]))
+    if mode == SETTINGS[0]:
+        res["dst"], res["pair"] = dst, (ca, pa, pb)
+    else:
+        stop(pa)
+        stop(pb)
+    return res
+
+
+def own_netns():
+    """Re-executes this script in a network namespace of its own (with only
+    lo, up): its fixed ports on 127.0.0.1 then cannot meet another run's
+    (or another user's) rsync or replicate daemons.  And in a private mount
+    namespace: the loop file system's mount is then not copied into the
+    mount namespaces other programs create meanwhile (ip netns exec does),
+    which would keep the device busy and make the next mkfs refuse it.
+    Returns when already there; BENCH_NETNS=0 keeps the caller's
+    namespaces."""
+    if os.environ.get("BENCH_NETNS", "1") == "0" or os.environ.get("BENCH_IN_NETNS"):
+        return
+    os.environ["BENCH_IN_NETNS"] = "1"
+    sys.stdout.flush()
+    os.execvp("unshare", ["unshare", "-n", "-m", "--propagation", "private", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+                          sys.executable] + sys.argv)
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: run as root (rsync daemon uid)")
         return 77
+    own_netns()
     for b in ("rsync", "lsyncd"):
         if not shutil.which(b):
             print("SKIP: %s not installed (apt-get install rsync lsyncd)" % b)
@@ -344,57 +464,35 @@ def main():
         corpus = os.path.join(W, "corpus")
         total = make_corpus(corpus, N, rng)
         subprocess.run(["sync"])
-        print("corpus: %d messages, %.0f MB; receiving file system: %s" %
-              (N, total / 1e6, "fresh ext4 on a loop device (direct I/O)"
-               if FS["mode"] == "loop" else W))
-        ssh = sshd_start()
+        print("corpus: %d messages, %.0f MB in %s; settings: %s" %
+              (N, total / 1e6, fs_name(corpus), " and ".join(SETTINGS)))
+        ssh = sshd_start() if os.environ.get("BENCH_SSH", "1") != "0" else None
         sshv = [] if not ssh else [("ssh", ssh), ("ssh-aes", ssh + " -c aes128-gcm@openssh.com")]
-        t_rs, t_rss, t_rp = [], [], []
-        t_ssh = {k: [] for k, _ in sshv}
-        for trial in range(TRIALS):
-            dst = os.path.join(fresh_fs(), "dst-rsync")
-            os.makedirs(dst)
-            rp = rsyncd(dst)
-            dt, by = rsync_once(corpus)
-            t1 = time.time()
-            subprocess.run(["sync"])
-            dts = dt + time.time() - t1
-            stop(rp)
-            t_rs.append(dt)
-            t_rss.append(dts)
-            res["rsync_init"] = (dt, by)
-            print("initial  rsync daemon   %7.2f s %12d bytes  (+ sync: %.2f s)" % (dt, by, dts))
-            for k, cmd in sshv:
-                dst = os.path.join(fresh_fs(), "dst-rsync")
-                os.makedirs(dst)
-                dt, by = rsync_once(corpus, ("-e", cmd), "root@127.0.0.1:%s/" % dst)
-                t_ssh[k].append(dt)
-                res["rsync_" + k] = (dt, by)
-                print("initial  rsync %-8s %7.2f s %12d bytes" % (k, dt, by))
-            dst = os.path.join(fresh_fs(), "dst-repl")
-            os.makedirs(dst)
-            ca, pa, pb, t0 = repl_pair(corpus, dst, "init%d" % trial)
-            r = repl_ctl(ca, "sync")
-            dt = time.time() - t0
-            by = repl_bytes(ca)
-            same = trees_equal(corpus, dst)
-            t_rp.append(dt)
-            res["repl_init"] = (dt, by)
-            print("initial  replicate      %7.2f s %12d bytes  (trees equal: %s, sync: %s)"
-                  % (dt, by, same, r.stdout.strip()))
-            if trial < TRIALS - 1:
-                stop(pa)
-                stop(pb)
-        res["rsync_init"] = (median(t_rs), res["rsync_init"][1])
-        res["repl_init"] = (median(t_rp), res["repl_init"][1])
-        res["rsync_sync"] = median(t_rss)
-        for k, _ in sshv:
-            res["rsync_" + k] = (median(t_ssh[k]), res["rsync_" + k][1])
-        print("initial  medians of %d: rsync %.2f s, rsync + sync %.2f s, %sreplicate %.2f s "
-              "(replicate fsyncs before it acknowledges)" %
-              (TRIALS, res["rsync_init"][0], res["rsync_sync"],
-               "".join("rsync %s %.2f s, " % (k, res["rsync_" + k][0]) for k, _ in sshv),
-               res["repl_init"][0]))
+        setting = {}
+        for mode in SETTINGS:
+            FS["mode"] = mode
+            setting[mode] = initial_trials(corpus, sshv)
+            if FS["mode"] != mode:      # no loop device: it fell back to dir
+                setting[FS["mode"]] = setting.pop(mode)
+                break
+        FS["mode"] = SETTINGS[0] if SETTINGS[0] in setting else "dir"
+        res = dict(setting[FS["mode"]])
+        print("\ninitial sync, medians of %d (s; replicate / peer in brackets):" % TRIALS)
+        print("  %-44s %s" % ("setting", "  ".join("%-22s" % k for k in
+              ["rsync daemon", "rsync + sync"] + ["rsync " + k for k, _ in sshv] + ["replicate"])))
+        for mode, r in setting.items():
+            ri = r["repl_init"][0]
+            cols = ["%6.2f (%.2f)" % (r["rsync_init"][0], ri / r["rsync_init"][0]),
+                    "%6.2f (%.2f)" % (r["rsync_sync"], ri / r["rsync_sync"])]
+            cols += ["%6.2f (%.2f)" % (r["rsync_" + k][0], ri / r["rsync_" + k][0]) for k, _ in sshv]
+            cols.append("%6.2f" % ri)
+            print("  %-44s %s" % ({"loop": "fresh ext4 on a loop device (direct I/O)",
+                                   "dir": "plain directories on %s, cache dropped" %
+                                   fs_name(W)}[mode], "  ".join("%-22s" % c for c in cols)))
+        if ONLY == "init":
+            return 0
+        dst = res.pop("dst")
+        ca, pa, pb = res.pop("pair")
         # 3. one-line change in a 50 MB file (same pair, then rsync)
         big = os.path.join(corpus, "big.txt")
         with open(big, "w") as f:

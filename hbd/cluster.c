@@ -33,15 +33,23 @@
 #define BURST_MS 5000		/* rejected-packet log lines: one per burst */
 #define SEEN_WINDOW 32
 #define REXMIT_MAX_PER_REQ 50
+#define LOSS_HOLD_MS (300 * 1000)	/* redundancy kept after the last loss */
+#define LOSS_WINDOW 64		/* our sends, or the peer's, loss is counted over */
+#define LOSS_FLOOR 0.3		/* any loss: tolerate at least this much */
+#define FALSE_DEATH_TARGET 0.01	/* expected false deaths per hour */
+#define QUIET_AFTER_MS 2000	/* heartbeats only this long: media go quiet */
 
 typedef struct hist_entry {
 	uint64_t seq;
 	GBytes *bytes;		/* netstring, for UDP media */
 	GBytes *classic;	/* serial rendering; NULL: none or unsendable */
 	gint64 last_resend;
+	gboolean asked;		/* the peer asked for it: it was lost */
 } hist_entry;
 
 static gboolean burst_ok(gint64 *last);
+static void cluster_busy(hbd_cluster *c);
+static void cluster_read_quiet(hbd_cluster *c);
 
 static gint64
 now_ms(void)
@@ -159,7 +167,21 @@ cluster_find_uuid(hbd_cluster *c, const void *uuid)
 static void
 rx_medium_cb(hbd_medium *m, const guint8 *pkt, size_t len, void *ud)
 {
-	hbd_cluster_input(ud, m->name, pkt, len);
+	hbd_cluster *c = ud;
+
+	c->rx_ms = m->rx_time_ms;
+	hbd_cluster_input(c, m->name, pkt, len);
+	c->rx_ms = 0;
+}
+
+/* When the packet being handled arrived (it may have been read later,
+ * from a quiet medium). */
+static gint64
+pkt_ms(hbd_cluster *c)
+{
+	gint64 now = now_ms();
+
+	return c->rx_ms > 0 && c->rx_ms <= now ? c->rx_ms : now;
 }
 
 int
@@ -305,7 +327,7 @@ loadavg(void)
 	static gint64 when;
 	gint64 now = now_ms();
 
-	if (now - when >= 1000) {
+	if (when == 0 || now - when >= 5000) {	/* the kernel's LOAD_FREQ */
 		int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 
 		when = now;
@@ -416,8 +438,36 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 	}
 	if (!ns)
 		cluster_note_fencing(c, c->self, m);
+	if (t != NULL && strcmp(t, "status") != 0 && strcmp(t, "NS_ackmsg") != 0)
+		cluster_busy(c);
 	if (!ns && t != NULL && strcmp(t, "status") != 0 && c->msg_hook)
 		c->msg_hook(c, c->self, m, c->hook_ud);
+}
+
+/* "hbdmiss": the peers whose last heartbeat is more than 2 clean
+ * intervals old (one lost at least, with room for a late timer), so that an hbd peer sending at its
+ * clean rate learns of the loss of its packets before a run of losses
+ * reaches its deadtime, not only when one gets through again.  Only
+ * present while something is missing; a real Heartbeat ignores it. */
+static void
+cluster_note_missing(hbd_cluster *c, hb_msg *m)
+{
+	g_autoptr(GString) miss = g_string_new(NULL);
+	gint64 now = now_ms();
+	guint i;
+
+	for (i = 0; i < c->nodes->len; i++) {
+		hbd_node *n = g_ptr_array_index(c->nodes, i);
+
+		if (n->is_self || n->is_ping || !n->heard ||
+		    n->status == HBD_NODE_DEAD || n->last_status == 0 ||
+		    now - n->last_status <= 2 * (gint64)c->clean_ms)
+			continue;
+		g_string_append_printf(miss, "%s%s", miss->len ? "," : "",
+				       n->name);
+	}
+	if (miss->len > 0)
+		hb_msg_set(m, "hbdmiss", miss->str);
 }
 
 static void
@@ -431,6 +481,7 @@ cluster_send_status(hbd_cluster *c)
 	hb_msg_set(m, "protocol", "1");
 	if (c->cfg->pings->len > 0)
 		hb_msg_setf(m, "pingscore", "%d", hbd_cluster_ping_score(c));
+	cluster_note_missing(c, m);
 	hbd_cluster_send(c, m);
 	c->last_status_sent = now_ms();
 	if (c->watchdog_fd >= 0 && write(c->watchdog_fd, "\0", 1) < 0)
@@ -440,6 +491,19 @@ cluster_send_status(hbd_cluster *c)
 
 static void cluster_recheck(hbd_cluster *c);
 
+/* Something other than heartbeats is going on (a message, a status
+ * change): listen to the media at once for a while (cluster_quiet). */
+static void
+cluster_busy(hbd_cluster *c)
+{
+	guint i;
+
+	c->busy_ms = now_ms();
+	c->quiet = FALSE;
+	for (i = 0; i < c->media->len; i++)
+		hbd_medium_set_quiet(g_ptr_array_index(c->media, i), FALSE);
+}
+
 static void
 node_set_status(hbd_cluster *c, hbd_node *n, hbd_nstatus st)
 {
@@ -448,6 +512,7 @@ node_set_status(hbd_cluster *c, hbd_node *n, hbd_nstatus st)
 	if (old == st)
 		return;
 	n->status = st;
+	cluster_busy(c);
 	if (st == HBD_NODE_DEAD)
 		g_hash_table_remove_all(n->gaps);
 	cluster_recheck(c);	/* its deadline may have changed */
@@ -476,7 +541,7 @@ cluster_link_rx(hbd_cluster *c, hbd_node *n, const char *link)
 
 		if (strcmp(l->name, link) != 0)
 			continue;
-		l->last_rx = now_ms();
+		l->last_rx = MAX(l->last_rx, pkt_ms(c));
 		if (!l->up) {
 			l->up = TRUE;
 			hb_log(LOG_INFO, "Link %s:%s up.", n->name, l->name);
@@ -485,17 +550,34 @@ cluster_link_rx(hbd_cluster *c, hbd_node *n, const char *link)
 	}
 }
 
+/* Loss of the peer's stream, as we see it: counts decay so they cover
+ * about the last 2 x LOSS_WINDOW seqs. */
+static void
+node_note_rx(hbd_node *n, uint64_t missed)
+{
+	n->obs_lost += (double)missed;
+	n->obs_total += (double)missed + 1;
+	if (n->obs_total > 2 * LOSS_WINDOW) {
+		n->obs_lost /= 2;
+		n->obs_total /= 2;
+	}
+}
+
 /* Sequence check; returns TRUE when the message is new and to be acted
  * on.  *out_replay is set for packets that are neither new nor a recent
- * duplicate. */
+ * duplicate; *out_gap (0: none) is the number of seqs just found missing,
+ * ending before seq. */
 static gboolean
 cluster_seq_accept(hbd_cluster *c, hbd_node *n, uint64_t seq,
-		   gboolean *out_replay)
+		   gboolean *out_replay, uint64_t *out_gap)
 {
 	gpointer key = GSIZE_TO_POINTER((gsize)seq);
 
 	*out_replay = FALSE;
+	*out_gap = 0;
 	if (n->last_seq == 0 || seq == n->last_seq + 1) {
+		if (n->last_seq != 0)
+			node_note_rx(n, 0);
 		n->last_seq = seq;
 		return TRUE;
 	}
@@ -511,6 +593,8 @@ cluster_seq_accept(hbd_cluster *c, hbd_node *n, uint64_t seq,
 			for (s = n->last_seq + 1; s < seq; s++)
 				g_hash_table_add(n->gaps,
 						 GSIZE_TO_POINTER((gsize)s));
+			*out_gap = seq - n->last_seq - 1;
+			node_note_rx(n, *out_gap);
 		}
 		n->last_seq = seq;
 		return TRUE;
@@ -533,6 +617,11 @@ cluster_send_ack(hbd_cluster *c, hbd_node *n, uint64_t seq)
 	hbd_cluster_send(c, m);
 }
 
+static gboolean cluster_adapt_rate(hbd_cluster *c, gint64 now,
+				   gboolean from_tick);
+
+/* The peer asks us to send again what it missed: that is also how we learn
+ * that our packets are being lost (a real Heartbeat asks the same way). */
 static void
 cluster_rexmit(hbd_cluster *c, hbd_node *n, const hb_msg *m)
 {
@@ -540,6 +629,7 @@ cluster_rexmit(hbd_cluster *c, hbd_node *n, const hb_msg *m)
 	const char *ls = hb_msg_get(m, "lastseq");
 	uint64_t first, last, s;
 	gint64 now = now_ms();
+	gboolean lost = FALSE;
 
 	if (fs == NULL || ls == NULL)
 		return;
@@ -558,6 +648,10 @@ cluster_rexmit(hbd_cluster *c, hbd_node *n, const hb_msg *m)
 			if (h->seq != s)
 				continue;
 			found = TRUE;
+			if (!h->asked) {
+				h->asked = TRUE;
+				lost = TRUE;
+			}
 			if (now - h->last_resend >=
 			    (gint64)c->cfg->max_rexmit_delay_ms - 10) {
 				h->last_resend = now;
@@ -576,6 +670,10 @@ cluster_rexmit(hbd_cluster *c, hbd_node *n, const hb_msg *m)
 			hbd_cluster_send(c, nak);
 		}
 	}
+	if (lost) {
+		c->loss_seen = now;
+		cluster_adapt_rate(c, now, FALSE);
+	}
 }
 
 static void
@@ -584,7 +682,7 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 {
 	const char *st = hb_msg_get(m, "st");
 	uint64_t dt;
-	gint64 now = now_ms();
+	gint64 now = pkt_ms(c);
 	hbd_nstatus ns;
 
 	if (st == NULL)
@@ -596,7 +694,7 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 	    now - n->last_status > (gint64)c->cfg->warntime_ms)
 		hb_log(LOG_WARNING, "Late heartbeat: Node %s: interval %"
 		       G_GINT64_FORMAT " ms", n->name, now - n->last_status);
-	n->last_status = now;
+	n->last_status = MAX(n->last_status, now);
 	if (hb_msg_get_hex(m, "dt", &dt) && dt >= 10 && dt <= 3600000 &&
 	    dt != n->dead_ms) {
 		n->dead_ms = (guint)dt;
@@ -604,6 +702,14 @@ cluster_status_msg(hbd_cluster *c, hbd_node *n, const hb_msg *m,
 	}
 	if (hb_msg_get(m, "pingscore") != NULL)
 		c->peer_ping_score = atoi(hb_msg_get(m, "pingscore"));
+	if (hb_msg_get(m, "hbdmiss") != NULL) {
+		g_auto(GStrv) names = g_strsplit(hb_msg_get(m, "hbdmiss"), ",", 0);
+
+		if (g_strv_contains((const gchar *const *)names, c->self->name)) {
+			c->loss_seen = now_ms();
+			cluster_adapt_rate(c, c->loss_seen, FALSE);
+		}
+	}
 	if (strcmp(st, "active") == 0)
 		ns = HBD_NODE_ACTIVE;
 	else if (strcmp(st, "up") == 0)
@@ -667,7 +773,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	const char *t, *src;
 	const void *uuid;
 	size_t ulen = 0;
-	uint64_t ts = 0, seq = 0, hg = 0;
+	uint64_t ts = 0, seq = 0, hg = 0, gap = 0;
 	gboolean ns, replay;
 	hbd_node *n;
 	int rc;
@@ -738,7 +844,7 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		n->last_status_seq = 0;
 		g_hash_table_remove_all(n->gaps);
 	}
-	if (!ns && !cluster_seq_accept(c, n, seq, &replay)) {
+	if (!ns && !cluster_seq_accept(c, n, seq, &replay, &gap)) {
 		if (!replay) {
 			c->cnt.dup++;
 			cluster_link_rx(c, n, link);
@@ -755,6 +861,20 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 	c->cnt.accepted++;
 	n->heard = TRUE;
 	cluster_link_rx(c, n, link);
+	if (gap > 0 && !c->shutting_down) {
+		/* ask at once (the retransmission is the redundancy) and
+		 * assume our direction loses packets too */
+		g_autoptr(hb_msg) rq = hb_msg_new();
+
+		hb_msg_set(rq, "t", "NS_rexmit");
+		hb_msg_set(rq, "dest", n->name);
+		hb_msg_setf(rq, "firstseq", "%" G_GUINT64_FORMAT,
+			    seq - MIN(gap, REXMIT_MAX_PER_REQ));
+		hb_msg_setf(rq, "lastseq", "%" G_GUINT64_FORMAT, seq - 1);
+		hbd_cluster_send(c, rq);
+		c->loss_seen = now_ms();
+		cluster_adapt_rate(c, c->loss_seen, FALSE);
+	}
 
 	if (!ns && seq % 10 == n->ack_trigger &&
 	    g_hash_table_size(n->gaps) == 0 && !c->shutting_down)
@@ -764,6 +884,8 @@ hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
 		cluster_status_msg(c, n, m, seq, TRUE);
 		return;
 	}
+	if (strcmp(t, "NS_ackmsg") != 0)
+		cluster_busy(c);
 	if (!cluster_for_me(c, m))
 		return;
 	if (strcmp(t, "NS_ackmsg") == 0)
@@ -868,7 +990,7 @@ static gboolean check_timer_cb(gpointer data);
 static void
 cluster_sched_check(hbd_cluster *c, gint64 now, gint64 due)
 {
-	if (due != 0 && now - due > MAX(4 * (gint64)c->send_ms, 200)) {
+	if (due != 0 && now - due > (gint64)c->freeze_ms) {
 		hb_log(LOG_WARNING, "hbd was not scheduled for %" G_GINT64_FORMAT
 		       " ms: deferring dead-node checks", now - due);
 		c->grace_until = now + 2 * c->cfg->keepalive_ms;
@@ -960,6 +1082,7 @@ check_timer_cb(gpointer data)
 
 	c->check_timer = 0;
 	cluster_sched_check(c, now, due);
+	cluster_read_quiet(c);	/* what arrived counts before anyone dies */
 	next = cluster_check(c, now);
 	if (c->check_timer == 0)	/* not re-armed by a status hook */
 		cluster_arm_check(c, now, next);
@@ -968,20 +1091,166 @@ check_timer_cb(gpointer data)
 
 static void cluster_ask_rexmit(hbd_cluster *c);
 
+guint
+hbd_send_interval(guint deadtime_ms, guint clean_ms, double p)
+{
+	double q, qn = 1, per_hour;
+	guint n;
+
+	if (p <= 0)
+		return clean_ms;
+	q = MIN(MAX(LOSS_FLOOR, 1.25 * p), 0.95);
+	for (n = 2; deadtime_ms / n >= 10; n++) {
+		qn *= q;	/* q^(n-1): n - 1 losses in a row */
+		per_hour = 3600000.0 * n / deadtime_ms * qn;
+		if (per_hour <= FALSE_DEATH_TARGET)
+			break;
+	}
+	return MIN(clean_ms, MAX(10, deadtime_ms / n));
+}
+
+/* Loss estimate: the larger of the share of our last LOSS_WINDOW sends the
+ * peer asked for again and the share of the peer's seqs we missed. */
+static double
+cluster_loss_estimate(hbd_cluster *c)
+{
+	double p = 0;
+	GList *l;
+	guint i, k = 0, asked = 0;
+
+	for (l = c->history->tail; l != NULL && k < LOSS_WINDOW; l = l->prev) {
+		hist_entry *h = l->data;
+
+		k++;
+		asked += h->asked;
+	}
+	if (k > 0)
+		p = (double)asked / k;
+	for (i = 0; i < c->nodes->len; i++) {
+		hbd_node *n = g_ptr_array_index(c->nodes, i);
+
+		if (!n->is_self && !n->is_ping && n->obs_total > 0)
+			p = MAX(p, n->obs_lost / n->obs_total);
+	}
+	return p;
+}
+
+static gboolean send_timer_cb(gpointer data);
+
+/* Sets the status interval from the loss seen lately (hbd_send_interval);
+ * returns TRUE when the send timer was re-armed.  from_tick: called by the
+ * send timer itself, which then returns G_SOURCE_REMOVE. */
+static gboolean
+cluster_adapt_rate(hbd_cluster *c, gint64 now, gboolean from_tick)
+{
+	double p = 0;
+	guint ms, old = c->send_ms;
+
+	if (c->send_timer == 0)
+		return FALSE;	/* not started, or stopped */
+	if (c->loss_seen != 0 && now - c->loss_seen < LOSS_HOLD_MS)
+		p = MAX(cluster_loss_estimate(c), 0.001);
+	c->loss = p;
+	ms = hbd_send_interval(c->cfg->deadtime_ms, c->clean_ms, p);
+	if (ms == old)
+		return FALSE;
+	c->send_ms = ms;
+	if (old == c->clean_ms)
+		hb_log(LOG_INFO, "packet loss seen on the heartbeat link: "
+		       "heartbeats every %u ms instead of %u", ms, old);
+	else if (ms == c->clean_ms)
+		hb_log(LOG_INFO, "no packet loss for %d s: heartbeats every "
+		       "%u ms again", LOSS_HOLD_MS / 1000, ms);
+	else
+		hb_debug("loss about %.0f %%: heartbeats every %u ms",
+			 100 * p, ms);
+	if (!from_tick)
+		g_source_remove(c->send_timer);
+	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, ms, send_timer_cb,
+					   c, NULL);
+	/* the first loss may be the start of a run of them: one more
+	 * heartbeat now rather than a whole clean interval later */
+	if (old == c->clean_ms && !from_tick && !c->shutting_down)
+		cluster_send_status(c);
+	return TRUE;
+}
+
+/* Idle steady state: comm up, every peer alive with nothing missing, no
+ * loss seen, and nothing but heartbeats for QUIET_AFTER_MS.  Then the UDP
+ * media are read on our own send ticks and before each dead-node check
+ * instead of waking up for every packet: one wakeup per heartbeat sent
+ * instead of two, with deadlines still taken from the kernel's arrival
+ * times.  Anything else (a message sent or received, a status change)
+ * makes them listen again at once (cluster_busy). */
+static gboolean
+cluster_can_be_quiet(hbd_cluster *c, gint64 now)
+{
+	guint i;
+
+	if (!c->comm_up || c->shutting_down || c->send_ms != c->clean_ms ||
+	    (c->loss_seen != 0 && now - c->loss_seen < LOSS_HOLD_MS) ||
+	    now - c->busy_ms < QUIET_AFTER_MS || now < c->grace_until)
+		return FALSE;
+	for (i = 0; i < c->nodes->len; i++) {
+		hbd_node *n = g_ptr_array_index(c->nodes, i);
+
+		if (n->is_self || n->is_ping)
+			continue;
+		if (n->status == HBD_NODE_DEAD || !n->heard ||
+		    g_hash_table_size(n->gaps) > 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+cluster_set_quiet(hbd_cluster *c, gboolean quiet)
+{
+	guint i;
+
+	c->quiet = quiet;
+	for (i = 0; i < c->media->len; i++)
+		hbd_medium_set_quiet(g_ptr_array_index(c->media, i), quiet);
+}
+
+static void
+cluster_read_quiet(hbd_cluster *c)
+{
+	guint i;
+
+	for (i = 0; i < c->media->len; i++)
+		hbd_medium_read_now(g_ptr_array_index(c->media, i));
+}
+
 static gboolean
 send_timer_cb(gpointer data)
 {
 	hbd_cluster *c = data;
-	gint64 now = now_ms();
+	gint64 now = now_ms(), next;
+	gboolean rearmed;
 
 	cluster_sched_check(c, now, c->last_tick ? c->last_tick + c->send_ms : 0);
 	c->last_tick = now;
+	if (c->quiet) {
+		/* what we just read moved the deadlines: check now and re-arm
+		 * for the new earliest one rather than wake up for the old */
+		cluster_read_quiet(c);
+		if (c->check_timer != 0) {
+			g_source_remove(c->check_timer);
+			c->check_timer = 0;
+			next = cluster_check(c, now);
+			if (c->check_timer == 0)
+				cluster_arm_check(c, now, next);
+		}
+	}
 	cluster_send_status(c);
 	if (now >= c->next_rexmit) {
 		c->next_rexmit = now + c->rexmit_ms;
 		cluster_ask_rexmit(c);
 	}
-	return G_SOURCE_CONTINUE;
+	rearmed = cluster_adapt_rate(c, now, TRUE);
+	cluster_set_quiet(c, cluster_can_be_quiet(c, now));
+	return rearmed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 /* Ask again for what is missing (at most every rexmit_ms). */
@@ -1044,12 +1313,13 @@ hbd_cluster_start(hbd_cluster *c)
 	cluster_send_status(c);		/* "init" */
 	node_set_status(c, c->self, HBD_NODE_UP);
 	cluster_send_status(c);
-	/* Twelve heartbeats per deadtime: k losses in a row leave a silence
-	 * of (k + 1) sends, so a false death needs 11 (12 without timer
-	 * jitter): at 30 % loss p ~ 2e-6 per packet instead of 0.3^4 with
-	 * sends every keepalive = deadtime / 5 (one false death a minute at
-	 * 100 ms).  With ten per deadtime, 9 losses already reached it. */
-	c->send_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 12));
+	/* While the link is clean, one heartbeat per keepalive (at most
+	 * deadtime/5 apart); loss seen (the peer asking for retransmissions,
+	 * or gaps in its seqs) shortens it: hbd_send_interval. */
+	c->clean_ms = MAX(10, MIN(c->cfg->keepalive_ms, c->cfg->deadtime_ms / 5));
+	c->send_ms = c->clean_ms;
+	c->freeze_ms = MAX(4 * MAX(10, MIN(c->cfg->keepalive_ms,
+					   c->cfg->deadtime_ms / 12)), 200);
 	c->send_timer = g_timeout_add_full(HBD_PRIO_MEDIA, c->send_ms,
 					   send_timer_cb, c, NULL);
 	c->rexmit_ms = MAX(c->cfg->max_rexmit_delay_ms, 50);

@@ -64,6 +64,7 @@ typedef struct hbd_node {
 	GPtrArray *links;	/* hbd_link * */
 	gboolean restarted;	/* new generation seen, no status yet */
 	uint64_t shut_gen;	/* generation that sent shutdone */
+	double obs_lost, obs_total;	/* its seqs we missed / saw, decayed */
 } hbd_node;
 
 /* One STONITH outcome announced in the cluster ("t=stonith" messages, ours
@@ -110,7 +111,14 @@ struct hbd_cluster {
 	guint rexmit_ms;
 	gint64 next_rexmit;
 	gint64 last_tick;	/* last send_timer run */
-	guint send_ms;		/* status interval: keepalive, or deadtime/12 */
+	guint send_ms;		/* status interval now (hbd_send_interval) */
+	guint clean_ms;		/* ... on a clean link */
+	guint freeze_ms;	/* a timer this late: hbd was not scheduled */
+	gint64 loss_seen;	/* monotonic ms of the last loss seen, 0 never */
+	double loss;		/* loss estimate the interval is based on */
+	gint64 busy_ms;		/* last non-heartbeat traffic (cluster_busy) */
+	gboolean quiet;		/* UDP media read on the send tick */
+	gint64 rx_ms;		/* arrival of the packet being handled, 0 now */
 	gint64 grace_until;	/* freeze detected: no deaths until then */
 	hbd_counters cnt;
 	gint64 replay_log_ms;	/* burst-limited logging, per kind */
@@ -151,6 +159,13 @@ void hbd_cluster_ping_reply(hbd_cluster *c, const char *name);
 /* Number of ping nodes we reach; sent as "pingscore" in our status
  * messages (when ping nodes are configured) so the peer can compare. */
 int hbd_cluster_ping_score(hbd_cluster *c);
+
+/* Status interval (ms) for a link losing about p (0..1) of the packets
+ * (0: no loss seen lately): clean_ms while the link is clean, else the
+ * longest deadtime/n, n > 1, at which n - 1 losses in a row (what a false
+ * death takes) are expected less than once in 100 hours at a loss of
+ * max(30 %, 1.25 p); never below 10 ms nor above clean_ms.  Pure. */
+guint hbd_send_interval(guint deadtime_ms, guint clean_ms, double p);
 
 hbd_node *hbd_cluster_find(hbd_cluster *c, const char *name);
 hbd_node *hbd_cluster_peer(hbd_cluster *c);	/* first other normal node */

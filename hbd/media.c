@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -101,17 +102,49 @@ media_set_dst(hbd_medium *m, struct in_addr a, int port)
 	m->dstlen = sizeof(*sin);
 }
 
-static gboolean
-media_udp_readable_cb(int fd, GIOCondition cond, gpointer data)
+/* Arrival time of a datagram on the monotonic clock, from its kernel
+ * timestamp (SO_TIMESTAMPNS, wall clock); now when there is none or it
+ * is not in (now - 10 s, now]. */
+static gint64
+media_arrival_ms(struct msghdr *mh)
 {
-	hbd_medium *m = data;
+	gint64 now = g_get_monotonic_time() / 1000;
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		struct timespec ts, real;
+		gint64 age;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		clock_gettime(CLOCK_REALTIME, &real);
+		age = ((gint64)real.tv_sec - ts.tv_sec) * 1000 +
+			(real.tv_nsec - ts.tv_nsec) / 1000000;
+		if (age >= 0 && age < 10000)
+			return now - age;
+	}
+	return now;
+}
+
+/* Reads what is queued, at most 64 packets (so one flooded medium cannot
+ * starve the others or the timers). */
+static void
+media_udp_read(hbd_medium *m)
+{
 	static guint8 buf[HB_WIRE_MAXPACKET + 1];
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
 	int i;
 
-	/* Drain a bounded number per wakeup so one flooded medium cannot
-	 * starve the others or the timers. */
 	for (i = 0; i < 64; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b) };
+		ssize_t n = recvmsg(m->recv_fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
 
 		if (n < 0)
 			break;
@@ -121,9 +154,40 @@ media_udp_readable_cb(int fd, GIOCondition cond, gpointer data)
 			continue;
 		}
 		m->rx_packets++;
+		m->rx_time_ms = media_arrival_ms(&mh);
 		m->rx(m, buf, n, m->ud);
 	}
+	m->rx_time_ms = 0;
+}
+
+static gboolean
+media_udp_readable_cb(int fd, GIOCondition cond, gpointer data)
+{
+	(void)fd;
+	(void)cond;
+	media_udp_read(data);
 	return G_SOURCE_CONTINUE;
+}
+
+void
+hbd_medium_set_quiet(hbd_medium *m, gboolean quiet)
+{
+	if (m->cfg->type == HB_MEDIA_SERIAL || m->quiet == quiet)
+		return;
+	m->quiet = quiet;
+	if (quiet) {
+		g_source_remove(m->watch);
+		m->watch = 0;
+	} else
+		m->watch = hbd_fd_add(HBD_PRIO_MEDIA_RX, m->recv_fd, G_IO_IN,
+				      media_udp_readable_cb, m);
+}
+
+void
+hbd_medium_read_now(hbd_medium *m)
+{
+	if (m->quiet)
+		media_udp_read(m);
 }
 
 static int
@@ -139,6 +203,12 @@ media_open_udp(hbd_medium *m, char **out_err)
 	m->recv_fd = media_udp_socket(c->dev, out_err);
 	if (m->recv_fd < 0)
 		return -1;
+	/* arrival times survive a deferred read (hbd_medium_set_quiet) */
+	if (setsockopt(m->recv_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+		       sizeof(one)) != 0) {
+		*out_err = g_strdup_printf("SO_TIMESTAMPNS: %s", g_strerror(errno));
+		return -1;
+	}
 
 	switch (c->type) {
 	case HB_MEDIA_UCAST:

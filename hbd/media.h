@@ -10,7 +10,10 @@
  * UUCP-style (ttylock.h), sent a break at open; received bytes go through
  * the line scanner and each ">>>".."<<<" block goes to the rx callback;
  * line noise is counted and logged once per burst.  The caller gives a
- * serial medium the classic rendering (hbd_medium_is_serial).  Sends never
+ * serial medium the classic rendering (hbd_medium_is_serial).  A UDP
+ * medium can be made quiet: its socket leaves the poll set and what
+ * arrives is read only on hbd_medium_read_now, each packet with its
+ * kernel arrival time (rx_time_ms, set during the rx callback).  Sends never
  * block: a full socket buffer or a stalled tty drops the packet, counts it
  * and logs once per burst.
  */
@@ -63,6 +66,8 @@ struct hbd_medium {
 	guint64 rx_packets, tx_packets, tx_dropped;
 	hbd_media_rx_fn rx;
 	void *ud;
+	gboolean quiet;			/* not polled: read on demand */
+	gint64 rx_time_ms;		/* in rx: monotonic arrival, 0 unknown */
 	/* destination of UDP sends */
 	struct sockaddr_storage *dst;
 	unsigned dstlen;
@@ -77,6 +82,11 @@ int hbd_medium_open(const hb_media_cfg *cfg, hbd_media_rx_fn rx, void *ud,
  * takes it. */
 void hbd_medium_send(hbd_medium *m, const void *pkt, size_t len);
 gboolean hbd_medium_is_serial(const hbd_medium *m);
+/* Quiet: stop polling a UDP medium's socket (no wakeup per packet);
+ * no-op on serial lines. */
+void hbd_medium_set_quiet(hbd_medium *m, gboolean quiet);
+/* Reads what a quiet medium has queued (rx callback per packet). */
+void hbd_medium_read_now(hbd_medium *m);
 /* Counts a packet that could not be sent on this medium. */
 void hbd_medium_drop(hbd_medium *m);
 void hbd_medium_free(hbd_medium *m);	/* accepts NULL; unlocks a tty */

@@ -48,6 +48,8 @@ hb_authkeys_free(hb_authkeys *k)
 					strlen(k->keys[i].key));
 			g_free(k->keys[i].key);
 		}
+		if (k->keys[i].hmac != NULL)
+			g_hmac_unref(k->keys[i].hmac);
 	}
 	explicit_bzero(k, sizeof(*k));
 	g_free(k);
@@ -186,6 +188,11 @@ ak_line(hb_authkeys *k, const char *path, int lineno, char *line,
 	}
 	k->keys[idx].method = m;
 	k->keys[idx].key = m == HB_AUTH_CRC ? NULL : g_strdup(tok[2]);
+	if (m != HB_AUTH_CRC)
+		k->keys[idx].hmac = g_hmac_new(m == HB_AUTH_SHA1 ? G_CHECKSUM_SHA1 :
+					       G_CHECKSUM_MD5,
+					       (const guchar *)tok[2],
+					       strlen(tok[2]));
 }
 
 int
@@ -290,11 +297,13 @@ ak_crc32(const unsigned char *p, size_t len)
 #define AK_MAXMD 20
 
 static unsigned int
-ak_hmac(gboolean sha1, const char *key, const void *data, size_t len,
-	unsigned char md[AK_MAXMD])
+ak_hmac(gboolean sha1, const char *key, const GHmac *keyed, const void *data,
+	size_t len, unsigned char md[AK_MAXMD])
 {
-	GHmac *h = g_hmac_new(sha1 ? G_CHECKSUM_SHA1 : G_CHECKSUM_MD5,
-			      (const guchar *)key, strlen(key));
+	/* a copy of the keyed state skips hashing the padded key twice */
+	GHmac *h = keyed != NULL ? g_hmac_copy(keyed) :
+		g_hmac_new(sha1 ? G_CHECKSUM_SHA1 : G_CHECKSUM_MD5,
+			   (const guchar *)key, strlen(key));
 	gsize mdlen = AK_MAXMD;
 
 	g_hmac_update(h, data, len);
@@ -321,7 +330,7 @@ hb_auth_compute(const hb_authkeys *k, int idx, const void *data,
 		return 0;
 	}
 	mdlen = ak_hmac(k->keys[idx].method == HB_AUTH_SHA1,
-			k->keys[idx].key, data, len, md);
+			k->keys[idx].key, k->keys[idx].hmac, data, len, md);
 	off = g_snprintf(out, HB_AUTH_MAXSTR, "%d ", idx);
 	for (i = 0; i < mdlen; i++) {
 		static const char hex[] = "0123456789abcdef";

@@ -33,6 +33,7 @@ typedef struct hb_authkeys {
 	struct {
 		hb_auth_method method;
 		char *key;	/* NULL for crc; wiped on free */
+		GHmac *hmac;	/* keyed once: each HMAC copies it */
 	} keys[HB_AUTH_MAXKEYS];
 } hb_authkeys;
 

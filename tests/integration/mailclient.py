@@ -16,6 +16,7 @@
                                 --size BYTES        body of about BYTES
                                 --spread N          ADDR has a %d: message i
                                                     goes to ADDR % (i % N)
+                                --timeout SECS      per connect/reply (30)
   stall HOST SECS               EHLO, MAIL, RCPT, DATA, half a message, then
                                 silence for SECS; prints what the server
                                 said after the silence ("closed" if nothing)
@@ -56,13 +57,25 @@ def subjects(m, folder="INBOX"):
     return out
 
 
+def close(s):
+    """Drop a session that failed: smtplib keeps it open after an error
+    reply (RSET sent), and the next attempt's connect is made before the
+    old object is released; a drained server would wait for that idle
+    session (and a refused connect would keep it open)."""
+    if s is not None:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
 cmd = sys.argv[1]
 if cmd == "send":
     host, first, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     rest = sys.argv[5:]
     rate = 0.0
     opt = {"--to": "user@example.org", "--prefix": "msg", "--port": "25",
-           "--auth": "", "--size": "0", "--spread": "0"}
+           "--auth": "", "--size": "0", "--spread": "0", "--timeout": "30"}
     if rest and not rest[0].startswith("--"):
         rate = float(rest.pop(0))
     if rest and not rest[0].startswith("--"):  # [RATE [USER]] form
@@ -84,8 +97,10 @@ if cmd == "send":
         if spread > 0:
             rcpts = [r % (i % spread) for r in rcpts]
         ts = time.time()
+        s = None
         try:
-            s = smtplib.SMTP(host, int(opt["--port"]), timeout=30)
+            s = smtplib.SMTP(host, int(opt["--port"]),
+                             timeout=float(opt["--timeout"]))
             if opt["--auth"]:
                 s.ehlo()
                 s.login(*opt["--auth"].split(":", 1))
@@ -100,13 +115,16 @@ if cmd == "send":
                   "".join(" refused=%d:%s" % (v[0], k) for k, v in refused.items())),
                   flush=True)
         except smtplib.SMTPResponseException as e:
+            close(s)
             print("err %d %s %d %d %s" % (i, type(e).__name__, time.time() * 1000,
                   e.smtp_code, e.smtp_error.decode(errors="replace")), flush=True)
         except smtplib.SMTPRecipientsRefused as e:
+            close(s)
             code, msg = list(e.recipients.values())[0]
             print("err %d %s %d %d %s" % (i, type(e).__name__, time.time() * 1000,
                   code, msg.decode(errors="replace")), flush=True)
         except Exception as e:  # refused, reset, timeout: counted
+            close(s)
             print("err %d %s %d" % (i, type(e).__name__, time.time() * 1000),
                   flush=True)
             time.sleep(0.05)  # behind schedule, do not burn numbers
