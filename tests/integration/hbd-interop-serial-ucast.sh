@@ -21,8 +21,8 @@ ucast eth0 10.59.0.1"
 real() { hbr_exec node2 cl_status "$@" 2>/dev/null; }
 nt_wait 5 '[ "$(hb_cl node1 hblinkstatus node2 eth0)" = up ]' || nt_fail "hbd: ucast link not up"
 nt_wait 5 '[ "$(real hblinkstatus node1 eth0)" = up ]' || nt_fail "heartbeat: ucast link not up"
-[ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ] || nt_fail "hbd: serial link not up"
-[ "$(real hblinkstatus node1 "$NT_TMP/tty2")" = up ] || nt_fail "heartbeat: serial link not up"
+nt_wait 5 '[ "$(hb_cl node1 hblinkstatus node2 "$NT_TMP/tty1")" = up ]' || nt_fail "hbd: serial link not up"
+nt_wait 5 '[ "$(real hblinkstatus node1 "$NT_TMP/tty2")" = up ]' || nt_fail "heartbeat: serial link not up"
 nt_log "both links up both ways"
 hbr_pair_clean
 
