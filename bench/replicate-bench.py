@@ -105,10 +105,20 @@ def fresh_fs():
         d = os.path.join(W, "tree.%d" % time.monotonic_ns())
         os.makedirs(d)
         return d
-    subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-E",
-                    "nodiscard,lazy_itable_init=0,lazy_journal_init=0", FS["dev"]],
-                   check=True)
+    # a daemon's last child (rsync's per-connection process) may still
+    # hold the mount for a moment after its parent stopped: retry
+    for _ in range(50):
+        subprocess.run(["umount", FS["mnt"]], stderr=subprocess.DEVNULL)
+        if not os.path.ismount(FS["mnt"]):
+            break
+        time.sleep(0.2)
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", "-E",
+                        "nodiscard,lazy_itable_init=0,lazy_journal_init=0", FS["dev"]])
+    if r.returncode:
+        # a mount namespace made meanwhile (ip netns exec, unshare: other
+        # tests on this machine) keeps a copy of the mount and the device
+        sys.exit("%s still in use after umount (a copy of the mount in another "
+                 "mount namespace?): run with BENCH_FS=dir" % FS["dev"])
     subprocess.run(["mount", FS["dev"], FS["mnt"]], check=True)
     return FS["mnt"]
 
@@ -297,7 +307,8 @@ def lag_run(kind, rate, secs, rng):
         delay = "" if kind == "lsyncd" else "delay = 0,"
         with open(lconf, "w") as f:
             f.write('settings { nodaemon = true, logfile = "%s/%s.lsyncd.log" }\n'
-                    'sync { default.rsync, source = "%s", target = "rsync://127.0.0.1:%d/mod/", %s }\n'
+                    'sync { default.rsync, source = "%s", '
+                    'target = "rsync://127.0.0.1:%d/mod/", %s }\n'
                     % (W, tag, src, PORT_R, delay))
         lp = start(["lsyncd", lconf], os.path.join(W, tag + ".lsyncd.out"))
         time.sleep(2)  # initial (empty) rsync
@@ -504,7 +515,8 @@ def main():
         subprocess.run(["sed", "-i", "s/^line 00350000 .*/line 00350000 CHANGED/", big])
         _, rbytes = rsync_once(corpus)
         stop(rp)
-        print("delta    replicate %d bytes (trees equal: %s), rsync %d bytes for a one-line change in %d bytes"
+        print("delta    replicate %d bytes (trees equal: %s), "
+              "rsync %d bytes for a one-line change in %d bytes"
               % (dbytes, same_d, rbytes, os.path.getsize(big)))
         shutil.rmtree(corpus, ignore_errors=True)
         shutil.rmtree(os.path.join(W, "dst-rsync"), ignore_errors=True)
@@ -516,7 +528,8 @@ def main():
                 r = lag_run(kind, rate, SECS, rng)
                 lag[(kind, rate)] = r
                 if r:
-                    print("lag %-10s %3d/s: %d msgs, p50 %8.1f ms  p99 %8.1f ms  max %8.1f ms  converged %s"
+                    print("lag %-10s %3d/s: %d msgs, p50 %8.1f ms  p99 %8.1f ms  "
+                          "max %8.1f ms  converged %s"
                           % (kind, rate, r["n"], r["p50"], r["p99"], r["max"], r["same"]))
                 else:
                     print("lag %-10s %3d/s: nothing arrived" % (kind, rate))
@@ -525,7 +538,8 @@ def main():
         print("  initial sync time  vs rsync: %.2f   bytes: %.2f   time vs rsync+sync: %.2f"
               % (ri[0] / rr[0], ri[1] / rr[1], ri[0] / res["rsync_sync"]))
         for k, _ in sshv:
-            print("  initial sync time  vs rsync over %-7s: %.2f" % (k, ri[0] / res["rsync_" + k][0]))
+            print("  initial sync time  vs rsync over %-7s: %.2f"
+                  % (k, ri[0] / res["rsync_" + k][0]))
         print("  one-line delta bytes vs rsync: %.2f" % (dbytes / max(1, rbytes)))
         for rate in (50, 500):
             me = lag[("replicate", rate)]

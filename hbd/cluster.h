@@ -62,9 +62,9 @@ typedef struct hbd_node {
 	GHashTable *gaps;	/* missing seq (uint64 as pointer key) */
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
-	gboolean restarted;
+	gboolean restarted;	/* new generation seen, no status yet */
 	uint64_t shut_gen;	/* generation that sent shutdone */
-	double obs_lost, obs_total;	/* its seqs we missed / saw, decayed */	/* new generation seen, no status yet */
+	double obs_lost, obs_total;	/* its seqs we missed / saw, decayed */
 } hbd_node;
 
 /* One STONITH outcome announced in the cluster ("t=stonith" messages, ours

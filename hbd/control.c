@@ -2,55 +2,28 @@
  * control.c - local control socket (see control.h).
  *
  * Clients are trusted local processes but their input is still bounded:
- * one line of at most 1024 bytes, 2 s to send it, at most 16 clients.
+ * one line of less than 1024 bytes, 2 s to send it, at most 16 clients
+ * (the socket itself: lib/ctlsock.h).
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include <glib-unix.h>
+#include <glib.h>
 
 #include "control.h"
+#include "ctlsock.h"
 #include "log.h"
 
 #define CTL_MAXLINE 1024
 #define CTL_MAXCLIENTS 16
-#define CTL_TIMEOUT_MS 2000
 
 struct hbd_control {
-	char *path;
-	int fd;
-	guint watch;
+	hb_ctl_server *srv;
 	hbd_cluster *c;
 	hbd_control_fn hook;
 	void *hook_ud;
-	int nclients;
 };
-
-typedef struct ctl_client {
-	hbd_control *ctl;
-	int fd;
-	guint watch, timer;
-	GString *line;
-} ctl_client;
-
-static void
-client_free(ctl_client *cl)
-{
-	if (cl->watch)
-		g_source_remove(cl->watch);
-	if (cl->timer)
-		g_source_remove(cl->timer);
-	close(cl->fd);
-	g_string_free(cl->line, TRUE);
-	cl->ctl->nclients--;
-	g_free(cl);
-}
 
 static int
 ctl_nodes(hbd_control *ctl, GString *out)
@@ -179,128 +152,38 @@ ctl_dispatch(hbd_control *ctl, char **argv, GString *out)
 }
 
 static void
-client_answer(ctl_client *cl)
+request_cb(hb_ctl_client *cl, const char *line, void *ud)
 {
-	g_auto(GStrv) argv = NULL;
+	hbd_control *ctl = ud;
+	g_autofree char *req = g_strstrip(g_strdup(line));
+	g_auto(GStrv) argv = g_strsplit_set(req, " \t", 16);
 	g_autoptr(GString) body = g_string_new(NULL);
-	g_autoptr(GString) reply = g_string_new(NULL);
-	const char *p;
-	size_t left;
-	int rc;
+	g_autofree char *reply = NULL;
+	int rc = ctl_dispatch(ctl, argv, body);
 
-	g_strstrip(cl->line->str);
-	argv = g_strsplit_set(cl->line->str, " \t", 16);
-	rc = ctl_dispatch(cl->ctl, argv, body);
-	g_string_printf(reply, "%d\n%s", rc, body->str);
-	/* Replies are small; a client that does not read is dropped. */
-	p = reply->str;
-	left = reply->len;
-	while (left > 0) {
-		ssize_t n = send(cl->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n <= 0)
-			break;
-		p += n;
-		left -= n;
-	}
-}
-
-static gboolean
-client_readable_cb(int fd, GIOCondition cond, gpointer data)
-{
-	ctl_client *cl = data;
-	char buf[256];
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	char *nl;
-
-	if (n <= 0) {
-		cl->watch = 0;
-		client_free(cl);
-		return G_SOURCE_REMOVE;
-	}
-	g_string_append_len(cl->line, buf, n);
-	nl = memchr(cl->line->str, '\n', cl->line->len);
-	if (nl == NULL && cl->line->len < CTL_MAXLINE)
-		return G_SOURCE_CONTINUE;
-	if (nl != NULL)
-		g_string_truncate(cl->line, nl - cl->line->str);
-	if (cl->line->len >= CTL_MAXLINE)
-		send(fd, "11\nrequest too long\n", 20, MSG_NOSIGNAL | MSG_DONTWAIT);
-	else
-		client_answer(cl);
-	cl->watch = 0;
-	client_free(cl);
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-client_timeout_cb(gpointer data)
-{
-	ctl_client *cl = data;
-
-	cl->timer = 0;
-	client_free(cl);
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-ctl_accept_cb(int fd, GIOCondition cond, gpointer data)
-{
-	hbd_control *ctl = data;
-	ctl_client *cl;
-	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (cfd < 0)
-		return G_SOURCE_CONTINUE;
-	if (ctl->nclients >= CTL_MAXCLIENTS) {
-		close(cfd);
-		return G_SOURCE_CONTINUE;
-	}
-	cl = g_new0(ctl_client, 1);
-	cl->ctl = ctl;
-	cl->fd = cfd;
-	cl->line = g_string_new(NULL);
-	ctl->nclients++;
-	cl->watch = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP, client_readable_cb,
-				  cl);
-	cl->timer = g_timeout_add(CTL_TIMEOUT_MS, client_timeout_cb, cl);
-	return G_SOURCE_CONTINUE;
+	reply = g_strdup_printf("%d\n%s", rc, body->str);
+	hb_ctl_client_reply(cl, reply);
 }
 
 int
 hbd_control_new(const char *path, hbd_cluster *c, hbd_control **out,
 		char **out_err)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	g_autofree char *dir = g_path_get_dirname(path);
-	hbd_control *ctl;
-	int fd;
+	static const struct hb_ctl_limits lim = {
+		.max_line = CTL_MAXLINE - 1,
+		.max_clients = CTL_MAXCLIENTS,
+		.too_long = "11\nrequest too long\n",
+	};
+	hbd_control *ctl = g_new0(hbd_control, 1);
+	int r;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		*out_err = g_strdup_printf("control socket path too long: %s", path);
-		return -ENAMETOOLONG;
-	}
-	g_mkdir_with_parents(dir, 0755);
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    listen(fd, 16) != 0) {
-		int e = errno;
-
-		*out_err = g_strdup_printf("control socket %s: %s", path,
-					   g_strerror(e));
-		close(fd);
-		return -e;
-	}
-	chmod(path, 0660);
-	ctl = g_new0(hbd_control, 1);
-	ctl->path = g_strdup(path);
-	ctl->fd = fd;
 	ctl->c = c;
-	ctl->watch = g_unix_fd_add(fd, G_IO_IN, ctl_accept_cb, ctl);
+	r = hb_ctl_server_new(path, 0660, &lim, request_cb, ctl, &ctl->srv,
+			      out_err);
+	if (r < 0) {
+		g_free(ctl);
+		return r;
+	}
 	*out = ctl;
 	return 0;
 }
@@ -317,9 +200,6 @@ hbd_control_free(hbd_control *ctl)
 {
 	if (ctl == NULL)
 		return;
-	g_source_remove(ctl->watch);
-	close(ctl->fd);
-	unlink(ctl->path);
-	g_free(ctl->path);
+	hb_ctl_server_free(ctl->srv);
 	g_free(ctl);
 }

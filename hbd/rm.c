@@ -19,8 +19,9 @@
 
 #include "hb_err.h"
 #include "log.h"
-#include "rm-private.h"
+#include "lsb.h"
 #include "move.h"
+#include "rm-private.h"
 #include "script.h"
 
 #define RM_START_TIMEOUT_MS 60000
@@ -161,7 +162,7 @@ rm_call_done_cb(int rc, const char *out, const char *err, void *ud)
 	rm_call *call = ud;
 
 	call->g->child = 0;
-	if (rc != 0 && !g_str_has_suffix(call->what, " status"))
+	if (rc != HB_LSB_OK && !g_str_has_suffix(call->what, " status"))
 		hb_log(LOG_ERR, "%s failed (rc=%d%s): %s%s", call->what, rc,
 		       rc == -ETIMEDOUT ? ", timed out" : "",
 		       out, err);
@@ -218,8 +219,8 @@ rm_run(rm_group *g, const char *action, rm_step_fn next)
 			       hb_strerror(rc));
 		g_free(call->what);
 		g_free(call);
-		next(g, rc == -ENOENT && strcmp(action, "status") == 0 ? 3 : 5,
-		     "");
+		next(g, rc == -ENOENT && strcmp(action, "status") == 0 ?
+		     HB_LSB_STATUS_STOPPED : HB_LSB_ERR_INSTALLED, "");
 	}
 }
 
@@ -244,7 +245,7 @@ rm_start_rc(rm_group *g, int rc, const char *out)
 {
 	hb_resource *r = g_ptr_array_index(g->cfg->resources, g->idx);
 
-	if (rc != 0) {
+	if (rc != HB_LSB_OK) {
 		hb_log(LOG_CRIT, "Giving up resources due to failure of %s",
 		       r->spec);
 		rm_start_failed(g);
@@ -346,11 +347,11 @@ rm_stop_again_cb(gpointer data)
 static void
 rm_stop_rc(rm_group *g, int rc, const char *out)
 {
-	if (rc != 0 && ++g->retries < RM_STOP_RETRIES) {
+	if (rc != HB_LSB_OK && ++g->retries < RM_STOP_RETRIES) {
 		g_timeout_add(1000, rm_stop_again_cb, g);
 		return;
 	}
-	if (rc != 0) {
+	if (rc != HB_LSB_OK) {
 		rm_run(g, "status", rm_stop_status_rc);
 		return;
 	}

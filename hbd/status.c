@@ -16,13 +16,14 @@
 #include <glib.h>
 
 #include "ctlclient.h"
+#include "diag.h"
+#include "fileread.h"
 #include "hbstatus.h"
 #include "repl-conf.h"
 #include "status.h"
 
 #define STATUS_EVENTS 10
 #define STATUS_ACK_WARN_S 30
-#define REPL_CONF_MAXFILE (1 << 20)
 
 static void
 status_usage(FILE *f)
@@ -92,11 +93,11 @@ static void
 gather_repl(hbs_report *r, const char *opt, const char *confdir)
 {
 	hbs_repl *p = &r->repl;
-	g_autofree char *conf = NULL, *text = NULL, *err = NULL, *reply = NULL;
+	g_autofree char *conf = NULL, *text = NULL, *reply = NULL;
 	struct repl_conf *rc = NULL;
-	GError *ge = NULL;
+	hb_diag *d;
 	struct stat st;
-	gsize len;
+	size_t len;
 	int e;
 
 	if (opt != NULL && strcmp(opt, "none") == 0)
@@ -111,21 +112,19 @@ gather_repl(hbs_report *r, const char *opt, const char *confdir)
 			return;
 		p->configured = TRUE;
 		p->where = g_strdup(conf);
-		if (!g_file_get_contents(conf, &text, &len, &ge)) {
-			p->error = g_strdup(ge->message);
-			g_error_free(ge);
+		d = hb_diag_new();
+		e = hb_file_read(conf, REPL_CONF_MAXFILE, 0, &text, &len, NULL,
+				 d);
+		if (e == 0)
+			e = repl_conf_parse(text, len, conf, &rc, d);
+		if (e != 0) {
+			p->error = g_strdup(d->errors->len > 0 ?
+					    (char *)d->errors->pdata[0] :
+					    "invalid configuration");
+			hb_diag_free(d);
 			return;
 		}
-		if (len > REPL_CONF_MAXFILE) {
-			p->error = g_strdup_printf("%s: larger than %d bytes",
-						   conf, REPL_CONF_MAXFILE);
-			return;
-		}
-		if (repl_conf_parse(text, len, conf, &rc, &err) != 0) {
-			p->error = g_strdup_printf("%s", err ? err :
-						   "invalid configuration");
-			return;
-		}
+		hb_diag_free(d);
 		g_free(p->where);
 		p->where = g_strdup(rc->control);
 		repl_conf_free(rc);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authkeys.h"
+#include "fileread.h"
 #include "hb_err.h"
 
 #define AK_MAXLINE 1024		/* longest accepted line, without '\n' */
@@ -251,62 +252,24 @@ int
 hb_authkeys_load(const char *path, hb_authkeys **out, hb_diag *d)
 {
 	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		hb_diag_error(d, path, 0, "cannot open: %s", g_strerror(-rc));
+	rc = hb_file_read(path, HB_AUTHKEYS_MAXFILE,
+			  HB_READ_REGULAR | HB_READ_SECRET, &buf, &len, &st, d);
+	if (rc != 0)
 		return rc;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		hb_diag_error(d, path, 0, "cannot stat: %s", g_strerror(-rc));
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		hb_diag_error(d, path, 0, "not a regular file");
-		close(fd);
-		return HB_ECONFIG;
-	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		hb_diag_error(d, path, 0,
 			      "Bad permissions on keyfile [%s], 600 recommended.",
 			      path);
-		close(fd);
-		return HB_ECONFIG;
+		rc = HB_ECONFIG;
+	} else {
+		rc = hb_authkeys_parse(path, buf, len, out, d);
 	}
-	if (st.st_size > HB_AUTHKEYS_MAXFILE) {
-		hb_diag_error(d, path, 0, "file is larger than %d bytes",
-			      HB_AUTHKEYS_MAXFILE);
-		close(fd);
-		return HB_ECONFIG;
-	}
-	/* One spare byte detects a file that grew past the limit. */
-	buf = g_malloc(HB_AUTHKEYS_MAXFILE + 1);
-	while (got < HB_AUTHKEYS_MAXFILE + 1) {
-		n = read(fd, buf + got, HB_AUTHKEYS_MAXFILE + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			hb_diag_error(d, path, 0, "read error: %s",
-				      g_strerror(-rc));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	rc = hb_authkeys_parse(path, buf, got, out, d);
-done:
-	explicit_bzero(buf, HB_AUTHKEYS_MAXFILE + 1);
+	explicit_bzero(buf, len);
 	g_free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -3,7 +3,7 @@
  * tests (man page coverage, defaults) and haresources.c (file reading).
  *
  * hacf_dirs[] ends with an entry whose name is NULL.  Borrowed pointers
- * only; nothing here allocates except hacf_read_file (caller g_free()s).
+ * only; nothing here allocates.
  */
 #ifndef HB_HACF_PRIVATE_H
 #define HB_HACF_PRIVATE_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <glib.h>
 #include "diag.h"
+#include "hacf.h"
 
 typedef enum hacf_kind {
 	HACF_WORD,	/* value tokens split on ", \t", each applied */
@@ -35,6 +36,30 @@ typedef struct hacf_dir hacf_dir;
 typedef void (*hacf_handler)(struct hacf_ctx *x, const hacf_dir *dp,
 			     const char *val, gint64 num);
 
+/*
+ * Where a value goes (hacf_dir.at): HACF_AT(store, field, rank) names the
+ * hb_config field, how a value is stored there, and the place of the
+ * directive in the `hbd -T` dump (rank 1.., 0: not dumped by rank).  The
+ * field starts at the directive's default (def) when it has one.  at 0:
+ * the handler does all (lists, media, checks only).
+ */
+typedef enum hacf_store {
+	HACF_ST_NONE,
+	HACF_ST_MS,		/* guint, ms (TIME) or a plain number (INT) */
+	HACF_ST_INT,		/* int */
+	HACF_ST_PATH,		/* char *, an absolute path */
+	HACF_ST_FACILITY,	/* int, syslog facility or -1 */
+	HACF_ST_CHOICE,		/* int, index of the word in why ("a|b") */
+	HACF_ST_OFF,		/* no field: always off, dumped as "off" */
+} hacf_store;
+
+#define HACF_ONCE 0x8u		/* at: the directive may appear only once */
+#define HACF_AT(st, field, rank) ((unsigned)(st) | (unsigned)(rank) << 4 | \
+	(unsigned)offsetof(hb_config, field) << 10)
+#define HACF_AT_STORE(at) ((hacf_store)((at) & 0x7u))
+#define HACF_AT_RANK(at) (((at) >> 4) & 0x3fu)
+#define HACF_AT_OFF(at) ((size_t)((at) >> 10))
+
 struct hacf_dir {
 	const char *name;
 	hacf_kind kind;
@@ -43,18 +68,14 @@ struct hacf_dir {
 	const char *def;	/* default as `heartbeat -D` prints, or NULL */
 	const char *help;	/* one line */
 	hacf_handler handler;
-	unsigned flags;
-	const char *why;	/* IGNORE/REJECT: the reason, for messages */
+	unsigned at;		/* where the value goes: HACF_AT(), or 0 */
+	const char *why;	/* IGNORE/REJECT: the reason, for messages;
+				 * HACF_ST_CHOICE: the words, "a|b|c" */
 };
 
 extern const hacf_dir hacf_dirs[];
 
 /* Borrowed entry, or NULL when name is not a directive. */
 const hacf_dir *hacf_dir_lookup(const char *name);
-
-/* Reads a whole file of at most max bytes into *out_buf (owned, g_free).
- * Errors are added to d; returns 0, -errno or HB_ECONFIG. */
-int hacf_read_file(const char *path, size_t max, char **out_buf,
-		   size_t *out_len, hb_diag *d);
 
 #endif

@@ -28,8 +28,10 @@
  * the same): a token never keeps a character that a reparse would trim
  * (the fuzzer found a form feed ending a bcast device). */
 #define HACF_WS " \t\n\v\f\r"
+#include "fileread.h"
 #include "hacf-private.h"
 #include "hb_err.h"
+#include "log.h"
 
 #define HACF_MAXNAME 100	/* longest node / ping group name */
 
@@ -40,8 +42,6 @@ typedef struct hacf_ctx {
 	const char *local;
 	int line;
 	int set_line[96];	/* per table index: last line set, 0 = unset */
-	gboolean baud_set;
-	gboolean watchdog_set;
 	gboolean crm_set;
 	gboolean too_many_nodes;
 } hacf_ctx;
@@ -49,28 +49,25 @@ typedef struct hacf_ctx {
 static void hacf_err(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void hacf_warn(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+#define HACF_REPORT(x, fn, fmt) do { \
+	va_list ap; \
+	g_autofree char *m = NULL; \
+	va_start(ap, fmt); \
+	m = g_strdup_vprintf(fmt, ap); \
+	va_end(ap); \
+	fn((x)->d, (x)->path, (x)->line, "%s", m); \
+} while (0)
+
 static void
 hacf_err(hacf_ctx *x, const char *fmt, ...)
 {
-	va_list ap;
-	g_autofree char *m = NULL;
-
-	va_start(ap, fmt);
-	m = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	hb_diag_error(x->d, x->path, x->line, "%s", m);
+	HACF_REPORT(x, hb_diag_error, fmt);
 }
 
 static void
 hacf_warn(hacf_ctx *x, const char *fmt, ...)
 {
-	va_list ap;
-	g_autofree char *m = NULL;
-
-	va_start(ap, fmt);
-	m = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	hb_diag_warn(x->d, x->path, x->line, "%s", m);
+	HACF_REPORT(x, hb_diag_warn, fmt);
 }
 
 /* ------------------------------------------------------------------ */
@@ -177,66 +174,83 @@ hacf_is_ipv4(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1;
 }
 
-static const struct {
-	const char *name;
-	int code;
-} hacf_facilities[] = {
-	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
-	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
-	{ "ftp", LOG_FTP }, { "kern", LOG_KERN }, { "lpr", LOG_LPR },
-	{ "mail", LOG_MAIL }, { "news", LOG_NEWS },
-	{ "syslog", LOG_SYSLOG }, { "user", LOG_USER },
-	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
-	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
-	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-	{ "local7", LOG_LOCAL7 },
-};
-
-static const char *
-hacf_facility_name(int code)
-{
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++)
-		if (hacf_facilities[i].code == code)
-			return hacf_facilities[i].name;
-	return "none";
-}
-
 /* ------------------------------------------------------------------ */
 /* Handlers: called once per value token (or once with the line rest). */
 
-static void
-h_time(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+/* The word of a CHOICE store (dp->why is "a|b|c"): its index, or -1. */
+static int
+hacf_choice_index(const hacf_dir *dp, const char *v)
 {
-	hb_config *c = x->c;
+	g_auto(GStrv) w = g_strsplit(dp->why, "|", -1);
 
-	if (strcmp(dp->name, "keepalive") == 0)
-		c->keepalive_ms = (guint)n;
-	else if (strcmp(dp->name, "deadtime") == 0)
-		c->deadtime_ms = (guint)n;
-	else if (strcmp(dp->name, "warntime") == 0)
-		c->warntime_ms = (guint)n;
-	else if (strcmp(dp->name, "initdead") == 0)
-		c->initdead_ms = (guint)n;
-	else if (strcmp(dp->name, "deadping") == 0)
-		c->deadping_ms = (guint)n;
+	for (int i = 0; w[i] != NULL; i++)
+		if (strcmp(w[i], v) == 0)
+			return i;
+	return -1;
 }
 
-static void
-h_int(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+/* Store n (or v) where dp says; FALSE (an error given) when v is not a
+ * value of the store. */
+static gboolean
+hacf_store_value(hacf_ctx *x, hb_config *c, const hacf_dir *dp,
+		 const char *v, gint64 n)
 {
-	hb_config *c = x->c;
+	void *field = (char *)c + HACF_AT_OFF(dp->at);
+	int i;
 
-	if (strcmp(dp->name, "udpport") == 0)
-		c->udpport = (int)n;
-	else if (strcmp(dp->name, "hopfudge") == 0)
-		c->hopfudge = (int)n;
-	else if (strcmp(dp->name, "debug") == 0)
-		c->debug = (int)n;
-	else if (strcmp(dp->name, "max_rexmit_delay") == 0)
-		c->max_rexmit_delay_ms = (guint)n;
+	switch (HACF_AT_STORE(dp->at)) {
+	case HACF_ST_MS:
+		*(guint *)field = (guint)n;
+		break;
+	case HACF_ST_INT:
+		*(int *)field = (int)n;
+		break;
+	case HACF_ST_PATH:
+		if (v[0] != '/') {
+			hacf_err(x, "%s [%s] must be an absolute path",
+				 dp->name, v);
+			return FALSE;
+		}
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(v);
+		break;
+	case HACF_ST_FACILITY:
+		if (hb_log_facility_code(v, (int *)field) < 0) {
+			hacf_err(x, "Unknown syslog facility [%s]", v);
+			return FALSE;
+		}
+		break;
+	case HACF_ST_CHOICE:
+		i = hacf_choice_index(dp, v);
+		if (i < 0) {
+			g_autofree char *alts = g_strdup(dp->why);
+			char *bar = strrchr(alts, '|');
+
+			if (bar != NULL) {
+				*bar = '\0';
+				hacf_err(x, "Invalid %s [%s] (use %s or %s)",
+					 dp->name, v, alts, bar + 1);
+			}
+			return FALSE;
+		}
+		*(int *)field = i;
+		break;
+	case HACF_ST_NONE:
+	case HACF_ST_OFF:
+		break;
+	}
+	return TRUE;
+}
+
+/* The generic handler: the value goes where the table says. */
+static void
+h_set(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	if ((dp->at & HACF_ONCE) && x->set_line[dp - hacf_dirs] != 0) {
+		hacf_err(x, "%s may be given only once", dp->name);
+		return;
+	}
+	hacf_store_value(x, x->c, dp, v, n);
 }
 
 static void
@@ -246,14 +260,13 @@ h_baud(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 				  460800 };
 	size_t i;
 
-	if (x->baud_set) {
+	if (x->set_line[dp - hacf_dirs] != 0) {
 		hacf_err(x, "baud may be given only once");
 		return;
 	}
-	x->baud_set = TRUE;
 	for (i = 0; i < G_N_ELEMENTS(ok); i++) {
 		if (ok[i] == n) {
-			x->c->baud = (int)n;
+			hacf_store_value(x, x->c, dp, v, n);
 			return;
 		}
 	}
@@ -290,83 +303,21 @@ h_failback(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 {
 	gboolean b;
 
+	/* the words of the table, and every boolean for on and off */
 	if (g_ascii_strcasecmp(v, "legacy") == 0)
-		x->c->auto_failback = HB_FAILBACK_LEGACY;
+		hacf_store_value(x, x->c, dp, "legacy", 0);
 	else if (hacf_parse_bool(v, &b))
-		x->c->auto_failback = b ? HB_FAILBACK_ON : HB_FAILBACK_OFF;
+		hacf_store_value(x, x->c, dp, b ? "on" : "off", 0);
 	else
 		hacf_err(x, "Invalid auto_failback value [%s] (use on, off "
 			 "or legacy)", v);
 }
 
-static void
-h_path(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
-{
-	char **slot;
-
-	if (strcmp(dp->name, "logfile") == 0) {
-		slot = &x->c->logfile;
-	} else if (strcmp(dp->name, "debugfile") == 0) {
-		slot = &x->c->debugfile;
-	} else {
-		if (x->watchdog_set) {
-			hacf_err(x, "watchdog may be given only once");
-			return;
-		}
-		x->watchdog_set = TRUE;
-		slot = &x->c->watchdog;
-	}
-	if (v[0] != '/') {
-		hacf_err(x, "%s [%s] must be an absolute path", dp->name, v);
-		return;
-	}
-	g_free(*slot);
-	*slot = g_strdup(v);
-}
-
-static void
-h_facility(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
-{
-	size_t i;
-
-	if (strcmp(v, "none") == 0) {
-		x->c->logfacility = -1;
-		return;
-	}
-	for (i = 0; i < G_N_ELEMENTS(hacf_facilities); i++) {
-		if (strcmp(v, hacf_facilities[i].name) == 0) {
-			x->c->logfacility = hacf_facilities[i].code;
-			return;
-		}
-	}
-	hacf_err(x, "Unknown syslog facility [%s]", v);
-}
-
-/* Word choices: msgfmt, hbgenmethod, uuidfrom, autojoin, compression. */
+/* Word checks without a field: autojoin, compression. */
 static void
 h_choice(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 {
-	hb_config *c = x->c;
-
-	if (strcmp(dp->name, "msgfmt") == 0) {
-		if (strcmp(v, "classic") == 0 || strcmp(v, "netstring") == 0)
-			c->msgfmt_netstring = v[0] == 'n';
-		else
-			hacf_err(x, "Invalid msgfmt [%s] (use classic or "
-				 "netstring)", v);
-	} else if (strcmp(dp->name, "hbgenmethod") == 0) {
-		if (strcmp(v, "file") == 0 || strcmp(v, "time") == 0)
-			c->hbgen_time = v[0] == 't';
-		else
-			hacf_err(x, "Invalid hbgenmethod [%s] (use file or "
-				 "time)", v);
-	} else if (strcmp(dp->name, "uuidfrom") == 0) {
-		if (strcmp(v, "file") == 0 || strcmp(v, "nodename") == 0)
-			c->uuid_from_name = v[0] == 'n';
-		else
-			hacf_err(x, "Invalid uuidfrom [%s] (use file or "
-				 "nodename)", v);
-	} else if (strcmp(dp->name, "autojoin") == 0) {
+	if (strcmp(dp->name, "autojoin") == 0) {
 		if (strcmp(v, "none") != 0) {
 			if (strcmp(v, "other") == 0 || strcmp(v, "any") == 0)
 				hacf_err(x, "R1 style resource management "
@@ -690,28 +641,34 @@ h_stonith_host(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 #define R HACF_REJECT
 
 const hacf_dir hacf_dirs[] = {
-	/* name, kind, disp, min, max, default, help, handler, flags, why */
+	/* name, kind, disp, min, max, default, help, handler, at, why */
 	{ "node", HACF_WORD, I, 0, 0, NULL,
 	  "names the cluster nodes (lowercased; at most 100)", h_node,
 	  0, NULL },
 	{ "keepalive", HACF_TIME, I, 1, G_MAXUINT / 4, "1000ms",
-	  "interval between heartbeats", h_time, 0, NULL },
+	  "interval between heartbeats", h_set,
+	  HACF_AT(HACF_ST_MS, keepalive_ms, 1), NULL },
 	{ "deadtime", HACF_TIME, I, 1, G_MAXUINT / 4, "30000ms",
-	  "silence after which a node is declared dead", h_time, 0, NULL },
+	  "silence after which a node is declared dead", h_set,
+	  HACF_AT(HACF_ST_MS, deadtime_ms, 2), NULL },
 	{ "warntime", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
-	  "late-heartbeat warning threshold (default deadtime/2)", h_time,
-	  0, NULL },
+	  "late-heartbeat warning threshold (default deadtime/2)", h_set,
+	  HACF_AT(HACF_ST_MS, warntime_ms, 3), NULL },
 	{ "initdead", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
-	  "dead time used until communication is up", h_time, 0, NULL },
+	  "dead time used until communication is up", h_set,
+	  HACF_AT(HACF_ST_MS, initdead_ms, 4), NULL },
 	{ "deadping", HACF_TIME, I, 1, G_MAXUINT / 4, NULL,
-	  "dead time for ping nodes (default deadtime)", h_time, 0, NULL },
+	  "dead time for ping nodes (default deadtime)", h_set,
+	  HACF_AT(HACF_ST_MS, deadping_ms, 5), NULL },
 	{ "hopfudge", HACF_INT, I, 0, 255, "1",
-	  "# of hops above cluster size", h_int, 0, NULL },
+	  "# of hops above cluster size", h_set,
+	  HACF_AT(HACF_ST_INT, hopfudge, 6), NULL },
 	{ "udpport", HACF_INT, I, 1, 65535, NULL,
 	  "UDP port of the bcast/ucast lines that follow (default 694)",
-	  h_int, 0, NULL },
+	  h_set, HACF_AT(HACF_ST_INT, udpport, 0), NULL },
 	{ "baud", HACF_INT, I, 1, 460800, "19200",
-	  "speed of the serial lines that follow", h_baud, 0, NULL },
+	  "speed of the serial lines that follow", h_baud,
+	  HACF_AT(HACF_ST_INT, baud, 0), NULL },
 	{ "bcast", HACF_LINE, I, 0, 0, NULL,
 	  "UDP broadcast medium per interface: bcast dev...", h_bcast, 0,
 	  NULL },
@@ -730,28 +687,37 @@ const hacf_dir hacf_dirs[] = {
 	  "one ping node up while any address answers: ping_group name ip...",
 	  h_ping, 0, NULL },
 	{ "auto_failback", HACF_WORD, I, 0, 0, "legacy",
-	  "auto failback", h_failback, 0, NULL },
+	  "auto failback", h_failback,
+	  HACF_AT(HACF_ST_CHOICE, auto_failback, 8), "legacy|on|off" },
 	{ "logfile", HACF_WORD, I, 0, 0, NULL,
-	  "file for log messages", h_path, 0, NULL },
+	  "file for log messages", h_set,
+	  HACF_AT(HACF_ST_PATH, logfile, 15), NULL },
 	{ "debugfile", HACF_WORD, I, 0, 0, NULL,
-	  "file for debug messages", h_path, 0, NULL },
+	  "file for debug messages", h_set,
+	  HACF_AT(HACF_ST_PATH, debugfile, 16), NULL },
 	{ "logfacility", HACF_WORD, I, 0, 0, NULL,
-	  "syslog facility, or none", h_facility, 0, NULL },
+	  "syslog facility, or none", h_set,
+	  HACF_AT(HACF_ST_FACILITY, logfacility, 14), NULL },
 	{ "debug", HACF_INT, I, 0, 255, NULL,
-	  "debug level", h_int, 0, NULL },
+	  "debug level", h_set,
+	  HACF_AT(HACF_ST_INT, debug, 13), NULL },
 	{ "watchdog", HACF_WORD, I, 0, 0, NULL,
-	  "watchdog device fed by our own heartbeats", h_path, 0, NULL },
+	  "watchdog device fed by our own heartbeats", h_set,
+	  HACF_AT(HACF_ST_PATH, watchdog, 17) | HACF_ONCE, NULL },
 	{ "crm", HACF_WORD, I, 0, 0, NULL,
 	  "alias of pacemaker; only off is accepted", h_crm, 0, NULL },
 	{ "pacemaker", HACF_WORD, I, 0, 0, "false",
 	  "enable Pacemaker resource management (only off accepted)", h_crm,
-	  0, NULL },
+	  HACF_AT(HACF_ST_OFF, path, 12), NULL },
 	{ "msgfmt", HACF_WORD, I, 0, 0, "classic",
-	  "message format in the wire", h_choice, 0, NULL },
+	  "message format in the wire", h_set,
+	  HACF_AT(HACF_ST_CHOICE, msgfmt_netstring, 9), "classic|netstring" },
 	{ "hbgenmethod", HACF_WORD, I, 0, 0, "file",
-	  "protocol generation computation method", h_choice, 0, NULL },
+	  "protocol generation computation method", h_set,
+	  HACF_AT(HACF_ST_CHOICE, hbgen_time, 10), "file|time" },
 	{ "uuidfrom", HACF_WORD, I, 0, 0, "file",
-	  "set the source for uuid", h_choice, 0, NULL },
+	  "set the source for uuid", h_set,
+	  HACF_AT(HACF_ST_CHOICE, uuid_from_name, 11), "file|nodename" },
 	{ "stonith", HACF_LINE, I, 0, 0, NULL,
 	  "STONITH device from a file: stonith type /path", h_stonith, 0,
 	  NULL },
@@ -759,7 +725,8 @@ const hacf_dir hacf_dirs[] = {
 	  "STONITH device: stonith_host fromhost|* type params...",
 	  h_stonith_host, 0, NULL },
 	{ "max_rexmit_delay", HACF_INT, I, 1, 60000, "250",
-	  "set the maximum rexmit delay time (ms)", h_int, 0, NULL },
+	  "set the maximum rexmit delay time (ms)", h_set,
+	  HACF_AT(HACF_ST_MS, max_rexmit_delay_ms, 7), NULL },
 	{ "autojoin", HACF_WORD, I, 0, 0, "none",
 	  "set automatic join mode/style (only none)", h_choice, 0, NULL },
 	/* accepted: validated and recorded, no effect on hbd */
@@ -1062,6 +1029,28 @@ hacf_validate(hacf_ctx *x)
 	}
 }
 
+/* Every field the table names starts at its directive's default. */
+static void
+hacf_defaults(hb_config *c)
+{
+	const hacf_dir *dp;
+	hacf_ctx x = { .path = "(defaults)", .c = c };
+
+	for (dp = hacf_dirs; dp->name != NULL; dp++) {
+		gint64 n = 0;
+		guint ms;
+
+		if (dp->def == NULL || HACF_AT_STORE(dp->at) == HACF_ST_NONE)
+			continue;
+		if (dp->kind == HACF_TIME && hb_parse_msec(dp->def, &ms))
+			n = ms;
+		else if (dp->kind == HACF_INT)
+			hacf_parse_int(dp->def, &n);
+		/* (the table's defaults are values of their stores) */
+		hacf_store_value(&x, c, dp, dp->def, n);
+	}
+}
+
 static hb_config *
 hacf_config_new(const char *path)
 {
@@ -1071,14 +1060,10 @@ hacf_config_new(const char *path)
 	c->nodes = g_ptr_array_new_with_free_func(g_free);
 	c->pings = g_ptr_array_new();
 	c->media = g_ptr_array_new();
-	c->keepalive_ms = 1000;
-	c->deadtime_ms = 30000;
+	/* (-D prints no default for these two) */
 	c->udpport = HB_DEFAULT_UDPPORT;
-	c->baud = 19200;
-	c->hopfudge = 1;
-	c->auto_failback = HB_FAILBACK_LEGACY;
 	c->logfacility = -1;
-	c->max_rexmit_delay_ms = 250;
+	hacf_defaults(c);
 	c->recorded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    g_free);
 	return c;
@@ -1128,59 +1113,13 @@ hb_config_parse(const char *path, const char *buf, size_t len,
 	return 0;
 }
 
-/* Reads at most max bytes; more is an error.  Shared with haresources. */
-int
-hacf_read_file(const char *path, size_t max, char **out_buf,
-	       size_t *out_len, hb_diag *d)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	GString *s;
-	char chunk[8192];
-	ssize_t n;
-	int err;
-
-	if (fd < 0) {
-		err = errno;
-		hb_diag_error(d, path, 0, "cannot open: %s", g_strerror(err));
-		return -err;
-	}
-	s = g_string_new(NULL);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno;
-			close(fd);
-			g_string_free(s, TRUE);
-			hb_diag_error(d, path, 0, "cannot read: %s",
-				      g_strerror(err));
-			return -err;
-		}
-		if (n == 0)
-			break;
-		g_string_append_len(s, chunk, n);
-		if (s->len > max) {
-			close(fd);
-			g_string_free(s, TRUE);
-			hb_diag_error(d, path, 0, "file is larger than %zu "
-				      "bytes", max);
-			return HB_ECONFIG;
-		}
-	}
-	close(fd);
-	*out_len = s->len;
-	*out_buf = g_string_free(s, FALSE);
-	return 0;
-}
-
 int
 hb_config_load(const char *path, const char *local_node, hb_config **out,
 	       hb_diag *d)
 {
 	g_autofree char *buf = NULL;
 	size_t len = 0;
-	int rc = hacf_read_file(path, HB_HACF_MAXFILE, &buf, &len, d);
+	int rc = hb_file_read(path, HB_HACF_MAXFILE, 0, &buf, &len, NULL, d);
 
 	if (rc != 0)
 		return rc;
@@ -1249,41 +1188,57 @@ hb_config_has_node(const hb_config *c, const char *name)
 /* ------------------------------------------------------------------ */
 /* Dump                                                               */
 
+/* "name value" of a directive with a field (unset paths: nothing). */
+static void
+hacf_dump_value(const hb_config *c, const hacf_dir *dp, GString *out)
+{
+	const void *field = (const char *)c + HACF_AT_OFF(dp->at);
+	g_auto(GStrv) w = NULL;
+
+	switch (HACF_AT_STORE(dp->at)) {
+	case HACF_ST_MS:
+		g_string_append_printf(out, dp->kind == HACF_TIME ?
+				       "%s %ums\n" : "%s %u\n", dp->name,
+				       *(const guint *)field);
+		break;
+	case HACF_ST_INT:
+		g_string_append_printf(out, "%s %d\n", dp->name,
+				       *(const int *)field);
+		break;
+	case HACF_ST_PATH:
+		if (*(char *const *)field != NULL)
+			g_string_append_printf(out, "%s %s\n", dp->name,
+					       *(char *const *)field);
+		break;
+	case HACF_ST_FACILITY:
+		g_string_append_printf(out, "%s %s\n", dp->name,
+			hb_log_facility_name(*(const int *)field));
+		break;
+	case HACF_ST_CHOICE:
+		w = g_strsplit(dp->why, "|", -1);
+		g_string_append_printf(out, "%s %s\n", dp->name,
+				       w[*(const int *)field]);
+		break;
+	case HACF_ST_OFF:
+		g_string_append_printf(out, "%s off\n", dp->name);
+		break;
+	case HACF_ST_NONE:
+		break;
+	}
+}
+
 void
 hb_config_dump(const hb_config *c, GString *out)
 {
-	static const char *const fb[] = { "legacy", "on", "off" };
 	int port = HB_DEFAULT_UDPPORT, baud = 19200;
 	guint i, j;
 
 	g_string_append(out, "# ha.cf as hbd understood it (hbd -T)\n");
-	g_string_append_printf(out, "keepalive %ums\n", c->keepalive_ms);
-	g_string_append_printf(out, "deadtime %ums\n", c->deadtime_ms);
-	g_string_append_printf(out, "warntime %ums\n", c->warntime_ms);
-	g_string_append_printf(out, "initdead %ums\n", c->initdead_ms);
-	g_string_append_printf(out, "deadping %ums\n", c->deadping_ms);
-	g_string_append_printf(out, "hopfudge %d\n", c->hopfudge);
-	g_string_append_printf(out, "max_rexmit_delay %u\n",
-			       c->max_rexmit_delay_ms);
-	g_string_append_printf(out, "auto_failback %s\n",
-			       fb[c->auto_failback]);
-	g_string_append_printf(out, "msgfmt %s\n",
-			       c->msgfmt_netstring ? "netstring" : "classic");
-	g_string_append_printf(out, "hbgenmethod %s\n",
-			       c->hbgen_time ? "time" : "file");
-	g_string_append_printf(out, "uuidfrom %s\n",
-			       c->uuid_from_name ? "nodename" : "file");
-	g_string_append(out, "pacemaker off\n");
-	g_string_append_printf(out, "debug %d\n", c->debug);
-	g_string_append_printf(out, "logfacility %s\n",
-			       c->logfacility < 0 ? "none" :
-			       hacf_facility_name(c->logfacility));
-	if (c->logfile != NULL)
-		g_string_append_printf(out, "logfile %s\n", c->logfile);
-	if (c->debugfile != NULL)
-		g_string_append_printf(out, "debugfile %s\n", c->debugfile);
-	if (c->watchdog != NULL)
-		g_string_append_printf(out, "watchdog %s\n", c->watchdog);
+	/* the values with a field, in the table's dump order */
+	for (guint rank = 1; rank < 64; rank++)
+		for (const hacf_dir *dp = hacf_dirs; dp->name != NULL; dp++)
+			if (HACF_AT_RANK(dp->at) == rank)
+				hacf_dump_value(c, dp, out);
 	g_string_append(out, "node");
 	for (i = 0; i < c->nodes->len; i++)
 		g_string_append_printf(out, " %s",

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "haresources.h"
+#include "fileread.h"
 #include "hacf-private.h"
 #include "hb_err.h"
 
@@ -261,7 +262,8 @@ hb_haresources_load(const char *path, const hb_config *cfg,
 {
 	g_autofree char *buf = NULL;
 	size_t len = 0;
-	int rc = hacf_read_file(path, HB_HARESOURCES_MAXFILE, &buf, &len, d);
+	int rc = hb_file_read(path, HB_HARESOURCES_MAXFILE, 0, &buf, &len, NULL,
+			      d);
 
 	if (rc != 0)
 		return rc;

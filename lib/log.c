@@ -253,3 +253,41 @@ hb_log(int level, const char *fmt, ...)
 			(long)tv.tv_usec / 1000,
 			log_ident ? log_ident : "hbd", hb_log_level_word(level), text);
 }
+
+static const struct {
+	const char *name;
+	int code;
+} log_facilities[] = {
+	{ "none", -1 },
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
+	{ "ftp", LOG_FTP }, { "kern", LOG_KERN }, { "lpr", LOG_LPR },
+	{ "mail", LOG_MAIL }, { "news", LOG_NEWS },
+	{ "syslog", LOG_SYSLOG }, { "user", LOG_USER },
+	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+int
+hb_log_facility_code(const char *name, int *out_code)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(log_facilities); i++) {
+		if (strcmp(name, log_facilities[i].name) == 0) {
+			*out_code = log_facilities[i].code;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *
+hb_log_facility_name(int code)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(log_facilities); i++)
+		if (log_facilities[i].code == code)
+			return log_facilities[i].name;
+	return "none";
+}

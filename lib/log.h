@@ -26,6 +26,12 @@ int hb_log_debug_level(void);
 void hb_log(int level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void hb_log_close(void);
 
+/* The syslog facilities by name ("daemon", "local0", ...; "none" is -1).
+ * 0 and *out_code, or -ENOENT for a name that is none of them. */
+int hb_log_facility_code(const char *name, int *out_code);
+/* The name of a facility code; "none" for -1 or an unknown code. */
+const char *hb_log_facility_name(int code);
+
 /* Recent events: after hb_log_keep(n), the last n non-debug lines are kept
  * in memory (a ring; 0 turns it off and frees it).  hb_log_recent() returns
  * up to max of them, oldest first, as borrowed hb_log_entry pointers valid

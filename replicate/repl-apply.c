@@ -20,6 +20,9 @@
  * existing directory succeed; a rename whose source is missing returns
  * -ENOENT and the caller asks for the target whole), so a replay after a
  * crash or reconnect never duplicates.
+ * Nothing here waits for the disk: syncs run in the helper (repl-sync.h)
+ * and complete through the main loop; only repl_apply_flush_now(), after
+ * the loop ended, blocks.
  * Errors are returned as text to the caller, which logs and reports them.
  */
 #include "config.h"
@@ -35,10 +38,11 @@
 
 #include "hb_err.h"
 #include "log.h"
-#include "repl-daemon.h"
+#include "repl-apply.h"
 #include "repl-delta.h"
 #include "repl-path.h"
 #include "repl-sync.h"
+#include "repl-tree.h"
 
 #define REPL_MAX_FILE (G_GUINT64_CONSTANT(1) << 40)
 
@@ -77,24 +81,16 @@ static GPtrArray *syncing;
 static guint64 applied_seq;	/* highest seq applied */
 static guint64 durable_seq;	/* everything up to here is on disk */
 static guint64 issued_seq;	/* applied_seq when the sync in flight began */
-static bool links_unsynced;	/* linked since the last sync request */
-static bool flushing;		/* repl_apply_flush() runs */
+static gboolean links_unsynced;	/* linked since the last sync request */
+static gboolean flushing;	/* repl_apply_flush_now() runs */
 static GPtrArray *failed_acc;	/* link failures not yet reported */
 static repl_apply_notify_fn notify_fn;
 static guint notify_idle;
 static GPtrArray *pending;
 static guint64 pending_bytes;
 static guint pending_max = 256;
+static GHashTable *parts;	/* wire path -> struct repl_part */
 static int remove_tree(int dirfd, const char *name);
-static int tmp_create(int root, char *name, size_t n);
-
-/* An unnamed temp file (name "") needs no unlink. */
-static void
-tmp_drop(int root, const char *tmp)
-{
-	if (tmp[0] != '\0')
-		unlinkat(R.tmpfd[root], tmp, 0);
-}
 
 /* Puts a pending file under its name in pfd: a named temp file is renamed
  * over it; an unnamed one is linked, or (the name exists) linked under a
@@ -105,7 +101,7 @@ tmp_place(struct repl_pending *pd, int pfd, const char *base)
 	char proc[40];
 
 	if (pd->tmp[0] != '\0')
-		return renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0 ?
+		return renameat(repl_tree_tmpfd(pd->root), pd->tmp, pfd, base) < 0 ?
 			-errno : 0;
 	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not */
 	if (linkat(pd->fd, "", pfd, base, AT_EMPTY_PATH) == 0)
@@ -117,11 +113,10 @@ tmp_place(struct repl_pending *pd, int pfd, const char *base)
 	if (errno != EEXIST)
 		return -errno;
 	for (int i = 0; i < 100; i++) {
-		g_snprintf(pd->tmp, sizeof(pd->tmp), "t%d.%" G_GUINT64_FORMAT,
-			   (int)getpid(), ++R.tmp_counter);
-		if (linkat(AT_FDCWD, proc, R.tmpfd[pd->root], pd->tmp,
+		repl_tree_tmp_name(pd->tmp, sizeof(pd->tmp));
+		if (linkat(AT_FDCWD, proc, repl_tree_tmpfd(pd->root), pd->tmp,
 			   AT_SYMLINK_FOLLOW) == 0)
-			return renameat(R.tmpfd[pd->root], pd->tmp, pfd, base) < 0 ?
+			return renameat(repl_tree_tmpfd(pd->root), pd->tmp, pfd, base) < 0 ?
 				-errno : 0;
 		if (errno != EEXIST)
 			break;
@@ -168,7 +163,7 @@ parent_get(int root, const char *rel, const char **out_base)
 		return pc.fd;
 	}
 	parent_forget();
-	fd = repl_path_open_parent(R.rootfd[root], rel, true, out_base);
+	fd = repl_path_open_parent(repl_tree_rootfd(root), rel, TRUE, out_base);
 	if (fd < 0 || len > REPL_MAX_PATH)
 		return fd;	/* (a longer path is refused by the walk) */
 	if (fstat(fd, &st) < 0) {
@@ -205,7 +200,7 @@ tmp_create_for(int root, const char *rel, guint32 mode, char *name, size_t n)
 			return fd;
 		}
 	}
-	return tmp_create(root, name, n);
+	return repl_tree_tmp_create(root, name, n);
 }
 
 static void
@@ -215,7 +210,7 @@ pending_free(gpointer p)
 
 	if (pd->fd >= 0) {
 		close(pd->fd);
-		tmp_drop(pd->root, pd->tmp);
+		repl_tree_tmp_drop(pd->root, pd->tmp);
 	}
 	g_free(pd->rel);
 	g_free(pd->wire);
@@ -250,7 +245,7 @@ link_all(GPtrArray *arr)
 		if (!err) {
 			close(pd->fd);
 			pd->fd = -1;	/* linked: nothing to unlink */
-			links_unsynced = true;
+			links_unsynced = TRUE;
 		} else {
 			hb_debug("%s: '%s': %s", __func__, pd->wire,
 				 hb_strerror(err));
@@ -279,22 +274,22 @@ notify_cb(gpointer data)
 static void sync_done(void);
 
 /* Hand what waits to the helper, unless a sync is in flight. */
-static bool
+static gboolean
 kick(void)
 {
 	GPtrArray *t;
 
 	if (flushing || repl_sync_busy() || (!pending->len && !links_unsynced &&
 	    applied_seq <= durable_seq))
-		return false;
+		return FALSE;
 	t = syncing;	/* empty: the last completion linked it */
 	syncing = pending;
 	pending = t;
 	pending_bytes = 0;
 	issued_seq = applied_seq;
-	links_unsynced = false;
+	links_unsynced = FALSE;
 	repl_sync_request(sync_done);
-	return true;
+	return TRUE;
 }
 
 /* A sync completed: everything applied before it began is on disk except
@@ -321,19 +316,20 @@ sync_done(void)
 }
 
 /*
- * Synchronous group commit: wait for the sync in flight, then one syncfs()
- * makes the content of every pending file durable, each is linked into
- * place, and a second syncfs() makes the links durable.  A file is thus
- * never visible under its name before all of its content is on disk.
- * Afterwards everything applied is durable.  Returns the wire paths that
- * failed (caller frees the array) or NULL.
+ * Synchronous group commit, for shutdown only (after the main loop ended:
+ * nothing in the loop waits for the disk): wait for the sync in flight,
+ * then one syncfs() makes the content of every pending file durable, each
+ * is linked into place, and a second syncfs() makes the links durable.
+ * A file is thus never visible under its name before all of its content
+ * is on disk.  Afterwards everything applied is durable.  Returns the wire
+ * paths that failed (caller frees the array) or NULL.
  */
 GPtrArray *
-repl_apply_flush(void)
+repl_apply_flush_now(void)
 {
 	if (!pending)
 		return NULL;
-	flushing = true;
+	flushing = TRUE;
 	repl_sync_wait();
 	parent_forget();
 	if (pending->len) {
@@ -342,11 +338,11 @@ repl_apply_flush(void)
 	}
 	if (links_unsynced || applied_seq > durable_seq)
 		repl_sync_now();
-	links_unsynced = false;
+	links_unsynced = FALSE;
 	pending_bytes = 0;
 	durable_seq = MAX(durable_seq, applied_seq);
 	parent_forget();
-	flushing = false;
+	flushing = FALSE;
 	return g_steal_pointer(&failed_acc);
 }
 
@@ -367,27 +363,26 @@ repl_apply_poll(void)
 	}
 }
 
-void
-repl_apply_throttle(void)
+gboolean
+repl_apply_settled(void)
 {
-	while (pending && pending->len + syncing->len >= pending_max) {
-		if (repl_sync_busy())
-			repl_sync_wait();
-		else if (!kick())
-			break;
-	}
-	if (pending && pending_bytes >= FLUSH_BYTES) {
-		/* the disk is behind: wait for it rather than buffer more */
-		if (repl_sync_busy())
-			repl_sync_wait();
-		kick();
-	}
+	return !pending || (!pending->len && !syncing->len && !links_unsynced &&
+			    applied_seq <= durable_seq && !repl_sync_busy());
+}
+
+gboolean
+repl_apply_congested(void)
+{
+	/* fds of files waiting to be linked, or bytes not yet synced: the
+	 * disk is behind, take no more until it catches up */
+	return pending && (pending->len + syncing->len >= pending_max ||
+			   pending_bytes >= FLUSH_BYTES);
 }
 
 /* Is wire path w at p (n bytes, not NUL-terminated), or, with below,
  * anywhere under it? */
-static bool
-wire_at(const char *w, const char *p, size_t n, bool below)
+static gboolean
+wire_at(const char *w, const char *p, size_t n, gboolean below)
 {
 	size_t m = strlen(w);
 
@@ -397,8 +392,8 @@ wire_at(const char *w, const char *p, size_t n, bool below)
 
 /* Is a file waiting to be linked at wire path p (n bytes), or, with
  * below, anywhere under it? */
-static bool
-waiting_at(const char *p, size_t n, bool below)
+static gboolean
+waiting_at(const char *p, size_t n, gboolean below)
 {
 	for (int k = 0; k < 2; k++) {
 		GPtrArray *a = k ? syncing : pending;
@@ -407,20 +402,20 @@ waiting_at(const char *p, size_t n, bool below)
 			struct repl_pending *pd = a->pdata[i];
 
 			if (wire_at(pd->wire, p, n, below))
-				return true;
+				return TRUE;
 		}
 	}
-	return false;
+	return FALSE;
 }
 
 /* Applies a rename or delete of wire path w (and what is under it) to the
  * files waiting to be linked: renamed ones will be linked under the new
  * name (to, or NULL: dropped, never linked).  True when any was there. */
-static bool
+static gboolean
 waiting_move(const char *w, const char *to)
 {
 	size_t n = strlen(w);
-	bool any = false;
+	gboolean any = FALSE;
 
 	for (int k = 0; k < 2; k++) {
 		GPtrArray *a = k ? syncing : pending;
@@ -430,9 +425,9 @@ waiting_move(const char *w, const char *to)
 			const char *rel;
 			char *nw;
 
-			if (!wire_at(pd->wire, w, n, true))
+			if (!wire_at(pd->wire, w, n, TRUE))
 				continue;
-			any = true;
+			any = TRUE;
 			if (!to) {
 				hb_debug("%s: '%s' deleted before it was linked",
 					 __func__, pd->wire);
@@ -442,7 +437,7 @@ waiting_move(const char *w, const char *to)
 			nw = g_strconcat(to, pd->wire + n, NULL);
 			hb_debug("%s: '%s' renamed to '%s' before it was linked",
 				 __func__, pd->wire, nw);
-			if (repl_root_index(nw, strlen(nw), &rel) != pd->root) {
+			if (repl_tree_root_index(nw, strlen(nw), &rel) != pd->root) {
 				g_free(nw);	/* (the caller checked the roots) */
 				continue;
 			}
@@ -455,35 +450,34 @@ waiting_move(const char *w, const char *to)
 	return any;
 }
 
-bool
+gboolean
 repl_apply_needs_flush(const struct repl_frame *f)
 {
-	if (!pending || (!pending->len && !syncing->len && !links_unsynced &&
-	    applied_seq <= durable_seq && !repl_sync_busy()))
-		return false;
+	if (repl_apply_settled())
+		return FALSE;
 	switch (f->type) {
 	case REPL_DATA:
-		return false;
+		return FALSE;
 	case REPL_COMMIT:
 		/* a delta's basis may be a file waiting to be linked */
 		return f->kind == REPL_KIND_DELTA &&
-			waiting_at(f->path, f->path_len, false);
+			waiting_at(f->path, f->path_len, FALSE);
 	case REPL_MKDIR:
 		/* only a file about to be linked under that very name is in
 		 * the way; files below it were created with their parents */
 	case REPL_ATTR:
 	case REPL_SIGREQ:
-		return waiting_at(f->path, f->path_len, false);
+		return waiting_at(f->path, f->path_len, FALSE);
 	case REPL_RENAME:
 		/* files waiting under the old name move with it (rename_waiting);
 		 * one waiting at the new name would land after the rename
 		 * that should replace it */
-		return f->path2 && waiting_at(f->path2, f->path2_len, true);
+		return f->path2 && waiting_at(f->path2, f->path2_len, TRUE);
 	case REPL_DELETE:
-		return false;	/* waiting files there are dropped */
+		return FALSE;	/* waiting files there are dropped */
 	default:
 		/* session control sees the tree as the source left it */
-		return true;
+		return TRUE;
 	}
 }
 
@@ -512,7 +506,7 @@ part_free(gpointer p)
 
 	if (pt->fd >= 0) {
 		close(pt->fd);
-		tmp_drop(pt->root, pt->tmp);
+		repl_tree_tmp_drop(pt->root, pt->tmp);
 	}
 	g_free(pt);
 }
@@ -521,10 +515,10 @@ void
 repl_apply_reset(void)
 {
 	parent_forget();
-	if (!R.parts)
-		R.parts = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, part_free);
-	g_hash_table_remove_all(R.parts);
+	if (!parts)
+		parts = g_hash_table_new_full(g_str_hash, g_str_equal,
+					      g_free, part_free);
+	g_hash_table_remove_all(parts);
 	if (!pending) {
 		struct rlimit rl;
 
@@ -535,46 +529,14 @@ repl_apply_reset(void)
 		else
 			pending_max = 4096;
 	}
-	{
-		GPtrArray *failed = repl_apply_flush();
-
-		if (failed)
-			g_ptr_array_unref(failed);
-	}
+	kick();		/* what was received goes to disk */
 }
 
 void
-repl_apply_clean_tmp(int root)
+repl_apply_drop_part(const char *wire)
 {
-	DIR *d;
-	struct dirent *de;
-	int fd = dup(R.tmpfd[root]);
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			unlinkat(R.tmpfd[root], de->d_name, 0);
-	closedir(d);
-}
-
-static int
-tmp_create(int root, char *name, size_t n)
-{
-	for (int i = 0; i < 100; i++) {
-		int fd;
-
-		g_snprintf(name, n, "t%d.%" G_GUINT64_FORMAT, (int)getpid(),
-			   ++R.tmp_counter);
-		fd = openat(R.tmpfd[root], name, O_RDWR | O_CREAT | O_EXCL |
-			    O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
-	}
-	return -EEXIST;
+	if (parts)
+		g_hash_table_remove(parts, wire);
 }
 
 static int
@@ -604,7 +566,7 @@ remove_tree(int dirfd, const char *name)
 }
 
 static int
-wire_split(const struct repl_frame *f, bool second, char **out_wire, int *out_root,
+wire_split(const struct repl_frame *f, gboolean second, char **out_wire, int *out_root,
 	   const char **out_rel)
 {
 	const char *p = second ? f->path2 : f->path;
@@ -615,7 +577,7 @@ wire_split(const struct repl_frame *f, bool second, char **out_wire, int *out_ro
 	if (!repl_path_valid(p, n))
 		return HB_EMALFORMED;
 	w = g_strndup(p, n);
-	root = repl_root_index(w, n, out_rel);
+	root = repl_tree_root_index(w, n, out_rel);
 	if (root < 0) {
 		g_free(w);
 		return HB_EMALFORMED;
@@ -629,19 +591,19 @@ static int
 apply_data(const struct repl_frame *f, const char *wire, int root,
 	   const char *rel)
 {
-	struct repl_part *pt = g_hash_table_lookup(R.parts, wire);
+	struct repl_part *pt = g_hash_table_lookup(parts, wire);
 	ssize_t r;
 
 	if (f->offset > REPL_MAX_FILE || f->data_len > REPL_MAX_FILE - f->offset)
 		return HB_ETOOBIG;
 	if (pt && f->offset == 0) {
-		g_hash_table_remove(R.parts, wire);
+		g_hash_table_remove(parts, wire);
 		pt = NULL;
 	}
 	if (!pt) {
 		if (f->offset != 0)
 			return HB_EMALFORMED;
-		if (g_hash_table_size(R.parts) >= 64)
+		if (g_hash_table_size(parts) >= 64)
 			return HB_ETOOBIG;
 		pt = g_new0(struct repl_part, 1);
 		pt->root = root;
@@ -652,7 +614,7 @@ apply_data(const struct repl_frame *f, const char *wire, int root,
 			g_free(pt);
 			return e;
 		}
-		g_hash_table_insert(R.parts, g_strdup(wire), pt);
+		g_hash_table_insert(parts, g_strdup(wire), pt);
 	}
 	if (f->offset != pt->written)
 		return HB_EMALFORMED;
@@ -669,7 +631,7 @@ static int
 apply_commit(const struct repl_frame *f, const char *wire, int root,
 	     const char *rel)
 {
-	struct repl_part *pt = g_hash_table_lookup(R.parts, wire);
+	struct repl_part *pt = g_hash_table_lookup(parts, wire);
 	int fd, err = 0;
 	char tmp[32];
 	const char *base;
@@ -687,14 +649,14 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 		fd = pt->fd;
 		pt->fd = -1;
 		g_strlcpy(tmp, pt->tmp, sizeof(tmp));
-		g_hash_table_remove(R.parts, wire);
+		g_hash_table_remove(parts, wire);
 	}
 	if (f->kind == REPL_KIND_DELTA) {
 		int bfd, pfd0, ofd;
 		char otmp[32];
 		FILE *delta;
 
-		pfd0 = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+		pfd0 = repl_path_open_parent(repl_tree_rootfd(root), rel, FALSE, &base);
 		if (pfd0 < 0) {
 			err = pfd0;
 			goto out;
@@ -717,7 +679,7 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 			fclose(delta);
 		close(bfd);
 		close(fd);
-		tmp_drop(root, tmp);
+		repl_tree_tmp_drop(root, tmp);
 		fd = ofd;
 		g_strlcpy(tmp, otmp, sizeof(tmp));
 		if (err)
@@ -751,7 +713,7 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 	return 0;
 out:
 	close(fd);
-	tmp_drop(root, tmp);
+	repl_tree_tmp_drop(root, tmp);
 	return err;
 }
 
@@ -764,10 +726,10 @@ apply_rename(const char *rel, int root, const char *rel2, int root2)
 	parent_forget();	/* directories may move or go */
 	if (root != root2)
 		return HB_EMALFORMED;
-	p2 = repl_path_open_parent(R.rootfd[root], rel2, true, &b2);
+	p2 = repl_path_open_parent(repl_tree_rootfd(root), rel2, TRUE, &b2);
 	if (p2 < 0)
 		return p2;
-	p1 = repl_path_open_parent(R.rootfd[root], rel, false, &b1);
+	p1 = repl_path_open_parent(repl_tree_rootfd(root), rel, FALSE, &b1);
 	if (p1 < 0) {
 		err = p1;
 	} else if (renameat(p1, b1, p2, b2) < 0) {
@@ -783,7 +745,7 @@ static int
 apply_delete(const char *rel, int root)
 {
 	const char *base;
-	int pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+	int pfd = repl_path_open_parent(repl_tree_rootfd(root), rel, FALSE, &base);
 	int err = 0;
 
 	parent_forget();	/* directories may move or go */
@@ -805,7 +767,7 @@ static int
 apply_mkdir(const char *rel, int root, guint32 mode)
 {
 	const char *base;
-	int pfd = repl_path_open_parent(R.rootfd[root], rel, true, &base);
+	int pfd = repl_path_open_parent(repl_tree_rootfd(root), rel, TRUE, &base);
 	int err = 0;
 
 	if (pfd < 0)
@@ -830,7 +792,7 @@ static int
 apply_attr(const char *rel, int root, const struct repl_frame *f)
 {
 	const char *base;
-	int pfd = repl_path_open_parent(R.rootfd[root], rel, false, &base);
+	int pfd = repl_path_open_parent(repl_tree_rootfd(root), rel, FALSE, &base);
 	int fd, err = 0;
 	struct timespec ts[2];
 	struct stat st;
@@ -861,7 +823,7 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 	const char *rel = NULL, *rel2 = NULL;
 	int root = -1, root2 = -1, err;
 
-	err = wire_split(f, false, &w1, &root, &rel);
+	err = wire_split(f, FALSE, &w1, &root, &rel);
 	if (err) {
 		*out_err = g_strdup_printf("%s: bad path '%.*s'",
 			repl_type_name(f->type), (int)MIN(f->path_len, 200), f->path);
@@ -875,9 +837,9 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 		err = apply_commit(f, w1, root, rel);
 		break;
 	case REPL_RENAME: {
-		bool moved;
+		gboolean moved;
 
-		err = wire_split(f, true, &w2, &root2, &rel2);
+		err = wire_split(f, TRUE, &w2, &root2, &rel2);
 		if (err || root != root2) {
 			err = err ? err : HB_EMALFORMED;
 			break;
@@ -894,7 +856,7 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 	case REPL_DELETE:
 		if (pending)
 			waiting_move(w1, NULL);	/* never linked */
-		g_hash_table_remove(R.parts, w1);	/* a send given up */
+		g_hash_table_remove(parts, w1);	/* a send given up */
 		err = apply_delete(rel, root);
 		break;
 	case REPL_MKDIR:
@@ -915,161 +877,4 @@ repl_apply_frame(const struct repl_frame *f, char **out_err)
 			repl_type_name(f->type), w1, w2 ? " -> " : "",
 			w2 ? w2 : "", hb_strerror(err));
 	return err;
-}
-
-static void
-walk_dir(int dfd, const char *prefix, repl_walk_cb cb, void *user, int depth)
-{
-	DIR *d;
-	struct dirent *de;
-	int fd = dup(dfd);
-
-	if (depth > 64 || fd < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-	    !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		g_autofree char *w = NULL;
-
-		if (repl_name_skipped(de->d_name))
-			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-			continue;
-		w = g_strconcat(prefix, "/", de->d_name, NULL);
-		cb(w, &st, user);
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
-					 O_NOFOLLOW | O_CLOEXEC);
-
-			if (sub >= 0) {
-				walk_dir(sub, w, cb, user, depth + 1);
-				close(sub);
-			}
-		}
-	}
-	closedir(d);
-}
-
-void
-repl_walk(repl_walk_cb cb, void *user)
-{
-	for (int i = 0; i < R.conf->nroots; i++)
-		walk_dir(R.rootfd[i], R.conf->root_name[i], cb, user, 0);
-}
-
-int
-repl_open_wire(const char *wire, struct stat *out_st)
-{
-	const char *rel;
-	int root = repl_root_index(wire, strlen(wire), &rel);
-	int fd;
-	struct stat st;
-
-	if (root < 0)
-		return HB_EMALFORMED;
-	fd = repl_path_open_file(R.rootfd[root], rel, O_RDONLY | O_NONBLOCK);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	*out_st = st;
-	return fd;
-}
-
-static void
-manifest_cb(const char *wire, const struct stat *st, void *user)
-{
-	GByteArray *buf = user;
-	struct repl_frame f = { .type = REPL_MANIFEST };
-
-	repl_mentry_append(buf, wire, S_ISDIR(st->st_mode), st->st_mode & 07777,
-			   S_ISDIR(st->st_mode) ? 0 : st->st_size,
-			   (gint64)st->st_mtim.tv_sec * 1000000000 +
-			   st->st_mtim.tv_nsec);
-	if (buf->len > 512 * 1024) {
-		f.data = buf->data;
-		f.data_len = buf->len;
-		repl_send(&f);
-		g_byte_array_set_size(buf, 0);
-	}
-}
-
-void
-repl_manifest_send(void)
-{
-	GByteArray *buf = g_byte_array_new();
-	struct repl_frame f = { .type = REPL_MANIFEST };
-
-	repl_walk(manifest_cb, buf);
-	if (buf->len) {
-		f.data = buf->data;
-		f.data_len = buf->len;
-		repl_send(&f);
-	}
-	g_byte_array_unref(buf);
-	repl_sendf(REPL_MANIFEST_END, R.applied, NULL, NULL);
-}
-
-void
-repl_sig_send(const char *path)
-{
-	struct stat st;
-	int fd = repl_open_wire(path, &st);
-	GByteArray *sig = g_byte_array_new();
-	struct repl_frame f = { .type = REPL_SIG, .path = path,
-				.path_len = strlen(path) };
-
-	if (fd < 0 || repl_delta_sig(fd, sig) < 0) {
-		f.kind = 1;	/* missing: send it whole */
-	} else {
-		f.data = sig->data;
-		f.data_len = sig->len;
-	}
-	if (fd >= 0)
-		close(fd);
-	repl_send(&f);
-	g_byte_array_unref(sig);
-}
-
-void
-repl_fetch_send(const char *path)
-{
-	struct stat st;
-	int fd = repl_open_wire(path, &st);
-	guint8 *buf;
-	guint64 off = 0;
-	struct repl_frame f = { .type = REPL_DATA, .kind = REPL_KIND_FETCHED,
-				.path = path, .path_len = strlen(path) };
-
-	if (fd < 0)
-		return;
-	buf = g_malloc(REPL_CHUNK);
-	for (;;) {
-		ssize_t r = pread(fd, buf, REPL_CHUNK, off);
-
-		if (r <= 0)
-			break;
-		f.offset = off;
-		f.data = buf;
-		f.data_len = r;
-		repl_send(&f);
-		off += r;
-	}
-	close(fd);
-	g_free(buf);
-	f.type = REPL_COMMIT;
-	f.offset = 0;
-	f.data = NULL;
-	f.data_len = 0;
-	f.size = off;
-	f.mode = st.st_mode & 07777;
-	f.mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	repl_send(&f);
 }

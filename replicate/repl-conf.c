@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <syslog.h>
 
+#include "diag.h"
 #include "hb_err.h"
+#include "log.h"
 #include "repl-conf.h"
 #include "repl-path.h"
 
@@ -66,12 +68,14 @@ repl_conf_free(struct repl_conf *c)
 
 int
 repl_conf_parse(const char *text, size_t len, const char *fname,
-		struct repl_conf **out, char **out_err)
+		struct repl_conf **out, hb_diag *d)
 {
 	struct repl_conf *c = g_new0(struct repl_conf, 1);
 	size_t pos = 0;
 	int lineno = 0;
-	char *err = NULL;
+	gboolean err = FALSE;
+
+#define ERR(ln, ...) (hb_diag_error(d, fname, (ln), __VA_ARGS__), err = TRUE)
 
 	c->delta_threshold = 65536;
 	c->logfacility = LOG_DAEMON;
@@ -90,13 +94,13 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 
 		lineno++;
 		if (n > 4096) {
-			err = g_strdup_printf("%s:%d: line too long", fname, lineno);
+			ERR(lineno, "line too long");
 			break;
 		}
 		line = g_strndup(text + pos, n);
 		pos += n + 1;
 		if (strlen(line) != n) {
-			err = g_strdup_printf("%s:%d: NUL byte", fname, lineno);
+			ERR(lineno, "NUL byte");
 			break;
 		}
 		if ((hash = strchr(line, '#')))
@@ -106,28 +110,26 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 			continue;
 		w = split_words(line);
 		nw = g_strv_length(w);
-#define ARGS(k) if (nw != (k) + 1) { err = g_strdup_printf( \
-	"%s:%d: '%s' takes %d argument(s)", fname, lineno, w[0], k); break; }
+#define ARGS(k) if (nw != (k) + 1) { \
+	ERR(lineno, "'%s' takes %d argument(s)", w[0], k); break; }
 		if (!strcmp(w[0], "root")) {
 			ARGS(2);
 			if (c->nroots == REPL_MAX_ROOTS || !repl_path_valid(w[1],
 			    strlen(w[1])) || strchr(w[1], '/') || w[2][0] != '/') {
-				err = g_strdup_printf("%s:%d: bad root '%s' '%s' "
-					"(name without '/', absolute path, at most %d)",
-					fname, lineno, w[1], w[2], REPL_MAX_ROOTS);
+				ERR(lineno, "bad root '%s' '%s' (name without "
+				    "'/', absolute path, at most %d)", w[1], w[2],
+				    REPL_MAX_ROOTS);
 				break;
 			}
 			for (int i = 0; i < c->nroots; i++)
 				if (!strcmp(c->root_name[i], w[1]))
-					err = g_strdup_printf("%s:%d: duplicate root '%s'",
-						fname, lineno, w[1]);
+					ERR(lineno, "duplicate root '%s'", w[1]);
 			c->root_name[c->nroots] = g_strdup(w[1]);
 			c->root_path[c->nroots++] = g_strdup(w[2]);
 		} else if (!strcmp(w[0], "listen") || !strcmp(w[0], "peer")) {
 			ARGS(2);
 			if (!parse_num(w[2], 65535, &v) || v == 0) {
-				err = g_strdup_printf("%s:%d: bad port '%s'",
-					fname, lineno, w[2]);
+				ERR(lineno, "bad port '%s'", w[2]);
 				break;
 			}
 			if (w[0][0] == 'l') {
@@ -154,24 +156,24 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 		} else if (!strcmp(w[0], "role")) {
 			ARGS(1);
 			if (strcmp(w[1], "source") && strcmp(w[1], "replica")) {
-				err = g_strdup_printf("%s:%d: role must be source "
-					"or replica, not '%s'", fname, lineno, w[1]);
+				ERR(lineno, "role must be source "
+					"or replica, not '%s'", w[1]);
 				break;
 			}
 			c->source = w[1][0] == 's';
 		} else if (!strcmp(w[0], "mode")) {
 			ARGS(1);
 			if (strcmp(w[1], "sync") && strcmp(w[1], "async")) {
-				err = g_strdup_printf("%s:%d: mode must be sync "
-					"or async, not '%s'", fname, lineno, w[1]);
+				ERR(lineno, "mode must be sync "
+					"or async, not '%s'", w[1]);
 				break;
 			}
 			c->async = w[1][0] == 'a';
 		} else if (!strcmp(w[0], "delta_threshold")) {
 			ARGS(1);
 			if (!parse_num(w[1], G_GUINT64_CONSTANT(1) << 40, &v)) {
-				err = g_strdup_printf("%s:%d: bad delta_threshold "
-					"'%s'", fname, lineno, w[1]);
+				ERR(lineno, "bad delta_threshold "
+					"'%s'", w[1]);
 				break;
 			}
 			c->delta_threshold = v;
@@ -180,50 +182,69 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 			g_free(c->logfile);
 			c->logfile = g_strdup(w[1]);
 		} else if (!strcmp(w[0], "logfacility")) {
-			static const struct { const char *n; int f; } fac[] = {
-				{ "none", -1 }, { "daemon", LOG_DAEMON },
-				{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-				{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-				{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-				{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-			};
-			guint i;
+			int f;
 
 			ARGS(1);
-			for (i = 0; i < G_N_ELEMENTS(fac); i++)
-				if (!strcmp(w[1], fac[i].n))
-					break;
-			if (i == G_N_ELEMENTS(fac)) {
-				err = g_strdup_printf("%s:%d: unknown logfacility "
-					"'%s'", fname, lineno, w[1]);
+			/* daemon, local0..7 or none: where a mail server's
+			 * daemons log */
+			if (hb_log_facility_code(w[1], &f) < 0 || (f >= 0 &&
+			    f != LOG_DAEMON && (f < LOG_LOCAL0 || f > LOG_LOCAL7))) {
+				ERR(lineno, "unknown logfacility '%s'", w[1]);
 				break;
 			}
-			c->logfacility = fac[i].f;
+			c->logfacility = f;
 		} else if (!strcmp(w[0], "debug")) {
 			ARGS(1);
 			if (!parse_num(w[1], 255, &v)) {
-				err = g_strdup_printf("%s:%d: bad debug '%s'",
-					fname, lineno, w[1]);
+				ERR(lineno, "bad debug '%s'", w[1]);
 				break;
 			}
 			c->debug = v;
 		} else {
-			err = g_strdup_printf("%s:%d: unknown keyword '%s'",
-				fname, lineno, w[0]);
+			ERR(lineno, "unknown keyword '%s'", w[0]);
 		}
 #undef ARGS
 	}
 	if (!err && c->nroots == 0)
-		err = g_strdup_printf("%s: no 'root' configured", fname);
+		ERR(0, "no 'root' configured");
 	if (!err && !c->keyfile)
-		err = g_strdup_printf("%s: no 'keyfile' configured", fname);
+		ERR(0, "no 'keyfile' configured");
 	if (!err && !c->peer_addr && !c->listen_addr)
-		err = g_strdup_printf("%s: need 'peer' and/or 'listen'", fname);
+		ERR(0, "need 'peer' and/or 'listen'");
+#undef ERR
 	if (err) {
 		repl_conf_free(c);
-		*out_err = err;
 		return HB_ECONFIG;
 	}
 	*out = c;
 	return 0;
+}
+
+char *
+repl_conf_dump(const struct repl_conf *c)
+{
+	GString *s = g_string_new(NULL);
+
+	for (int i = 0; i < c->nroots; i++)
+		g_string_append_printf(s, "root %s %s\n", c->root_name[i],
+				       c->root_path[i]);
+	if (c->listen_addr)
+		g_string_append_printf(s, "listen %s %d\n", c->listen_addr,
+				       c->listen_port);
+	if (c->peer_addr)
+		g_string_append_printf(s, "peer %s %d\n", c->peer_addr,
+				       c->peer_port);
+	g_string_append_printf(s, "keyfile %s\n", c->keyfile);
+	g_string_append_printf(s, "role %s\n", c->source ? "source" : "replica");
+	g_string_append_printf(s, "statedir %s\n", c->statedir);
+	g_string_append_printf(s, "control %s\n", c->control);
+	g_string_append_printf(s, "delta_threshold %" G_GUINT64_FORMAT "\n",
+			       c->delta_threshold);
+	g_string_append_printf(s, "mode %s\n", c->async ? "async" : "sync");
+	g_string_append_printf(s, "debug %d\n", c->debug);
+	if (c->logfile)
+		g_string_append_printf(s, "logfile %s\n", c->logfile);
+	g_string_append_printf(s, "logfacility %s\n",
+			       hb_log_facility_name(c->logfacility));
+	return g_string_free(s, FALSE);
 }

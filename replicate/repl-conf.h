@@ -14,7 +14,8 @@
  *   debug N
  *   logfile PATH        also log to this file
  *   logfacility NAME    daemon (default), local0..local7, or none
- * Errors are reported as "FILE:LINE: text" in *out_err (caller frees).
+ * Errors are added to an hb_diag as "FILE:LINE: text" (the first one ends
+ * the parse).
  */
 #ifndef REPL_CONF_H
 #define REPL_CONF_H
@@ -22,7 +23,11 @@
 #include <stddef.h>
 #include <glib.h>
 
+#include "diag.h"
+
 #define REPL_MAX_ROOTS 16
+#define REPL_CONF_MAXFILE (1024 * 1024)	/* replicate.conf, bytes */
+#define REPL_KEYFILE_MAX (64 * 1024)	/* the keyfile, bytes */
 
 struct repl_conf {
 	int nroots;
@@ -43,9 +48,14 @@ struct repl_conf {
 	int logfacility;	/* syslog facility, -1: none (default daemon) */
 };
 
-/* Parse text; returns 0 and *out (free with repl_conf_free) or HB_ECONFIG. */
+/* Parse text; returns 0 and *out (free with repl_conf_free) or HB_ECONFIG
+ * with the error in d. */
 int repl_conf_parse(const char *text, size_t len, const char *fname,
-		    struct repl_conf **out, char **out_err);
+		    struct repl_conf **out, hb_diag *d);
 void repl_conf_free(struct repl_conf *c);
+/* The effective configuration, every keyword with its value (defaults
+ * included), one per line in a fixed order; parses back to the same
+ * configuration and the same text (replicate -T).  Owned (g_free). */
+char *repl_conf_dump(const struct repl_conf *c);
 
 #endif

@@ -78,6 +78,7 @@
 
 #include <glib.h>
 
+#include "ctlsock.h"
 #include "hb_err.h"
 #include "notify.h"
 #include "repl-smtp.h"
@@ -529,31 +530,19 @@ maildir_deliver(GPtrArray *rcpts, const GString *msg)
 
 /* ---- the replication barrier ---------------------------------------- */
 
-/* One request on the replicate control socket; reply in buf. */
+/* One request on the replicate control socket (lib/ctlsock.h's client),
+ * within secs; the reply (at most size - 1 bytes) in buf.  An empty reply
+ * is a timeout. */
 static int
 ctl_ask(const char *req, char *buf, size_t size, int secs)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t n = 0;
-	ssize_t r;
-	int fd;
+	g_autofree char *reply = NULL;
+	int r = hb_ctl_ask(ctl_path, req, secs * 1000, size - 1, &reply);
 
-	g_strlcpy(sun.sun_path, ctl_path, sizeof(sun.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	set_timeouts(fd, secs);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		r = -errno;
-		close(fd);
-		return (int)r;
-	}
-	while (n + 1 < size && (r = read(fd, buf + n, size - n - 1)) > 0)
-		n += r;
-	buf[n] = '\0';
-	close(fd);
-	return n > 0 ? 0 : -ETIMEDOUT;
+	if (r < 0)
+		return r;
+	g_strlcpy(buf, reply, size);
+	return *buf != '\0' ? 0 : -ETIMEDOUT;
 }
 
 /* 0: on both nodes; 1: accepted here only (no session); <0: not confirmed
@@ -563,7 +552,7 @@ barrier(const char **out_why)
 {
 	char buf[512];
 
-	if (ctl_ask("STATUS\n", buf, sizeof(buf), 5) != 0) {
+	if (ctl_ask("STATUS", buf, sizeof(buf), 5) != 0) {
 		*out_why = "replicate daemon not answering";
 		return -EIO;
 	}
@@ -573,7 +562,7 @@ barrier(const char **out_why)
 	}
 	if (strstr(buf, "phase=down") != NULL)
 		return 1;
-	if (ctl_ask("SYNC\n", buf, sizeof(buf), wait_secs) != 0) {
+	if (ctl_ask("SYNC", buf, sizeof(buf), wait_secs) != 0) {
 		*out_why = "standby did not confirm in time";
 		return -ETIMEDOUT;
 	}

@@ -22,43 +22,43 @@
 #include "repl-path.h"
 #include "repl-proto.h"
 
-bool
+gboolean
 repl_name_skipped(const char *name)
 {
 	return name[0] == '.' && (!name[1] || !strcmp(name, "..") ||
 				  !strncmp(name, ".replicate", 10));
 }
 
-bool
+gboolean
 repl_path_valid(const char *p, size_t n)
 {
 	size_t i = 0;
 
 	if (n == 0 || n > REPL_MAX_PATH || p[0] == '/')
-		return false;
+		return FALSE;
 	if (memchr(p, '\0', n))
-		return false;
+		return FALSE;
 	while (i < n) {
 		size_t j = i;
 
 		while (j < n && p[j] != '/')
 			j++;
 		if (j == i)
-			return false;	/* empty component: "//" or trailing / */
+			return FALSE;	/* empty component: "//" or trailing / */
 		if (j - i == 1 && p[i] == '.')
-			return false;
+			return FALSE;
 		if (j - i == 2 && p[i] == '.' && p[i + 1] == '.')
-			return false;
+			return FALSE;
 		if (j - i >= 10 && memcmp(p + i, ".replicate", 10) == 0)
-			return false;
+			return FALSE;
 		if (j == n - 1)
-			return false;	/* trailing slash */
+			return FALSE;	/* trailing slash */
 		i = j + 1;
 	}
-	return true;
+	return TRUE;
 }
 
-static bool at2_unavailable;
+static gboolean at2_unavailable;
 
 /* openat2 beneath rootfd, no symlink anywhere; -ENOSYS where it cannot be
  * used (old kernel, seccomp), -ELOOP for a symlink or file in the way. */
@@ -82,7 +82,7 @@ open_at2(int rootfd, const char *path, int flags)
 	case EPERM:	/* a seccomp filter */
 	case EINVAL:
 	case E2BIG:
-		at2_unavailable = true;
+		at2_unavailable = TRUE;
 		return -ENOSYS;
 	case ENOTDIR:
 	case ELOOP:
@@ -100,7 +100,7 @@ repl_path_open_file(int rootfd, const char *rel, int flags)
 
 	if (fd != -ENOSYS)
 		return fd;
-	pfd = repl_path_open_parent(rootfd, rel, false, &base);
+	pfd = repl_path_open_parent(rootfd, rel, FALSE, &base);
 	if (pfd < 0)
 		return pfd;
 	fd = openat(pfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
@@ -131,7 +131,7 @@ open_parent_at2(int rootfd, const char *rel, const char **out_base)
 }
 
 int
-repl_path_open_parent(int rootfd, const char *rel, bool create,
+repl_path_open_parent(int rootfd, const char *rel, gboolean create,
 		      const char **out_base)
 {
 	int fd = open_parent_at2(rootfd, rel, out_base);

@@ -10,13 +10,13 @@
 #define REPL_PATH_H
 
 #include <stddef.h>
-#include <stdbool.h>
+#include <glib.h>
 
-/* true for directory entries a tree walk passes over: ".", ".." and the
+/* TRUE for directory entries a tree walk passes over: ".", ".." and the
  * applier's reserved ".replicate*" names */
-bool repl_name_skipped(const char *name);
-/* true when p (n bytes, not NUL-terminated) is an acceptable wire path */
-bool repl_path_valid(const char *p, size_t n);
+gboolean repl_name_skipped(const char *name);
+/* TRUE when p (n bytes, not NUL-terminated) is an acceptable wire path */
+gboolean repl_path_valid(const char *p, size_t n);
 /*
  * Open the directory that will hold rel (relative to the root directory
  * rootfd) without following any symlink, creating missing directories
@@ -24,7 +24,7 @@ bool repl_path_valid(const char *p, size_t n);
  * negative errno; -ELOOP when a component is a symlink.  *out_base
  * points into rel at the last component.
  */
-int repl_path_open_parent(int rootfd, const char *rel, bool create,
+int repl_path_open_parent(int rootfd, const char *rel, gboolean create,
 			  const char **out_base);
 /* Open the file rel below rootfd with flags (O_NOFOLLOW is added), no
  * symlink followed on the way; an fd or a negative errno (-ELOOP as

@@ -1,55 +1,50 @@
 /*
- * repl-source.c - the source role: change capture and sending.
+ * repl-source.c - the source role: operations and sending.
  *
- * inotify watches every directory of every root (new directories are
- * watched and scanned as they appear).  Events become operations in a
- * FIFO (PUT, RENAME, DELETE, MKDIR, BARRIER, FETCH).  An operation reads
- * the file's state when it is sent, so replaying one is harmless.  A
- * session starts with the replica's manifest (path, type, size, mtime,
- * mode of everything it holds); the difference becomes the catch-up
- * operations, so unchanged files are never sent and changed large files
- * go as librsync deltas against the replica's signature.  A queue
+ * Changes (repl-watch.h) become operations in a FIFO (PUT, RENAME,
+ * DELETE, MKDIR, ATTR, BARRIER, FETCH).  An operation reads the file's
+ * state when it is sent, so replaying one is harmless.  A session starts
+ * with the replica's manifest (path, type, size, mtime, mode of
+ * everything it holds); the difference becomes the catch-up operations
+ * (repl-catchup.c), so unchanged files are never sent and changed large
+ * files go as librsync deltas against the replica's signature.  A queue
  * overflow asks for a fresh manifest (RESCAN).  While no session is up
- * events are dropped: the next session's catch-up covers them.
- * Logs at err: peer errors on apply, inotify failures.
+ * changes are dropped: the next session's catch-up covers them.  The
+ * pump sends while the session's buffer holds less than 2 MiB; a
+ * barrier is answered once the replica acknowledged every operation
+ * queued before it, and no file it failed to store waits for a resend.
+ * Logs at err: peer errors on apply; warning: session down.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <glib-unix.h>
 
 #include "hb_err.h"
 #include "log.h"
-#include "repl-daemon.h"
+#include "repl-apply.h"
 #include "repl-delta.h"
 #include "repl-path.h"
+#include "repl-source-private.h"
+#include "repl-source.h"
+#include "repl-tree.h"
+#include "repl-watch.h"
 
 #define OUT_HIGH (2 * 1024 * 1024)
 #define MAX_MANIFEST 20000000
 
-enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE, OP_MKDIR, OP_BARRIER,
-	       OP_FETCH };
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
 
 struct barrier {
-	int fd;
-	bool assigned;
+	repl_reply_fn reply;	/* answers the client, once */
+	void *ctx;
+	gboolean assigned;
 	guint64 target;
-};
-
-struct op {
-	int type;
-	char *path;
-	char *path2;
-	struct barrier *b;
 };
 
 struct xfer {
@@ -64,54 +59,31 @@ struct xfer {
 	gint64 mtime;
 };
 
-struct mval {
-	bool is_dir;
-	guint32 mode;
-	guint64 size;
-	gint64 mtime;
-};
-
 static struct {
-	bool on;
-	int ifd;
-	guint isrc;
-	GHashTable *wd2path;
-	GHashTable *path2wd;
+	const struct repl_conf *conf;
+	gboolean on;
+	struct repl_conn *conn;	/* the session, from up to closed */
 	GQueue ops;
 	enum phase phase;
 	GHashTable *manifest;
 	GHashTable *known;
 	GHashTable *late;	/* held-back new big files -> timer id */
 	GHashTable *failing;	/* paths the replica failed -> seq of resend */
-	bool union_mode;
+	gboolean union_mode;
 	guint64 seq;
 	guint64 acked;
 	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
 	struct xfer *x;
 	char *await_sig;
 	GList *barriers;
-	char *moved_from;
-	guint32 moved_cookie;
-	bool moved_dir;
-} S = { .ifd = -1 };
+} S;
+
+static void source_pump(void);
 
 static void
 op_push(int type, const char *path, const char *path2)
 {
-	struct op *o = g_new0(struct op, 1);
-
-	o->type = type;
-	o->path = g_strdup(path);
-	o->path2 = g_strdup(path2);
-	g_queue_push_tail(&S.ops, o);
-}
-
-static void
-op_free(struct op *o)
-{
-	g_free(o->path);
-	g_free(o->path2);
-	g_free(o);
+	g_queue_push_tail(&S.ops, op_new(type, path, path2));
 }
 
 static void
@@ -127,30 +99,10 @@ xfer_free(struct xfer *x)
 	g_free(x);
 }
 
-static gint64
-st_mtime_ns(const struct stat *st)
-{
-	return (gint64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
-static char *
-wire_abs(const char *wire)
-{
-	const char *rel;
-	int root = repl_root_index(wire, strlen(wire), &rel);
-
-	if (root < 0)
-		return NULL;
-	return *rel ? g_strconcat(R.conf->root_path[root], "/", rel, NULL) :
-		      g_strdup(R.conf->root_path[root]);
-}
-
 static void
 barrier_reply(struct barrier *b, const char *text)
 {
-	if (write(b->fd, text, strlen(text)) < 0)
-		hb_debug("%s: barrier client gone", __func__);
-	close(b->fd);
+	b->reply(text, b->ctx);
 	S.barriers = g_list_remove(S.barriers, b);
 	g_free(b);
 }
@@ -184,136 +136,13 @@ barriers_check(void)
 	}
 }
 
-/* ---- inotify ---------------------------------------------------------- */
+/* ---- changes ---------------------------------------------------------- */
 
-#define WATCH_MASK (IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
-		    IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW | \
-		    IN_EXCL_UNLINK)
-
-static int
-watch_add(const char *wire)
-{
-	g_autofree char *abs = wire_abs(wire);
-	int wd;
-
-	if (!abs)
-		return HB_EMALFORMED;
-	wd = inotify_add_watch(S.ifd, abs, WATCH_MASK);
-	if (wd < 0) {
-		int e = -errno;
-
-		if (e != -ENOENT && e != -ENOTDIR)
-			hb_log(LOG_ERR, "inotify_add_watch '%s': %s", abs,
-			       g_strerror(-e));
-		return e;
-	}
-	g_hash_table_insert(S.wd2path, GINT_TO_POINTER(wd), g_strdup(wire));
-	g_hash_table_insert(S.path2wd, g_strdup(wire), GINT_TO_POINTER(wd));
-	return 0;
-}
-
-/*
- * Depth-first walk of the directory tree at wire (at most 64 deep):
- * enter(dir) is called before each directory is read (false: not read),
- * found() for each directory and regular file in it, a directory before
- * what is inside it; regular files only with files set.
- */
-typedef bool (*tree_enter_fn)(const char *wire, void *u);
-typedef void (*tree_found_fn)(const char *wire, bool is_dir, int dfd,
-			      const char *name, void *u);
-
-static void
-tree_walk(const char *wire, int depth, bool files, tree_enter_fn enter,
-	  tree_found_fn found, void *u)
-{
-	g_autofree char *abs = wire_abs(wire);
-	DIR *d;
-	struct dirent *de;
-
-	if (!abs || depth > 64 || (enter && !enter(wire, u)))
-		return;
-	if (!(d = opendir(abs)))
-		return;
-	while ((de = readdir(d))) {
-		g_autofree char *w = NULL;
-		struct stat st;
-
-		if (repl_name_skipped(de->d_name))
-			continue;
-		if (de->d_type == DT_REG && !files)
-			continue;
-		if (de->d_type == DT_DIR)
-			st.st_mode = S_IFDIR;
-		else if (de->d_type == DT_REG)
-			st.st_mode = S_IFREG;
-		else if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode) && !(files && S_ISREG(st.st_mode)))
-			continue;
-		w = g_strconcat(wire, "/", de->d_name, NULL);
-		found(w, S_ISDIR(st.st_mode), dirfd(d), de->d_name, u);
-		if (S_ISDIR(st.st_mode))
-			tree_walk(w, depth + 1, files, enter, found, u);
-	}
-	closedir(d);
-}
-
-static bool
-scan_enter(const char *wire, void *u)
+static gboolean
+watch_active(void *u)
 {
 	(void)u;
-	return watch_add(wire) == 0;
-}
-
-static void
-scan_found(const char *wire, bool is_dir, int dfd, const char *name, void *u)
-{
-	(void)dfd; (void)name;
-	if (*(bool *)u)
-		op_push(is_dir ? OP_MKDIR : OP_PUT, wire, NULL);
-}
-
-/* Watch a new directory tree and queue what is already inside it. */
-static void
-scan_new_dir(const char *wire, bool queue, int depth)
-{
-	tree_walk(wire, depth, queue, scan_enter, scan_found, &queue);
-}
-
-static void
-rewrite_prefix(GHashTable *t, const char *from, const char *to, bool wd_values)
-{
-	GHashTableIter it;
-	gpointer k, v;
-	size_t n = strlen(from);
-	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
-
-	g_hash_table_iter_init(&it, wd_values ? S.path2wd : t);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *p = k;
-
-		if (!strncmp(p, from, n) && (p[n] == '/' || p[n] == '\0'))
-			g_ptr_array_add(keys, g_strdup(p));
-	}
-	for (guint i = 0; i < keys->len; i++) {
-		const char *p = keys->pdata[i];
-		char *np = g_strconcat(to, p + n, NULL);
-
-		if (wd_values) {
-			gpointer wd = g_hash_table_lookup(S.path2wd, p);
-
-			g_hash_table_remove(S.path2wd, p);
-			g_hash_table_insert(S.path2wd, np, wd);
-			g_hash_table_insert(S.wd2path, wd, g_strdup(np));
-		} else {
-			gpointer okey = NULL, val = NULL;
-
-			g_hash_table_steal_extended(t, p, &okey, &val);
-			g_free(okey);
-			g_hash_table_insert(t, np, val);
-		}
-	}
-	g_ptr_array_free(keys, TRUE);
+	return S.phase != PH_DOWN;
 }
 
 static void
@@ -346,150 +175,66 @@ xfer_abandon(const char *from, const char *to)
 	if (!S.x || S.x->kind != REPL_KIND_FULL || strcmp(S.x->path, from) ||
 	    g_hash_table_contains(S.known, from) ||
 	    g_hash_table_contains(S.failing, from) || !m || m->is_dir ||
-	    S.x->size <= R.conf->delta_threshold)
+	    S.x->size <= S.conf->delta_threshold)
 		return;
 	hb_debug("%s: '%s' renamed to '%s' after %" G_GUINT64_FORMAT " of %"
 		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
 		 from, to, S.x->off, S.x->size);
 	g_clear_pointer(&S.x, xfer_free);
-	repl_sendf(REPL_DELETE, ++S.seq, from, NULL);
+	repl_conn_sendf(S.conn, REPL_DELETE, ++S.seq, from, NULL);
 }
 
 static void
-flush_moved_from(void)
+watch_change(enum repl_change kind, const char *path, const char *path2,
+	     gboolean is_dir, void *u)
 {
-	if (!S.moved_from)
-		return;
-	/* moved out of the trees: a delete for the replica */
-	if (S.phase != PH_DOWN)
-		op_push(OP_DELETE, S.moved_from, NULL);
-	g_clear_pointer(&S.moved_from, g_free);
+	static const int op[] = {
+		[REPL_CHANGE_PUT] = OP_PUT, [REPL_CHANGE_ATTR] = OP_ATTR,
+		[REPL_CHANGE_RENAME] = OP_RENAME, [REPL_CHANGE_DELETE] = OP_DELETE,
+		[REPL_CHANGE_MKDIR] = OP_MKDIR,
+	};
+
+	(void)u;
+	if (kind == REPL_CHANGE_RENAME && !is_dir)
+		xfer_abandon(path, path2);
+	op_push(op[kind], path, path2);
 }
 
 static void
-inotify_event(const struct inotify_event *ev)
+watch_overflow(void *u)
 {
-	const char *dir = g_hash_table_lookup(S.wd2path, GINT_TO_POINTER(ev->wd));
-	g_autofree char *w = NULL;
-	bool q = S.phase != PH_DOWN;
-	bool isdir = ev->mask & IN_ISDIR;
-
-	if (ev->mask & IN_Q_OVERFLOW) {
-		hb_log(LOG_WARNING, "inotify queue overflow: rescanning");
-		g_queue_clear_full(&S.ops, (GDestroyNotify)op_free);
-		if (S.phase == PH_STREAM || S.phase == PH_MANIFEST) {
-			g_hash_table_remove_all(S.manifest);
-			S.phase = PH_MANIFEST;
-			repl_sendf(REPL_RESCAN, 0, NULL, NULL);
-		}
-		return;
-	}
-	if (ev->mask & IN_IGNORED) {
-		if (dir) {
-			g_hash_table_remove(S.path2wd, dir);
-			g_hash_table_remove(S.wd2path, GINT_TO_POINTER(ev->wd));
-		}
-		return;
-	}
-	if (!dir || !ev->len || !strncmp(ev->name, ".replicate", 10))
-		return;
-	w = g_strconcat(dir, "/", ev->name, NULL);
-	if (ev->mask & IN_MOVED_FROM) {
-		flush_moved_from();
-		S.moved_from = g_steal_pointer(&w);
-		S.moved_cookie = ev->cookie;
-		S.moved_dir = isdir;
-		return;
-	}
-	if (ev->mask & IN_MOVED_TO) {
-		if (S.moved_from && S.moved_cookie == ev->cookie) {
-			if (isdir)
-				rewrite_prefix(NULL, S.moved_from, w, true);
-			else
-				xfer_abandon(S.moved_from, w);
-			if (q)
-				op_push(OP_RENAME, S.moved_from, w);
-			g_clear_pointer(&S.moved_from, g_free);
-			return;
-		}
-		flush_moved_from();
-		if (isdir) {
-			if (g_hash_table_contains(S.path2wd, w))
-				return;	/* already found by a parent's scan */
-			if (q)
-				op_push(OP_MKDIR, w, NULL);
-			scan_new_dir(w, q, 0);
-		} else if (q) {
-			op_push(OP_PUT, w, NULL);
-		}
-		return;
-	}
-	flush_moved_from();
-	if (ev->mask & IN_CREATE) {
-		if (isdir) {
-			if (g_hash_table_contains(S.path2wd, w))
-				return;	/* already found by a parent's scan */
-			if (q)
-				op_push(OP_MKDIR, w, NULL);
-			scan_new_dir(w, q, 0);
-		} else if (q) {
-			g_autofree char *abs = wire_abs(w);
-			struct stat st;
-
-			/* a hard link (link(2) delivery) gets no CLOSE_WRITE */
-			if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-			    st.st_nlink > 1)
-				op_push(OP_PUT, w, NULL);
-		}
-	} else if (ev->mask & IN_CLOSE_WRITE) {
-		if (q)
-			op_push(OP_PUT, w, NULL);
-	} else if (ev->mask & IN_ATTRIB) {
-		if (q && !isdir)
-			op_push(OP_ATTR, w, NULL);
-	} else if (ev->mask & IN_DELETE) {
-		if (q)
-			op_push(OP_DELETE, w, NULL);
+	(void)u;
+	g_queue_clear_full(&S.ops, (GDestroyNotify)op_free);
+	if (S.phase == PH_STREAM || S.phase == PH_MANIFEST) {
+		g_hash_table_remove_all(S.manifest);
+		S.phase = PH_MANIFEST;
+		repl_conn_sendf(S.conn, REPL_RESCAN, 0, NULL, NULL);
 	}
 }
 
 static void
-inotify_drain(void)
+watch_changed(void *u)
 {
-	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	for (;;) {
-		ssize_t n = read(S.ifd, buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)p;
-
-			inotify_event(ev);
-			p += sizeof(*ev) + ev->len;
-		}
-	}
-	flush_moved_from();
+	(void)u;
+	source_pump();
 }
 
-static gboolean
-inotify_cb(int fd, GIOCondition cond, gpointer data)
-{
-	inotify_drain();
-	repl_source_pump();
-	return G_SOURCE_CONTINUE;
-}
+static const struct repl_watch_ops watch_ops = {
+	.active = watch_active,
+	.change = watch_change,
+	.overflow = watch_overflow,
+	.changed = watch_changed,
+};
 
 int
-repl_source_start(void)
+repl_source_start(const struct repl_conf *conf)
 {
+	int r;
+
 	if (S.on)
 		return 0;
-	if (!S.wd2path) {
-		S.wd2path = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-		S.path2wd = g_hash_table_new_full(g_str_hash, g_str_equal,
-						  g_free, NULL);
+	S.conf = conf;
+	if (!S.manifest) {
 		S.manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   g_free, g_free);
 		S.known = g_hash_table_new_full(g_str_hash, g_str_equal,
@@ -500,18 +245,17 @@ repl_source_start(void)
 						  g_free, NULL);
 		g_queue_init(&S.ops);
 	}
-	S.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (S.ifd < 0)
-		return -errno;
-	for (int i = 0; i < R.conf->nroots; i++)
-		scan_new_dir(R.conf->root_name[i], false, 0);
-	S.isrc = g_unix_fd_add(S.ifd, G_IO_IN, inotify_cb, NULL);
-	S.on = true;
 	S.phase = PH_DOWN;
+	r = repl_watch_start(&watch_ops, NULL);
+	if (r < 0)
+		return r;
+	S.on = TRUE;
 	hb_log(LOG_NOTICE, "source role: watching %u directories",
-	       g_hash_table_size(S.wd2path));
+	       repl_watch_count());
 	return 0;
 }
+
+static void session_down(void);
 
 void
 repl_source_stop(void)
@@ -520,29 +264,28 @@ repl_source_stop(void)
 
 	if (!S.on)
 		return;
-	repl_source_session_down();
-	g_source_remove(S.isrc);
-	close(S.ifd);
-	S.ifd = -1;
-	g_hash_table_remove_all(S.wd2path);
-	g_hash_table_remove_all(S.path2wd);
+	session_down();
+	repl_watch_stop();
 	while ((l = S.barriers))
 		barrier_reply(l->data, "ERR role changed\n");
-	S.on = false;
+	S.on = FALSE;
 }
 
 /* ---- session ---------------------------------------------------------- */
 
-void
-repl_source_session_up(void)
+static void
+session_up(struct repl_conn *c, void *user)
 {
+	(void)user;
+	S.conn = c;
 	S.phase = PH_HELLO;
-	repl_sendf(REPL_HELLO, S.seq, NULL, NULL);
+	repl_conn_sendf(S.conn, REPL_HELLO, S.seq, NULL, NULL);
 }
 
-void
-repl_source_session_down(void)
+static void
+session_down(void)
 {
+	S.conn = NULL;
 	g_queue_clear_full(&S.ops, (GDestroyNotify)op_free);
 	g_clear_pointer(&S.x, xfer_free);
 	g_clear_pointer(&S.await_sig, g_free);
@@ -551,7 +294,7 @@ repl_source_session_down(void)
 	if (S.failing)
 		g_hash_table_remove_all(S.failing);	/* catch-up covers them */
 	for (GList *l = S.barriers; l; l = l->next) {
-		((struct barrier *)l->data)->assigned = false;
+		((struct barrier *)l->data)->assigned = FALSE;
 		((struct barrier *)l->data)->target = 0;
 	}
 	if (S.phase != PH_DOWN)
@@ -559,213 +302,33 @@ repl_source_session_down(void)
 	S.phase = PH_DOWN;
 }
 
-void
-repl_source_session_lost(void)
-{
-	GList *l;
-
-	repl_source_session_down();
-	/* a barrier asked after this gets "phase=down" from STATUS and its
-	 * caller decides (replicate-mda: accepted here only, or 451 with
-	 * -s); one that was waiting gets the same answer now instead of
-	 * holding its caller until a reconnect or its timeout (a standby
-	 * that crashed held an SMTP session for replicate-mda's -w) */
-	while ((l = S.barriers))
-		barrier_reply(l->data, "DOWN session lost\n");
-}
-
-static bool
-maildir_msg(const char *path, char **out_folder, char **out_uniq)
-{
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *sub = g_path_get_basename(dir);
-	const char *base = strrchr(path, '/');
-	const char *colon;
-
-	if (strcmp(sub, "new") && strcmp(sub, "cur"))
-		return false;
-	base = base ? base + 1 : path;
-	colon = strchr(base, ':');
-	*out_folder = g_path_get_dirname(dir);
-	*out_uniq = colon ? g_strndup(base, colon - base) : g_strdup(base);
-	return true;
-}
-
-struct diff_ctx {
-	GQueue q;
-	GHashTable *local;
-	GHashTable *uniq;	/* "folder/uniq" of local maildir messages */
-	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
-	bool keys;		/* fill uniq and fresh: a union, or a replica
-				 * that holds something (renames) */
-	guint64 nput, ndelta, nskip;
-};
-
-static void
-local_cb(const char *wire, const struct stat *st, void *user)
-{
-	struct diff_ctx *c = user;
-	struct mval *m = g_hash_table_lookup(S.manifest, wire);
-	struct op *o;
-	g_autofree char *folder = NULL;
-	g_autofree char *uniq = NULL;
-
-	if (c->keys) {	/* (with an empty manifest nothing can be gone) */
-		g_hash_table_add(c->local, g_strdup(wire));
-		if (!S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
-			g_hash_table_add(c->uniq, g_strconcat(folder, "/", uniq,
-							      NULL));
-	}
-	if (m && m->is_dir == !!S_ISDIR(st->st_mode) &&
-	    m->mode == (st->st_mode & 07777) &&
-	    (m->is_dir || (m->size == (guint64)st->st_size &&
-			   m->mtime == st_mtime_ns(st)))) {
-		c->nskip++;
-		return;
-	}
-	o = g_new0(struct op, 1);
-	o->path = g_strdup(wire);
-	if (S_ISDIR(st->st_mode)) {
-		o->type = OP_MKDIR;
-	} else if (!m && folder) {
-		/* maybe renamed while the replica was away: see catch_up */
-		o->type = OP_PUT;
-		c->nput++;
-		g_hash_table_insert(c->fresh, g_strdup_printf("%s/%s/%"
-			G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder, uniq,
-			(guint64)st->st_size, st_mtime_ns(st)), o);
-	} else {
-		o->type = OP_PUT;
-		if (m && !m->is_dir && (guint64)st->st_size > R.conf->delta_threshold)
-			c->ndelta++;
-		else
-			c->nput++;
-	}
-	g_queue_push_tail(&c->q, o);
-}
-
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 catch_up(void)
 {
-	struct diff_ctx c = { .q = G_QUEUE_INIT };
-	GHashTableIter it;
-	gpointer k, v;
-	GPtrArray *gone = g_ptr_array_new();
-	const char *last_deleted = NULL;
-	guint64 ndel = 0, nfetch = 0, nren = 0;
+	GQueue q = G_QUEUE_INIT;
 	struct op *o;
 
-	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_hash_table_remove_all(S.known);
-	c.keys = S.union_mode || g_hash_table_size(S.manifest) > 0;
-	repl_walk(local_cb, &c);
-	g_hash_table_iter_init(&it, S.manifest);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		struct mval *m = v;
-
-		if (!m->is_dir)
-			g_hash_table_insert(S.known, g_strdup(k),
-					    g_memdup2(m, sizeof(*m)));
-		if (!g_hash_table_contains(c.local, k))
-			g_ptr_array_add(gone, k);
-	}
-	g_ptr_array_sort(gone, cmp_str);
-	for (guint i = 0; i < gone->len; i++) {
-		const char *p = gone->pdata[i];
-		struct mval *m = g_hash_table_lookup(S.manifest, p);
-		g_autofree char *folder = NULL;
-		g_autofree char *uniq = NULL;
-		size_t n = last_deleted ? strlen(last_deleted) : 0;
-
-		if (last_deleted && !strncmp(p, last_deleted, n) && p[n] == '/')
-			continue;	/* inside a directory already deleted */
-		if (!m->is_dir && maildir_msg(p, &folder, &uniq)) {
-			g_autofree char *key = g_strdup_printf("%s/%s/%"
-				G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder,
-				uniq, m->size, m->mtime);
-			struct op *put = g_hash_table_lookup(c.fresh, key);
-
-			if (put) {
-				/* same message under a new name (flags):
-				 * a rename, not a copy */
-				put->type = OP_RENAME;
-				put->path2 = put->path;
-				put->path = g_strdup(p);
-				g_hash_table_remove(c.fresh, key);
-				c.nput--;
-				nren++;
-				continue;
-			}
-			g_clear_pointer(&folder, g_free);
-			g_clear_pointer(&uniq, g_free);
-		}
-		o = g_new0(struct op, 1);
-		o->path = g_strdup(p);
-		if (S.union_mode && m->is_dir) {
-			g_autofree char *abs = wire_abs(p);
-
-			/* union: keep the peer's directories */
-			if (abs)
-				g_mkdir_with_parents(abs, m->mode ? m->mode : 0755);
-			op_free(o);
-			continue;
-		}
-		if (S.union_mode && maildir_msg(p, &folder, &uniq)) {
-			g_autofree char *key = g_strconcat(folder, "/", uniq, NULL);
-
-			if (!g_hash_table_contains(c.uniq, key)) {
-				o->type = OP_FETCH;	/* a message only it has */
-				g_queue_push_tail(&c.q, o);
-				g_hash_table_add(c.uniq, g_steal_pointer(&key));
-				nfetch++;
-				continue;
-			}
-		}
-		o->type = OP_DELETE;
-		g_queue_push_tail(&c.q, o);
-		last_deleted = p;
-		ndel++;
-	}
-	g_ptr_array_free(gone, TRUE);
-	hb_log(LOG_NOTICE, "catch-up: %" G_GUINT64_FORMAT " unchanged, %"
-	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
-	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
-	       " to delete, %" G_GUINT64_FORMAT " to fetch back", c.nskip,
-	       c.nput, c.ndelta, nren, ndel, nfetch);
+	repl_catchup_plan(S.manifest, S.union_mode, S.conf->delta_threshold,
+			  S.known, &q);
 	/* catch-up first, then whatever inotify queued meanwhile */
-	while ((o = g_queue_pop_tail(&c.q)))
+	while ((o = g_queue_pop_tail(&q)))
 		g_queue_push_head(&S.ops, o);
-	if (S.union_mode) {
-		o = g_new0(struct op, 1);	/* empty FETCH: union done */
-		o->type = OP_FETCH;
-		o->path = g_strdup("");
-		g_queue_push_tail(&S.ops, o);
-	}
+	if (S.union_mode)
+		op_push(OP_FETCH, "", NULL);	/* empty FETCH: union done */
 	for (GList *l = S.barriers; l; l = l->next) {
 		struct barrier *b = l->data;
 
 		if (!b->assigned && !b->target) {
-			o = g_new0(struct op, 1);
-			o->type = OP_BARRIER;
+			o = op_new(OP_BARRIER, NULL, NULL);
 			o->b = b;
 			b->target = 1;	/* marker queued */
 			g_queue_push_tail(&S.ops, o);
 		}
 	}
 	g_hash_table_remove_all(S.manifest);
-	g_hash_table_destroy(c.local);
-	g_hash_table_destroy(c.uniq);
-	g_hash_table_destroy(c.fresh);
 	S.phase = PH_STREAM;
 }
+
 
 static void
 start_full(const char *path, int fd, const struct stat *st)
@@ -792,7 +355,7 @@ on_sig(const struct repl_frame *f)
 	if (!S.await_sig || f->path_len != strlen(S.await_sig) ||
 	    memcmp(f->path, S.await_sig, f->path_len))
 		return;
-	fd = repl_open_wire(S.await_sig, &st);
+	fd = repl_tree_open_wire(S.await_sig, &st);
 	if (fd < 0) {
 		g_clear_pointer(&S.await_sig, g_free);
 		return;
@@ -838,7 +401,7 @@ late_wait_ms(off_t size)
 }
 
 static void
-refresh_found(const char *wire, bool is_dir, int dfd, const char *name,
+refresh_found(const char *wire, gboolean is_dir, int dfd, const char *name,
 	      void *u)
 {
 	struct op *o;
@@ -866,11 +429,11 @@ refresh_found(const char *wire, bool is_dir, int dfd, const char *name,
 static void
 refresh_dir(const char *wire, GQueue *q)
 {
-	tree_walk(wire, 0, true, NULL, refresh_found, q);
+	repl_tree_scan(wire, 0, TRUE, NULL, refresh_found, q);
 }
 
 /* A session streams and no signature is awaited: the pump may send. */
-static bool
+static gboolean
 streaming(void)
 {
 	return S.on && S.phase == PH_STREAM && !S.await_sig;
@@ -894,7 +457,7 @@ chase_moved(const char *path)
 
 	if (!S.barriers)
 		return;
-	inotify_drain();
+	repl_watch_drain();
 	for (GList *l = S.ops.head; l && n < 4096; l = l->next, n++) {
 		struct op *o = l->data;
 
@@ -914,7 +477,7 @@ chase_moved(const char *path)
  * the kernel stamps mtime from a clock that ticks every few ms, so two
  * writes within one tick leave the same mtime.
  */
-static bool
+static gboolean
 put_is_current(const char *path, const struct stat *st)
 {
 	struct mval *m = g_hash_table_lookup(S.known, path);
@@ -923,7 +486,7 @@ put_is_current(const char *path, const struct stat *st)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
 	    20 * 1000000)
-		return false;
+		return FALSE;
 	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
 	       (!S.x || strcmp(S.x->path, path)) &&
 	       m->size == (guint64)st->st_size &&
@@ -931,13 +494,13 @@ put_is_current(const char *path, const struct stat *st)
 }
 
 /* Send what fits; returns when the queue is empty or the socket is full. */
-void
-repl_source_pump(void)
+static void
+source_pump(void)
 {
 	struct op *o;
 
-	while (streaming() && R.conn && !R.conn->dead &&
-	       R.conn->out->len < OUT_HIGH) {
+	while (streaming() && repl_conn_alive(S.conn) &&
+	       repl_conn_queued(S.conn) < OUT_HIGH) {
 		struct stat st;
 		int fd;
 
@@ -950,7 +513,7 @@ repl_source_pump(void)
 
 			if (x->off < x->size) {
 				f.offset = x->off;
-				r = repl_send_pread(&f, x->fd, MIN(REPL_CHUNK,
+				r = repl_conn_send_pread(S.conn, &f, x->fd, MIN(REPL_CHUNK,
 						    x->size - x->off), x->off);
 				if (S.x != x)	/* the send failed: session down */
 					continue;
@@ -968,7 +531,7 @@ repl_source_pump(void)
 			f.mode = x->mode;
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
-			repl_send(&f);
+			repl_conn_send(S.conn, &f);
 			if (S.x != x)	/* the send failed: session down */
 				continue;
 			if (g_hash_table_contains(S.failing, x->path))
@@ -992,7 +555,7 @@ repl_source_pump(void)
 		case OP_PUT:
 		case OP_PUT_LATE:
 		case OP_FULL:
-			fd = repl_open_wire(o->path, &st);
+			fd = repl_tree_open_wire(o->path, &st);
 			if (fd < 0) {
 				/* gone again: a delete or a rename follows */
 				chase_moved(o->path);
@@ -1009,7 +572,7 @@ repl_source_pump(void)
 				break;
 			}
 			if (o->type == OP_PUT && !S.barriers &&
-			    (guint64)st.st_size > R.conf->delta_threshold &&
+			    (guint64)st.st_size > S.conf->delta_threshold &&
 			    !g_hash_table_contains(S.known, o->path)) {
 				/* a big new file is often an editor's temp
 				 * file about to replace a known one: wait a
@@ -1025,18 +588,18 @@ repl_source_pump(void)
 				break;
 			}
 			if (o->type != OP_FULL &&
-			    (guint64)st.st_size > R.conf->delta_threshold &&
+			    (guint64)st.st_size > S.conf->delta_threshold &&
 			    g_hash_table_contains(S.known, o->path)) {
 				close(fd);
 				S.await_sig = g_strdup(o->path);
-				repl_sendf(REPL_SIGREQ, 0, o->path, NULL);
+				repl_conn_sendf(S.conn, REPL_SIGREQ, 0, o->path, NULL);
 				break;
 			}
 			start_full(o->path, fd, &st);
 			break;
 		case OP_RENAME: {
 			struct mval *m;
-			g_autofree char *abs = wire_abs(o->path2);
+			g_autofree char *abs = repl_tree_abs(o->path2);
 
 			if (!g_hash_table_contains(S.known, o->path) && abs &&
 			    lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -1056,9 +619,9 @@ repl_source_pump(void)
 				if (S.phase != PH_STREAM)
 					break;	/* the events overflowed */
 			}
-			repl_sendf(REPL_RENAME, ++S.seq, o->path, o->path2);
+			repl_conn_sendf(S.conn, REPL_RENAME, ++S.seq, o->path, o->path2);
 			known_drop(o->path2);
-			rewrite_prefix(S.known, o->path, o->path2, false);
+			repl_tree_rekey(S.known, o->path, o->path2, NULL, NULL);
 			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
 				/* files put into the directory before it moved
 				 * may not have been sent yet (their PUT found
@@ -1086,11 +649,11 @@ repl_source_pump(void)
 			break;
 		}
 		case OP_DELETE:
-			repl_sendf(REPL_DELETE, ++S.seq, o->path, NULL);
+			repl_conn_sendf(S.conn, REPL_DELETE, ++S.seq, o->path, NULL);
 			known_drop(o->path);
 			break;
 		case OP_MKDIR: {
-			g_autofree char *abs = wire_abs(o->path);
+			g_autofree char *abs = repl_tree_abs(o->path);
 			struct repl_frame f = { .type = REPL_MKDIR, .path = o->path,
 				.path_len = strlen(o->path) };
 
@@ -1098,16 +661,16 @@ repl_source_pump(void)
 				break;
 			f.seq = ++S.seq;
 			f.mode = st.st_mode & 07777;
-			repl_send(&f);
+			repl_conn_send(S.conn, &f);
 			break;
 		}
 		case OP_FETCH:
-			repl_sendf(REPL_FETCH, 0, o->path, NULL);
+			repl_conn_sendf(S.conn, REPL_FETCH, 0, o->path, NULL);
 			break;
 		case OP_ATTR: {
 			/* chmod of a file the replica has as it is now: mode
 			 * only; anything else is sent as content */
-			g_autofree char *abs = wire_abs(o->path);
+			g_autofree char *abs = repl_tree_abs(o->path);
 			struct mval *m = g_hash_table_lookup(S.known, o->path);
 			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
 				.path_len = strlen(o->path) };
@@ -1133,11 +696,11 @@ repl_source_pump(void)
 			f.size = st.st_size;
 			m->mode = f.mode;
 			m->mtime = f.mtime_ns;
-			repl_send(&f);
+			repl_conn_send(S.conn, &f);
 			break;
 		}
 		case OP_BARRIER:
-			o->b->assigned = true;
+			o->b->assigned = TRUE;
 			o->b->target = S.seq;
 			barriers_check();
 			break;
@@ -1146,9 +709,10 @@ repl_source_pump(void)
 	}
 }
 
-bool
-repl_source_ready(void)
+static gboolean
+ready_cb(struct repl_conn *c, void *user)
 {
+	(void)c; (void)user;
 	return streaming() && (S.x || S.ops.length);
 }
 
@@ -1163,7 +727,7 @@ late_cb(gpointer data)
 		o->type = OP_PUT_LATE;
 		o->path = g_strdup(data);
 		g_queue_push_tail(&S.ops, o);
-		repl_source_pump();
+		source_pump();
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -1173,13 +737,13 @@ retry_cb(gpointer data)
 {
 	if (S.phase == PH_STREAM) {
 		op_push(OP_FULL, data, NULL);
-		repl_source_pump();
+		source_pump();
 	}
 	return G_SOURCE_REMOVE;
 }
 
-void
-repl_source_frame(const struct repl_frame *f)
+static void
+source_frame(struct repl_conn *c, const struct repl_frame *f)
 {
 	switch (f->type) {
 	case REPL_HELLO_ACK:
@@ -1246,7 +810,7 @@ repl_source_frame(const struct repl_frame *f)
 	case REPL_ERROR: {
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 
-		hb_log(LOG_ERR, "peer %s could not apply: %.*s", R.conn->peer,
+		hb_log(LOG_ERR, "peer %s could not apply: %.*s", repl_conn_peer(c),
 		       (int)MIN(f->data_len, 300), (const char *)f->data);
 		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
 			g_hash_table_insert(S.failing, g_strdup(p), NULL);
@@ -1265,37 +829,93 @@ repl_source_frame(const struct repl_frame *f)
 			hb_log(LOG_ERR, "reconcile: %s", err);
 		else if (f->type == REPL_COMMIT)
 			hb_log(LOG_NOTICE, "reconcile: took '%.*s' from %s",
-			       (int)f->path_len, f->path, R.conn->peer);
+			       (int)f->path_len, f->path, repl_conn_peer(c));
 		break;
 	}
 	default:
 		goto bad;
 	}
-	repl_source_pump();
+	source_pump();
 	return;
 bad:
 	hb_log(LOG_ERR, "peer %s: unexpected %s frame in phase %d",
-	       R.conn->peer, repl_type_name(f->type), S.phase);
-	repl_conn_close("protocol error");
+	       repl_conn_peer(c), repl_type_name(f->type), S.phase);
+	repl_conn_close(c, "protocol error");
+}
+
+/* ---- the session's callbacks ----------------------------------------- */
+
+static gboolean
+frame_cb(struct repl_conn *c, const struct repl_frame *f, void *user)
+{
+	(void)user;
+	source_frame(c, f);
+	return TRUE;
+}
+
+/* files fetched back in a reconcile go to disk through the group sync */
+static void
+batch_end_cb(struct repl_conn *c, gboolean drained, void *user)
+{
+	(void)c; (void)drained; (void)user;
+	repl_apply_kick();
+}
+
+static void
+pump_cb(struct repl_conn *c, void *user)
+{
+	(void)c; (void)user;
+	source_pump();
+}
+
+static void
+closed_cb(struct repl_conn *c, void *user)
+{
+	GList *l;
+
+	(void)c; (void)user;
+	session_down();
+	/* the session broke (not a role change): a barrier asked after this
+	 * gets "phase=down" from STATUS and its caller decides (replicate-mda:
+	 * accepted here only, or 451 with -s); one that was waiting gets the
+	 * same answer now instead of holding its caller until a reconnect or
+	 * its timeout (a standby that crashed held an SMTP session for
+	 * replicate-mda's -w) */
+	while ((l = S.barriers))
+		barrier_reply(l->data, "DOWN session lost\n");
+}
+
+static const struct repl_conn_ops source_ops = {
+	.up = session_up,
+	.frame = frame_cb,
+	.batch_end = batch_end_cb,
+	.ready = ready_cb,
+	.pump = pump_cb,
+	.closed = closed_cb,
+};
+
+const struct repl_conn_ops *
+repl_source_conn_ops(void)
+{
+	return &source_ops;
 }
 
 void
-repl_source_barrier(int fd, const char *path)
+repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 {
 	struct barrier *b;
 	struct op *o;
 
-	if (R.conf->async) {
-		if (write(fd, "OK async\n", 9) < 0)
-			hb_debug("%s: client gone", __func__);
-		close(fd);
+	if (S.conf->async) {
+		reply("OK async\n", ctx);
 		return;
 	}
 	b = g_new0(struct barrier, 1);
-	b->fd = fd;
+	b->reply = reply;
+	b->ctx = ctx;
 	S.barriers = g_list_append(S.barriers, b);
-	inotify_drain();
-	repl_source_pump();	/* may hold back new big files ... */
+	repl_watch_drain();
+	source_pump();	/* may hold back new big files ... */
 	{
 		GHashTableIter it;
 		gpointer k, v;
@@ -1320,7 +940,7 @@ repl_source_barrier(int fd, const char *path)
 	o->b = b;
 	b->target = 1;
 	g_queue_push_tail(&S.ops, o);
-	repl_source_pump();
+	source_pump();
 }
 
 char *
@@ -1340,9 +960,9 @@ repl_source_status(void)
 		G_GINT64_FORMAT " watches=%u "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
 		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
-		S.wd2path ? g_hash_table_size(S.wd2path) : 0,
+		repl_watch_count(),
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
-		R.conn ? R.conn->out->len : 0, x ? x : "",
+		repl_conn_queued(repl_conn_session()), x ? x : "",
 		S.await_sig ? " awaiting_signature=" : "",
-		S.await_sig ? S.await_sig : "", R.bytes_out);
+		S.await_sig ? S.await_sig : "", repl_conn_bytes_out());
 }

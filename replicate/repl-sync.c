@@ -29,20 +29,20 @@ static struct {
 	pid_t pid;
 	guint watch;
 	guint idle;		/* completion of an in-process sync */
-	bool busy;
+	gboolean busy;
 	repl_sync_done_fn done;
 	int fds[REPL_MAX_ROOTS];
 	int n;
 } Y = { .fd = -1 };
 
-static bool
+static gboolean
 sync_all(void)
 {
-	bool ok = true;
+	gboolean ok = TRUE;
 
 	for (int i = 0; i < Y.n; i++)
 		if (syncfs(Y.fds[i]) < 0)
-			ok = false;
+			ok = FALSE;
 	return ok;
 }
 
@@ -81,7 +81,7 @@ complete(char answer)
 	if (answer == 'E')
 		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
 		       "an I/O error; what was written may not be on disk");
-	Y.busy = false;
+	Y.busy = FALSE;
 	Y.done = NULL;
 	if (done)
 		done();
@@ -183,7 +183,7 @@ repl_sync_stop(void)
 	Y.pid = 0;
 }
 
-bool
+gboolean
 repl_sync_busy(void)
 {
 	return Y.busy;
@@ -202,7 +202,7 @@ void
 repl_sync_request(repl_sync_done_fn done)
 {
 	g_return_if_fail(!Y.busy);
-	Y.busy = true;
+	Y.busy = TRUE;
 	Y.done = done;
 	if (Y.fd >= 0) {
 		ssize_t r;

@@ -14,19 +14,20 @@
 #ifndef REPL_SYNC_H
 #define REPL_SYNC_H
 
-#include <stdbool.h>
+#include <glib.h>
 
 typedef void (*repl_sync_done_fn)(void);
 
 /* fds: directories on each file system to sync (kept by the helper). */
 void repl_sync_start(const int *fds, int n);
 void repl_sync_stop(void);
-bool repl_sync_busy(void);
+gboolean repl_sync_busy(void);
 /* Start a sync; done is called when it completes.  Not while busy. */
 void repl_sync_request(repl_sync_done_fn done);
 /* Take a completion that is ready, without blocking (calls its done). */
 void repl_sync_poll(void);
-/* Block until the request in flight (if any) completed; calls its done. */
+/* Block until the request in flight (if any) completed; calls its done.
+ * Only after the main loop ended (shutdown): nothing in it blocks. */
 void repl_sync_wait(void);
 /* Synchronous syncfs of every file system, in this process. */
 void repl_sync_now(void);

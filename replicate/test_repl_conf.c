@@ -12,14 +12,17 @@ static void
 badn(const char *text, size_t len, const char *want)
 {
 	struct repl_conf *c = NULL;
-	char *err = NULL;
+	hb_diag *d = hb_diag_new();
+	const char *err;
 
-	g_assert_cmpint(repl_conf_parse(text, len, "r.conf", &c, &err),
+	g_assert_cmpint(repl_conf_parse(text, len, "r.conf", &c, d),
 			==, HB_ECONFIG);
 	g_assert_null(c);
+	g_assert_cmpuint(d->errors->len, ==, 1);
+	err = d->errors->pdata[0];
 	if (!strstr(err, want))
 		g_error("'%s' does not contain '%s'", err, want);
-	g_free(err);
+	hb_diag_free(d);
 }
 
 #define bad(t, w) badn((t), strlen(t), (w))
@@ -33,9 +36,10 @@ test_good(void)
 		"role source\nmode async\ndelta_threshold 1000\n"
 		"logfacility local3\nlogfile /var/log/replicate.log\n";
 	struct repl_conf *c = NULL;
-	char *err = NULL;
+	hb_diag *d = hb_diag_new();
 
-	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, &err), ==, 0);
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, d), ==, 0);
+	hb_diag_free(d);
 	g_assert_cmpint(c->nroots, ==, 2);
 	g_assert_cmpstr(c->root_path[1], ==, "/etc/dovecot/users.d");
 	g_assert_cmpint(c->peer_port, ==, 7790);
@@ -64,11 +68,47 @@ test_bad(void)
 	badn("root a /x\0root b /y\n", 20, "NUL");
 }
 
+/* -T: the dump of a parse parses back to the same dump */
+static void
+test_dump(void)
+{
+	const char *t = "root mail /var/mail/vhosts\nroot acc /etc/d\n"
+		"listen 0.0.0.0 7791\npeer 10.0.0.2 7790\nkeyfile /k\n"
+		"role source\nmode async\ndelta_threshold 1000\ndebug 2\n"
+		"logfacility local3\nlogfile /var/log/r.log\n"
+		"statedir /s\ncontrol /c.sock\n";
+	const char *minimal = "root m /x\nkeyfile /k\npeer h 1\n";
+	const char *texts[] = { t, minimal, "root m /x\nkeyfile /k\nlisten :: 9\n"
+				"logfacility none\n" };
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		struct repl_conf *c = NULL, *c2 = NULL;
+		hb_diag *d = hb_diag_new();
+		g_autofree char *d1 = NULL;
+		g_autofree char *d2 = NULL;
+
+		g_assert_cmpint(repl_conf_parse(texts[i], strlen(texts[i]), "r.conf",
+						&c, d), ==, 0);
+		d1 = repl_conf_dump(c);
+		g_assert_cmpint(repl_conf_parse(d1, strlen(d1), "dump", &c2, d),
+				==, 0);
+		d2 = repl_conf_dump(c2);
+		g_assert_cmpstr(d1, ==, d2);
+		g_assert_nonnull(strstr(d1, "delta_threshold "));
+		g_assert_nonnull(strstr(d1, "control "));
+		g_assert_cmpuint(d->errors->len, ==, 0);
+		hb_diag_free(d);
+		repl_conf_free(c);
+		repl_conf_free(c2);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/repl/conf/good", test_good);
 	g_test_add_func("/repl/conf/bad", test_bad);
+	g_test_add_func("/repl/conf/dump", test_dump);
 	return g_test_run();
 }

@@ -44,11 +44,11 @@ test_parent(void)
 	g_assert_cmpint(root, >=, 0);
 	g_assert_cmpint(symlink(out, link), ==, 0);
 	/* a symlink planted inside the root is never followed */
-	g_assert_cmpint(repl_path_open_parent(root, "evil/x", true, &base), ==,
+	g_assert_cmpint(repl_path_open_parent(root, "evil/x", TRUE, &base), ==,
 			-ELOOP);
-	g_assert_cmpint(repl_path_open_parent(root, "a/b/c", false, &base), ==,
+	g_assert_cmpint(repl_path_open_parent(root, "a/b/c", FALSE, &base), ==,
 			-ENOENT);
-	fd = repl_path_open_parent(root, "a/b/c", true, &base);
+	fd = repl_path_open_parent(root, "a/b/c", TRUE, &base);
 	g_assert_cmpint(fd, >=, 0);
 	g_assert_cmpstr(base, ==, "c");
 	g_assert_true(g_file_test(made, G_FILE_TEST_IS_DIR));

@@ -53,7 +53,8 @@ check_path(const char *arg, int want, const char *local, const char *domain)
 static void
 test_path(void)
 {
-	char *big = g_strdup_printf("<%s@x.org>", g_strnfill(65, 'a'));
+	g_autofree char *local = g_strnfill(65, 'a');
+	char *big = g_strdup_printf("<%s@x.org>", local);
 
 	check_path("<User@Example.ORG>", 0, "User", "example.org");
 	check_path(" <a@b> SIZE=100 BODY=8BITMIME", 0, "a", "b");

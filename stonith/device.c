@@ -8,15 +8,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "child.h"
 #include "plugins.h"
 #include "stonith.h"
 
@@ -273,172 +269,28 @@ stonith_split_hosts(const char *list)
 	return out;
 }
 
-/* ---- bounded child runner ---- */
-
-struct run_state {
-	GMainContext *ctx;
-	GString *out;
-	gboolean exited, eof, timed_out;
-	int status;
-	gint64 exit_time;
-};
-
-/* process group of the child stonith_run is waiting for, or 0 */
-static volatile sig_atomic_t run_current_pgid;
+/* ---- bounded child runner (lib/child.h) ---- */
 
 void
 stonith_run_kill_current(void)
 {
-	pid_t pg = (pid_t)run_current_pgid;
-
-	if (pg > 0)
-		kill(-pg, SIGKILL);
-}
-
-static void
-run_child_setup(gpointer data)
-{
-	setpgid(0, 0);
-	/* if the tool is SIGKILLed (hbd's timeout), the child goes too */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* the tool may run with SIGPIPE ignored; scripts expect default */
-	signal(SIGPIPE, SIG_DFL);
-}
-
-static void
-run_child_cb(GPid pid, gint status, gpointer data)
-{
-	struct run_state *st = data;
-
-	st->exited = TRUE;
-	st->exit_time = g_get_monotonic_time();
-	if (WIFEXITED(status))
-		st->status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		st->status = 128 + WTERMSIG(status);
-	else
-		st->status = 255;
-	g_spawn_close_pid(pid);
-}
-
-static gboolean
-run_out_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
-{
-	struct run_state *st = data;
-	char buf[4096];
-	ssize_t n;
-
-	n = read(g_io_channel_unix_get_fd(ch), buf, sizeof(buf));
-	if (n > 0) {
-		if (st->out->len + (size_t)n <= RUN_MAX_OUTPUT)
-			g_string_append_len(st->out, buf, n);
-		return G_SOURCE_CONTINUE;
-	}
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return G_SOURCE_CONTINUE;
-	st->eof = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-run_timeout_cb(gpointer data)
-{
-	struct run_state *st = data;
-
-	st->timed_out = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-static gboolean
-run_tick_cb(gpointer data)
-{
-	return G_SOURCE_CONTINUE;
+	hb_child_kill_current();
 }
 
 int
 stonith_run(char **argv, char **envp, unsigned timeout_ms, char **out_stdout,
 	    int *out_status)
 {
-	struct run_state st = { 0 };
-	g_autoptr(GError) gerr = NULL;
-	GSource *child_src, *out_src = NULL, *tmo_src, *tick_src;
-	GIOChannel *ch;
-	GPid pid;
-	int fd_out = -1;
-	gboolean killed = FALSE;
-	gint64 kill_time = 0;
-
-	if (!g_spawn_async_with_pipes(NULL, argv, envp,
-				      G_SPAWN_DO_NOT_REAP_CHILD |
-				      G_SPAWN_SEARCH_PATH,
-				      run_child_setup, NULL, &pid, NULL,
-				      &fd_out, NULL, &gerr))
-		return gerr->domain == G_SPAWN_ERROR &&
-		       gerr->code == G_SPAWN_ERROR_NOENT ? -ENOENT : -EIO;
-
-	run_current_pgid = pid;
-	st.ctx = g_main_context_new();
-	st.out = g_string_new(NULL);
-	child_src = g_child_watch_source_new(pid);
-	g_source_set_callback(child_src, (GSourceFunc)(void (*)(void))
-			      run_child_cb, &st, NULL);
-	g_source_attach(child_src, st.ctx);
-	ch = g_io_channel_unix_new(fd_out);
-	g_io_channel_set_close_on_unref(ch, TRUE);
-	out_src = g_io_create_watch(ch, G_IO_IN | G_IO_HUP | G_IO_ERR);
-	g_source_set_callback(out_src, (GSourceFunc)(void (*)(void))
-			      run_out_cb, &st, NULL);
-	g_source_attach(out_src, st.ctx);
-	tmo_src = g_timeout_source_new(timeout_ms);
-	g_source_set_callback(tmo_src, run_timeout_cb, &st, NULL);
-	g_source_attach(tmo_src, st.ctx);
-	/* wakes the loop for the kill grace and the stdout drain limits */
-	tick_src = g_timeout_source_new(50);
-	g_source_set_callback(tick_src, run_tick_cb, NULL, NULL);
-	g_source_attach(tick_src, st.ctx);
-
-	for (;;) {
-		gint64 now;
-
-		if (st.exited && (st.eof || killed))
-			break;
-		if (st.timed_out && !killed) {
-			kill(-pid, SIGTERM);
-			kill(pid, SIGTERM);
-			killed = TRUE;
-			kill_time = g_get_monotonic_time();
-		}
-		now = g_get_monotonic_time();
-		if (killed && now - kill_time > RUN_KILL_GRACE_MS * 1000) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-		}
+	const struct hb_child_opts o = {
+		.envp = envp,
+		.timeout_ms = timeout_ms,
+		.kill_grace_ms = RUN_KILL_GRACE_MS,
 		/* a grandchild may keep stdout open: do not wait for it */
-		if (st.exited && now - st.exit_time > RUN_DRAIN_MS * 1000)
-			break;
-		g_main_context_iteration(st.ctx, TRUE);
-	}
-	g_source_destroy(child_src);
-	g_source_unref(child_src);
-	g_source_destroy(out_src);
-	g_source_unref(out_src);
-	g_source_destroy(tmo_src);
-	g_source_unref(tmo_src);
-	g_source_destroy(tick_src);
-	g_source_unref(tick_src);
-	g_io_channel_unref(ch);
-	g_main_context_unref(st.ctx);
-	run_current_pgid = 0;
-	if (killed) {
-		/* the group may have left survivors holding stdout */
-		kill(-pid, SIGKILL);
-		g_string_free(st.out, TRUE);
-		return -ETIMEDOUT;
-	}
-	if (out_stdout != NULL)
-		*out_stdout = g_string_free(st.out, FALSE);
-	else
-		g_string_free(st.out, TRUE);
-	*out_status = st.status;
-	return 0;
+		.drain_ms = RUN_DRAIN_MS,
+		.max_out = RUN_MAX_OUTPUT,
+		/* if the tool is SIGKILLed (hbd's timeout), the child goes too */
+		.flags = HB_CHILD_SEARCH_PATH | HB_CHILD_PDEATHSIG,
+	};
+
+	return hb_child_run_sync(argv, &o, out_stdout, out_status);
 }

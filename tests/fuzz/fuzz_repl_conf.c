@@ -13,10 +13,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct repl_conf *c = NULL;
-	char *err = NULL;
+	hb_diag *d = hb_diag_new();
 
-	if (repl_conf_parse((const char *)data, size, "fuzz", &c, &err) == 0)
+	if (repl_conf_parse((const char *)data, size, "fuzz", &c, d) == 0)
 		repl_conf_free(c);
-	g_free(err);
+	hb_diag_free(d);
 	return 0;
 }

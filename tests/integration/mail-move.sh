@@ -105,6 +105,10 @@ move() {
 		nt_fail "$(basename $cmd): node1 never took part in a move"
 	local n out
 	for n in 1 2; do
+		# each node refuses once it has heard of the move (an idle hbd reads
+		# the peer's first message at its next heartbeat tick, doc/hbd.md)
+		nt_wait 5 '[ "$(hb_cl node'$n' rscstatus)" = transition ]' ||
+			nt_fail "$(basename $cmd): node$n never took part in the move"
 		out=$(HBD_CONTROL=$NT_TMP/node$n/hbd.sock $cmd all 2>&1) &&
 			nt_fail "$(basename $cmd) on node$n accepted while a move runs"
 		echo "$out" | grep -q "in flux" || nt_fail "$(basename $cmd) on node$n during a move: '$out'"

@@ -19,7 +19,8 @@ expect 3 nt_exec a "$AG" "$NT_TMP/a.conf" status
 expect 0 nt_exec a "$AG" "$NT_TMP/a.conf" stop
 expect 0 nt_exec a "$AG" "$NT_TMP/a.conf" start
 expect 0 nt_exec a "$AG" "$NT_TMP/a.conf" start
-[ "$(nt_exec a "$AG" "$NT_TMP/a.conf" status)" = running ] || nt_fail "status does not print running"
+[ "$(nt_exec a "$AG" "$NT_TMP/a.conf" status)" = running ] ||
+	nt_fail "status does not print running"
 expect 0 nt_exec a "$AG" "$NT_TMP/a.conf" status
 rp_sync a || nt_fail "barrier after agent start"
 rp_assert_same "agent start made a the source" 1

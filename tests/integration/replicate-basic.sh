@@ -1,10 +1,20 @@
 #!/bin/bash
 # replicate-basic: deliveries, new users, flag renames, expunges, account
-# file edits, mode/mtime, sync barrier; unauthenticated peer refused.
+# file edits, mode/mtime, sync barrier; unauthenticated peer refused;
+# replicate -T prints the effective configuration, which parses back to
+# the same text, and -t rejects a bad one naming file and line.
 NT_NAME=replicate-basic
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/replicate-lib.sh"
 rp_setup
+"$RP_BIN" -c "$NT_TMP/a.conf" -T >"$NT_TMP/dump1" || nt_fail "-T failed"
+grep -q "^delta_threshold 65536$" "$NT_TMP/dump1" || nt_fail "-T lacks the defaults"
+"$RP_BIN" -c "$NT_TMP/dump1" -T >"$NT_TMP/dump2" || nt_fail "-T output does not parse"
+cmp -s "$NT_TMP/dump1" "$NT_TMP/dump2" || nt_fail "-T not stable"
+printf 'bogus 1\n' >>"$NT_TMP/dump2"
+"$RP_BIN" -c "$NT_TMP/dump2" -t 2>"$NT_TMP/err" && nt_fail "-t accepted a bad keyword"
+grep -q "dump2:$(wc -l <"$NT_TMP/dump2"): unknown keyword 'bogus'" "$NT_TMP/err" ||
+	nt_fail "-t error does not name file:line: $(cat "$NT_TMP/err")"
 A=$NT_TMP/a
 mkdir -p "$A/mail/example.com"
 printf 'alice:{PLAIN}x:1000:1000::/var/mail/alice\n' >"$A/accounts/passwd"
@@ -28,7 +38,8 @@ rm -f "$(ls "$md"/cur/* | head -1)"		# expunge
 rp_sync a || nt_fail "barrier after renames"
 rp_same >/dev/null || nt_fail "renames/expunge not applied at barrier"
 after=$(rp_bytes)
-[ $((after - before)) -lt 2000 ] || nt_fail "renames sent $((after - before)) bytes: content resent?"
+[ $((after - before)) -lt 2000 ] ||
+	nt_fail "renames sent $((after - before)) bytes: content resent?"
 nt_log "5 flag renames + 1 expunge: $((after - before)) bytes on the wire"
 
 # account edits: in place, via temp+rename, and a binary .db
@@ -39,7 +50,8 @@ chmod 640 "$A/accounts/virtual.db"
 touch -d '2020-01-02 03:04:05' "$A/accounts/virtual.db"
 rp_sync a || nt_fail "barrier after account edits"
 rp_assert_same "account edits" 1
-[ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
+[ "$(stat -c %a.%Y "$A/accounts/virtual.db")" = \
+  "$(stat -c %a.%Y "$NT_TMP/b/accounts/virtual.db")" ] ||
 	nt_fail "mode/mtime not replicated"
 
 # chmod alone goes as an ATTR operation, not as content
@@ -57,7 +69,8 @@ rp_sync a || nt_fail "barrier after user delete"
 rp_assert_same "user removed" 1
 
 # nothing partial ever appeared in the replica's temp area under a real name
-[ -z "$(find "$NT_TMP/b/mail" -path '*/.replicate.tmp/*' -prune -o -name 't[0-9]*.[0-9]*' -print)" ] ||
+[ -z "$(find "$NT_TMP/b/mail" -path '*/.replicate.tmp/*' -prune -o \
+	-name 't[0-9]*.[0-9]*' -print)" ] ||
 	nt_fail "temp files leaked into the tree"
 
 # a peer with another key is refused and changes nothing

@@ -23,7 +23,8 @@ rp_sync a || nt_fail "initial barrier"
 # 3rd expunged right after it lands in new/
 for ((i = 0; i < 400; i++)); do
 	u="1800000000.M$i.burst"
-	printf 'Subject: %d\n\n%s\n' "$i" "$(head -c $((500 + i * 37 % 7000)) /dev/zero | tr '\0' x)" >"$md/tmp/$u"
+	printf 'Subject: %d\n\n%s\n' "$i" \
+		"$(head -c $((500 + i * 37 % 7000)) /dev/zero | tr '\0' x)" >"$md/tmp/$u"
 	mv "$md/tmp/$u" "$md/new/$u"
 	if ((i % 3 == 2)); then rm -f "$md/new/$u"
 	elif ((i % 2 == 1)); then mv "$md/new/$u" "$md/cur/$u:2,S"; fi
@@ -37,13 +38,15 @@ mv "$md/.Drafts" "$md/.Archive"
 # written and gone at once
 echo gone >"$A/accounts/scratch" && rm -f "$A/accounts/scratch"
 rp_sync a || nt_fail "barrier after the burst"
-rp_same >/dev/null || { rp_same | head; nt_fail "barrier returned before the replica had everything"; }
+rp_same >/dev/null ||
+	{ rp_same | head; nt_fail "barrier returned before the replica had everything"; }
 rp_assert_same "burst" 1
 [ -e "$NT_TMP/b/accounts/scratch" ] && nt_fail "a removed file survived on the replica"
 [ "$(ls "$NT_TMP/b/mail/example.com/carol/Maildir/.Archive/cur" | wc -l)" = 60 ] ||
 	nt_fail "renamed folder incomplete on the replica"
 moved=$(grep -c "before it was linked" "$NT_TMP"/b.log.* | awk -F: '{s += $NF} END {print s + 0}')
-nt_log "burst: 400 deliveries (133 expunged, 133 flagged at once), 60-message folder renamed; $moved operations applied to files still waiting to be linked"
+nt_log "burst: 400 deliveries (133 expunged, 133 flagged at once), 60-message folder" \
+	"renamed; $moved operations applied to files still waiting to be linked"
 
 # the sync helper dies (OOM killer, say): the replica logs it, syncs in
 # the daemon itself, and loses nothing

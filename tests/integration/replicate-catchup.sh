@@ -26,7 +26,8 @@ nt_log "catch-up after 20 deliveries, 50 renames, 200 expunges: $sent bytes"
 # 580 unchanged messages must not be resent (each is ~70 bytes + framing;
 # 20 new + 50 renamed ones may be)
 [ "$sent" -lt 60000 ] || nt_fail "catch-up resent unchanged files ($sent bytes)"
-grep -q " 50 renamed" "$NT_TMP"/a.log.* || { rp_logs; nt_fail "flag renames made while the replica was down were not sent as renames"; }
+grep -q " 50 renamed" "$NT_TMP"/a.log.* || { rp_logs;
+	nt_fail "flag renames made while the replica was down were not sent as renames"; }
 
 nt_link a down
 nt_log "link cut"

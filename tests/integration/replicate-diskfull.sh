@@ -20,18 +20,21 @@ mkdir -p "$md/tmp" "$md/new"
 for i in $(seq 1 20); do
 	head -c 100000 /dev/urandom >"$md/tmp/m$i"; mv "$md/tmp/m$i" "$md/new/m$i"
 done
-nt_wait 10 grep -q "No space left" "$NT_TMP"/b.log.* || { rp_logs; nt_fail "replica did not report ENOSPC"; }
+nt_wait 10 grep -q "No space left" "$NT_TMP"/b.log.* ||
+	{ rp_logs; nt_fail "replica did not report ENOSPC"; }
 nt_log "replica full: $(grep -h -m1 'No space left' "$NT_TMP"/b.log.*)"
 # whatever is visible on the replica is complete
 for f in "$B"/mail/example.com/frank/Maildir/new/*; do
 	[ -e "$f" ] || continue
-	cmp -s "$f" "$md/new/$(basename "$f")" || nt_fail "partial file $(basename "$f") on the full replica"
+	cmp -s "$f" "$md/new/$(basename "$f")" ||
+		nt_fail "partial file $(basename "$f") on the full replica"
 done
 # a barrier must not return while the replica lacks some of the mail
 rp_ctl a -w 30 sync >"$NT_TMP/sync.out" 2>&1 &
 spid=$!
 sleep 1.5
-kill -0 $spid 2>/dev/null || nt_fail "barrier returned while the replica was full: $(cat "$NT_TMP/sync.out")"
+kill -0 $spid 2>/dev/null ||
+	nt_fail "barrier returned while the replica was full: $(cat "$NT_TMP/sync.out")"
 nt_log "barrier waits while the replica is full"
 rm -f "$B/filler"
 nt_log "space freed"

@@ -18,8 +18,10 @@ rp_assert_same "initial" 1
 nt_link a down
 md=$A/mail/example.com/carol/Maildir
 echo "orphan one" >"$md/tmp/1700000000.Morphan1.a"; mv "$md/tmp/1700000000.Morphan1.a" "$md/new/"
-echo "orphan two" >"$md/tmp/1700000000.Morphan2.a"; mv "$md/tmp/1700000000.Morphan2.a" "$md/cur/1700000000.Morphan2.a:2,S"
-mkdir -p "$A/mail/example.com/dave/Maildir/new"; echo "orphan three" >"$A/mail/example.com/dave/Maildir/new/1700000000.Morphan3.a"
+echo "orphan two" >"$md/tmp/1700000000.Morphan2.a"
+mv "$md/tmp/1700000000.Morphan2.a" "$md/cur/1700000000.Morphan2.a:2,S"
+mkdir -p "$A/mail/example.com/dave/Maildir/new"
+echo "orphan three" >"$A/mail/example.com/dave/Maildir/new/1700000000.Morphan3.a"
 # a flag change a made to a message b already has
 first=$(ls "$md/new" | grep -v orphan | head -1)
 mv "$md/new/$first" "$md/cur/$first:2,T"

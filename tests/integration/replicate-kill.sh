@@ -28,7 +28,8 @@ check_complete() {
 		[ -e "$A/$rel" ] || continue
 		cmp -s "$f" "$A/$rel" || { echo "partial or wrong: $rel"; return 1; }
 		n=$((n + 1))
-	done < <(find "$NT_TMP/b/mail" -path '*/.replicate.tmp' -prune -o -type f \( -path '*/new/*' -o -path '*/cur/*' \) -print)
+	done < <(find "$NT_TMP/b/mail" -path '*/.replicate.tmp' -prune -o -type f \
+		\( -path '*/new/*' -o -path '*/cur/*' \) -print)
 	nt_log "$n messages on the replica checked complete"
 }
 check_complete || nt_fail "partial file visible after kill -9"

@@ -46,7 +46,11 @@ rp_start() {
 	nt_wait 5 test -S "$NT_TMP/$n/state/ctl" || nt_fail "$n did not start"
 }
 
-rp_kill() { kill -"${2:-TERM}" "${RP_PID[$1]}" 2>/dev/null; wait "${RP_PID[$1]}" 2>/dev/null; rm -f "$NT_TMP/$1/state/ctl"; }
+rp_kill() {
+	kill -"${2:-TERM}" "${RP_PID[$1]}" 2>/dev/null
+	wait "${RP_PID[$1]}" 2>/dev/null
+	rm -f "$NT_TMP/$1/state/ctl"
+}
 rp_ctl() { local n=$1; shift; "$RP_BIN" -S "$NT_TMP/$n/state/ctl" "$@"; }
 # rp_bytes [NODE]: bytes the node has sent to its peer so far.
 rp_bytes() { rp_ctl "${1:-a}" status | sed 's/.*bytes_out=//'; }
@@ -69,7 +73,8 @@ rp_same() {
 }
 rp_assert_same() {
 	local what=$1
-	nt_wait "${2:-20}" rp_same || { rp_same | head -20; rp_logs; nt_fail "$what: trees differ"; }
+	nt_wait "${2:-20}" rp_same ||
+		{ rp_same | head -20; rp_logs; nt_fail "$what: trees differ"; }
 	nt_log "$what: trees identical ($(find "$NT_TMP/a/mail" -type f | wc -l) files)"
 }
 rp_logs() { tail -n 15 "$NT_TMP"/*.log.* >&2; }
@@ -91,8 +96,9 @@ rp_deliver() {
 rp_pass() {
 	local n
 	for n in "${!RP_PID[@]}"; do rp_kill "$n"; done
-	if grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* 2>/dev/null; then
-		grep -h -A5 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$NT_TMP"/*.log.* | head -30
+	local san="AddressSanitizer|LeakSanitizer|runtime error:"
+	if grep -l -E "$san" "$NT_TMP"/*.log.* 2>/dev/null; then
+		grep -h -A5 -E "$san" "$NT_TMP"/*.log.* | head -30
 		nt_fail "sanitizer report in a daemon log"
 	fi
 	nt_pass "$@"

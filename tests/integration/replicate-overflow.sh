@@ -20,5 +20,6 @@ kill -CONT "${RP_PID[a]}"
 nt_log "$n files created and half removed while the source was stopped (queue $q)"
 rp_sync a 40 || nt_fail "barrier after overflow"
 rp_assert_same "after overflow" 5
-grep -q "overflow" "$NT_TMP"/a.log.* || { rp_logs; nt_fail "no overflow was seen: test did not exercise it"; }
+grep -q "overflow" "$NT_TMP"/a.log.* ||
+	{ rp_logs; nt_fail "no overflow was seen: test did not exercise it"; }
 rp_pass

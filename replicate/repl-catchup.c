@@ -1,0 +1,193 @@
+/*
+ * repl-catchup.c - the source's catch-up plan at the start of a session
+ * (repl-source-private.h): the trees compared with the replica's
+ * manifest.  Unchanged files are never sent; a changed large file goes
+ * as a delta (the sender asks for the replica's signature); a Maildir
+ * message renamed while the replica was away (same folder, unique name,
+ * size and mtime) is a rename, not a copy.
+ * Logs at notice: the counts of the plan.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "repl-source-private.h"
+#include "repl-tree.h"
+
+static gboolean
+maildir_msg(const char *path, char **out_folder, char **out_uniq)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *sub = g_path_get_basename(dir);
+	const char *base = strrchr(path, '/');
+	const char *colon;
+
+	if (strcmp(sub, "new") && strcmp(sub, "cur"))
+		return FALSE;
+	base = base ? base + 1 : path;
+	colon = strchr(base, ':');
+	*out_folder = g_path_get_dirname(dir);
+	*out_uniq = colon ? g_strndup(base, colon - base) : g_strdup(base);
+	return TRUE;
+}
+
+struct diff_ctx {
+	GQueue q;
+	GHashTable *manifest;
+	guint64 delta_threshold;
+	GHashTable *local;
+	GHashTable *uniq;	/* "folder/uniq" of local maildir messages */
+	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
+	gboolean keys;		/* fill uniq and fresh: a union, or a replica
+				 * that holds something (renames) */
+	guint64 nput, ndelta, nskip;
+};
+
+static void
+local_cb(const char *wire, const struct stat *st, void *user)
+{
+	struct diff_ctx *c = user;
+	struct mval *m = g_hash_table_lookup(c->manifest, wire);
+	struct op *o;
+	g_autofree char *folder = NULL;
+	g_autofree char *uniq = NULL;
+
+	if (c->keys) {	/* (with an empty manifest nothing can be gone) */
+		g_hash_table_add(c->local, g_strdup(wire));
+		if (!S_ISDIR(st->st_mode) && maildir_msg(wire, &folder, &uniq))
+			g_hash_table_add(c->uniq, g_strconcat(folder, "/", uniq,
+							      NULL));
+	}
+	if (m && m->is_dir == !!S_ISDIR(st->st_mode) &&
+	    m->mode == (st->st_mode & 07777) &&
+	    (m->is_dir || (m->size == (guint64)st->st_size &&
+			   m->mtime == st_mtime_ns(st)))) {
+		c->nskip++;
+		return;
+	}
+	o = g_new0(struct op, 1);
+	o->path = g_strdup(wire);
+	if (S_ISDIR(st->st_mode)) {
+		o->type = OP_MKDIR;
+	} else if (!m && folder) {
+		/* maybe renamed while the replica was away: see catch_up */
+		o->type = OP_PUT;
+		c->nput++;
+		g_hash_table_insert(c->fresh, g_strdup_printf("%s/%s/%"
+			G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder, uniq,
+			(guint64)st->st_size, st_mtime_ns(st)), o);
+	} else {
+		o->type = OP_PUT;
+		if (m && !m->is_dir && (guint64)st->st_size > c->delta_threshold)
+			c->ndelta++;
+		else
+			c->nput++;
+	}
+	g_queue_push_tail(&c->q, o);
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
+		  guint64 delta_threshold, GHashTable *known, GQueue *out)
+{
+	struct diff_ctx c = { .q = G_QUEUE_INIT, .manifest = manifest,
+			       .delta_threshold = delta_threshold };
+	GHashTableIter it;
+	gpointer k, v;
+	GPtrArray *gone = g_ptr_array_new();
+	const char *last_deleted = NULL;
+	guint64 ndel = 0, nfetch = 0, nren = 0;
+	struct op *o;
+
+	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_remove_all(known);
+	c.keys = union_mode || g_hash_table_size(manifest) > 0;
+	repl_tree_walk(local_cb, &c);
+	g_hash_table_iter_init(&it, manifest);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct mval *m = v;
+
+		if (!m->is_dir)
+			g_hash_table_insert(known, g_strdup(k),
+					    g_memdup2(m, sizeof(*m)));
+		if (!g_hash_table_contains(c.local, k))
+			g_ptr_array_add(gone, k);
+	}
+	g_ptr_array_sort(gone, cmp_str);
+	for (guint i = 0; i < gone->len; i++) {
+		const char *p = gone->pdata[i];
+		struct mval *m = g_hash_table_lookup(manifest, p);
+		g_autofree char *folder = NULL;
+		g_autofree char *uniq = NULL;
+		size_t n = last_deleted ? strlen(last_deleted) : 0;
+
+		if (last_deleted && !strncmp(p, last_deleted, n) && p[n] == '/')
+			continue;	/* inside a directory already deleted */
+		if (!m->is_dir && maildir_msg(p, &folder, &uniq)) {
+			g_autofree char *key = g_strdup_printf("%s/%s/%"
+				G_GUINT64_FORMAT "/%" G_GINT64_FORMAT, folder,
+				uniq, m->size, m->mtime);
+			struct op *put = g_hash_table_lookup(c.fresh, key);
+
+			if (put) {
+				/* same message under a new name (flags):
+				 * a rename, not a copy */
+				put->type = OP_RENAME;
+				put->path2 = put->path;
+				put->path = g_strdup(p);
+				g_hash_table_remove(c.fresh, key);
+				c.nput--;
+				nren++;
+				continue;
+			}
+			g_clear_pointer(&folder, g_free);
+			g_clear_pointer(&uniq, g_free);
+		}
+		o = g_new0(struct op, 1);
+		o->path = g_strdup(p);
+		if (union_mode && m->is_dir) {
+			g_autofree char *abs = repl_tree_abs(p);
+
+			/* union: keep the peer's directories */
+			if (abs)
+				g_mkdir_with_parents(abs, m->mode ? m->mode : 0755);
+			op_free(o);
+			continue;
+		}
+		if (union_mode && maildir_msg(p, &folder, &uniq)) {
+			g_autofree char *key = g_strconcat(folder, "/", uniq, NULL);
+
+			if (!g_hash_table_contains(c.uniq, key)) {
+				o->type = OP_FETCH;	/* a message only it has */
+				g_queue_push_tail(&c.q, o);
+				g_hash_table_add(c.uniq, g_steal_pointer(&key));
+				nfetch++;
+				continue;
+			}
+		}
+		o->type = OP_DELETE;
+		g_queue_push_tail(&c.q, o);
+		last_deleted = p;
+		ndel++;
+	}
+	g_ptr_array_free(gone, TRUE);
+	hb_log(LOG_NOTICE, "catch-up: %" G_GUINT64_FORMAT " unchanged, %"
+	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
+	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
+	       " to delete, %" G_GUINT64_FORMAT " to fetch back", c.nskip,
+	       c.nput, c.ndelta, nren, ndel, nfetch);
+	*out = c.q;
+	g_hash_table_destroy(c.local);
+	g_hash_table_destroy(c.uniq);
+	g_hash_table_destroy(c.fresh);
+}

@@ -1,0 +1,180 @@
+/*
+ * repl-ctl.c - role switch, the source's connect timer, and the control
+ * socket (repl-ctl.h).
+ *
+ * Invariants: the role is source exactly between a successful
+ * become_source() and become_replica(); a SYNC client is answered once
+ * (by the source's barrier).  Logs at err: a control socket that cannot
+ * be served; notice: role changes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctlsock.h"
+#include "hb_err.h"
+#include "log.h"
+#include "repl-conn.h"
+#include "repl-ctl.h"
+#include "repl-path.h"
+#include "repl-replica.h"
+#include "repl-source.h"
+
+#define CTL_MAX_REPLY 4096
+
+static struct {
+	const struct repl_conf *conf;
+	gboolean source;
+	guint connect_timer;
+	hb_ctl_server *srv;
+} C;
+
+static gboolean
+connect_cb(gpointer d)
+{
+	(void)d;
+	if (C.source && C.conf->peer_addr)
+		repl_conn_connect(C.conf->peer_addr, C.conf->peer_port,
+				  repl_source_conn_ops(), NULL);
+	return G_SOURCE_CONTINUE;
+}
+
+static int
+become_source(void)
+{
+	int r;
+
+	if (C.source)
+		return 0;
+	repl_conn_close(repl_conn_session(), "becoming source");
+	C.source = TRUE;
+	repl_replica_set_active(FALSE);
+	repl_replica_mark_dirty();
+	r = repl_source_start(C.conf);
+	if (r < 0)
+		return r;
+	connect_cb(NULL);
+	return 0;
+}
+
+static void
+become_replica(void)
+{
+	if (!C.source)
+		return;
+	repl_source_stop();
+	repl_conn_close(repl_conn_session(), "becoming replica");
+	C.source = FALSE;
+	repl_replica_set_active(TRUE);
+	hb_log(LOG_NOTICE, "replica role");
+}
+
+static void
+barrier_reply(const char *text, void *ctx)
+{
+	hb_ctl_client_reply(ctx, text);
+}
+
+static void
+request_cb(hb_ctl_client *cl, const char *line, void *ud)
+{
+	g_autofree char *dyn = NULL;
+	const char *reply;
+
+	(void)ud;
+	if (!strncmp(line, "SYNC", 4) && (line[4] == '\0' || line[4] == ' ')) {
+		const char *p = line[4] ? line + 5 : "";
+
+		if (!C.source) {
+			reply = "ERR not the source\n";
+		} else if (*p && !repl_path_valid(p, strlen(p))) {
+			reply = "ERR bad path\n";
+		} else {
+			repl_source_barrier(p, barrier_reply, cl);
+			return;		/* answered by the barrier */
+		}
+	} else if (!strcmp(line, "STATUS")) {
+		reply = dyn = C.source ? repl_source_status() :
+			      repl_replica_status();
+	} else if (!strcmp(line, "ROLE source")) {
+		reply = become_source() ? "ERR cannot start watching\n" : "OK\n";
+	} else if (!strcmp(line, "ROLE replica")) {
+		become_replica();
+		reply = "OK\n";
+	} else {
+		reply = "ERR unknown command\n";
+	}
+	hb_ctl_client_reply(cl, reply);
+}
+
+int
+repl_ctl_start(const struct repl_conf *conf)
+{
+	static const struct hb_ctl_limits lim = {
+		.max_line = REPL_MAX_PATH + 64,
+		.max_clients = 4096,	/* SYNC clients wait for their barrier */
+		.too_long = "ERR request too long\n",
+	};
+	g_autofree char *err = NULL;
+	int r;
+
+	C.conf = conf;
+	r = hb_ctl_server_new(conf->control, 0600, &lim, request_cb, NULL,
+			      &C.srv, &err);
+	if (r < 0) {
+		hb_log(LOG_ERR, "%s", err);
+		return r;
+	}
+	if (conf->source && (r = become_source()) < 0) {
+		hb_log(LOG_ERR, "cannot watch the roots: %s", hb_strerror(r));
+		return r;
+	}
+	if (!conf->source)
+		hb_log(LOG_NOTICE, "replica role");
+	C.connect_timer = g_timeout_add(500, connect_cb, NULL);
+	return 0;
+}
+
+void
+repl_ctl_stop(void)
+{
+	if (C.connect_timer)
+		g_source_remove(C.connect_timer);
+	C.connect_timer = 0;
+	g_clear_pointer(&C.srv, hb_ctl_server_free);
+}
+
+int
+repl_ctl_client(const char *sock, int argc, char **argv, int timeout_s)
+{
+	g_autofree char *line = NULL;
+	g_autofree char *reply = NULL;
+	const char *cmd = argv[0];
+	int r;
+
+	if (!strcmp(cmd, "sync"))
+		line = g_strdup_printf("SYNC%s%s", argc > 1 ? " " : "",
+				       argc > 1 ? argv[1] : "");
+	else if (!strcmp(cmd, "status"))
+		line = g_strdup("STATUS");
+	else if (!strcmp(cmd, "source"))
+		line = g_strdup("ROLE source");
+	else if (!strcmp(cmd, "replica"))
+		line = g_strdup("ROLE replica");
+	else
+		return -1;
+	r = hb_ctl_ask(sock, line, timeout_s * 1000, CTL_MAX_REPLY - 1, &reply);
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "replicate: '%s' timed out\n", line);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "replicate: cannot reach '%s': %s\n", sock,
+			g_strerror(-r));
+		return 3;
+	}
+	fputs(reply, stdout);
+	return !strncmp(reply, "OK", 2) || !strncmp(reply, "role=", 5) ? 0 : 1;
+}

@@ -1,0 +1,71 @@
+/*
+ * repl-source-private.h - what the source role's two files share
+ * (repl-source.c: operations and sending; repl-catchup.c: the catch-up
+ * plan).  Nothing outside the source role includes it.
+ */
+#ifndef REPL_SOURCE_PRIVATE_H
+#define REPL_SOURCE_PRIVATE_H
+
+#include <sys/stat.h>
+#include <glib.h>
+
+/* Operations waiting to be sent; each reads the file's state when it is
+ * sent, so replaying one is harmless. */
+enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE,
+	       OP_MKDIR, OP_BARRIER, OP_FETCH };
+
+struct barrier;
+
+struct op {
+	int type;
+	char *path;
+	char *path2;
+	struct barrier *b;
+};
+
+/* What the replica holds (manifest entry or file sent since). */
+struct mval {
+	gboolean is_dir;
+	guint32 mode;
+	guint64 size;
+	gint64 mtime;
+};
+
+static inline struct op *
+op_new(int type, const char *path, const char *path2)
+{
+	struct op *o = g_new0(struct op, 1);
+
+	o->type = type;
+	o->path = g_strdup(path);
+	o->path2 = g_strdup(path2);
+	return o;
+}
+
+static inline void
+op_free(struct op *o)
+{
+	g_free(o->path);
+	g_free(o->path2);
+	g_free(o);
+}
+
+static inline gint64
+st_mtime_ns(const struct stat *st)
+{
+	return (gint64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/*
+ * repl-catchup.c: compare the trees with the replica's manifest (wire
+ * path -> struct mval) and queue on out what makes the replica equal:
+ * MKDIR and PUT for what differs (a new Maildir message that matches one
+ * the replica has under another name becomes a RENAME), DELETE for what
+ * it has and the trees do not; with union_mode, FETCH for messages only
+ * the replica has, and its directories are created here.  known gets the
+ * replica's files.  Logs the counts at notice.
+ */
+void repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
+		       guint64 delta_threshold, GHashTable *known, GQueue *out);
+
+#endif
