@@ -852,16 +852,21 @@ static void
 rm_reannounce_done_cb(int rc, const char *out, const char *err, void *ud)
 {
 	if (rc != 0)
-		hb_log(LOG_ERR, "re-announcing %s failed (rc=%d): %s%s",
+		hb_log(LOG_ERR, "address agent for %s failed (rc=%d): %s%s",
 		       (char *)ud, rc, out, err);
 	g_free(ud);
 }
 
-/* The peer held our group for a while and has let go: its clients may
- * still send to the peer's MAC.  Re-run the address agents' start, which
- * sends gratuitous ARP again even when the address is already up. */
-void
-rm_reannounce(rm_group *g)
+/* Runs ACTION of the group's address agents (IPaddr*), outside its chain.
+ * "start": the peer held our group for a while and has let go, so its
+ * clients may still send to the peer's MAC; start sends gratuitous ARP
+ * again even when the address is already up.  "stop": we yield a group
+ * both nodes held after a partition; the addresses go first, at once,
+ * instead of after every other resource's stop (Postfix and Dovecot took
+ * 5 s: two holders of the VIP for that long after the heal).  The chain's
+ * own stop of the address later finds it gone, which is success. */
+static void
+rm_addresses(rm_group *g, const char *action)
 {
 	guint i;
 
@@ -871,14 +876,21 @@ rm_reannounce(rm_group *g)
 
 		if (!g_str_has_prefix(r->script, "IPaddr"))
 			continue;
-		hb_log(LOG_INFO, "Re-announcing %s", r->spec);
-		rc = rm_spawn(g, i, "start", FALSE, rm_reannounce_done_cb,
+		hb_log(LOG_INFO, "%s %s", strcmp(action, "start") == 0 ?
+		       "Re-announcing" : "Dropping first:", r->spec);
+		rc = rm_spawn(g, i, action, FALSE, rm_reannounce_done_cb,
 			      g_strdup(r->spec), NULL);
 		if (rc == -ENOENT)
 			continue;
 		if (rc != 0)
-			hb_log(LOG_ERR, "cannot run %s start", r->spec);
+			hb_log(LOG_ERR, "cannot run %s %s", r->spec, action);
 	}
+}
+
+void
+rm_reannounce(rm_group *g)
+{
+	rm_addresses(g, "start");
 }
 
 /* Re-announce every running group we hold (gratuitous ARP). */
@@ -969,6 +981,11 @@ rm_resolve_conflicts(hbd_rm *rm)
 				       "keeping it (preferred node)", g->cfg->key);
 				g->contested = TRUE;
 				announce = TRUE;
+				/* the peer drops its addresses first thing
+				 * (rm_addresses): claim ours for the clients
+				 * now, and again once it has let go */
+				if (g->running)
+					rm_reannounce(g);
 			} else if (g->local && (g->contested || g->rejoined) &&
 				   !rm_peer_has(rm, g)) {
 				/* it let go (or its first word since the
@@ -984,6 +1001,8 @@ rm_resolve_conflicts(hbd_rm *rm)
 				       "releasing it to its preferred node",
 				       g->cfg->key);
 				g->want = FALSE;
+				if (g->running || g->partial)
+					rm_addresses(g, "stop");
 				rm_group_kick(g);
 				released = TRUE;
 			}

@@ -33,26 +33,13 @@ nt_wait 15 '[ "$(hb_ask $VIP 7793)" = node1 ]' || nt_fail "service not up"
 sleep 1
 hb_sample_vip $VIP "$NT_TMP/samples"
 
-heal_check() {	# $1: what, $2: ms when the fault ended
-	local t_one t_ans
-	nt_wait 3 '! hb_holds node2 $VIP' || nt_fail "$1: node2 still holds the VIP"
-	t_one=$(( $(nt_ms) - $2 ))
-	hb_holds node1 $VIP || nt_fail "$1: node1 lost the VIP"
-	nt_wait 3 '[ "$(hb_ask $VIP 7793)" = node1 ]' || nt_fail "$1: client not answered by node1"
-	t_ans=$(( $(nt_ms) - $2 ))
-	nt_log "$1: one owner after $t_one ms, client answered after $t_ans ms"
-	[ $t_one -le 1000 ] || nt_fail "$1: $t_one ms to a single owner"
-	[ $t_ans -le 1000 ] || nt_fail "$1: $t_ans ms until the client was answered"
-	[ "$(hb_client_mac $VIP)" = "$(hb_mac node1)" ] || nt_fail "$1: client ARP not on node1"
-}
-
 # 1. freeze
 kill -STOP "${HB_PID[node1]}"
 nt_wait 5 hb_holds node2 $VIP || nt_fail "node2 did not take over during the freeze"
 nt_wait 5 '[ "$(hb_ask $VIP 7793)" = node2 ]' || nt_fail "client not moved to node2"
 sleep 2
 kill -CONT "${HB_PID[node1]}"
-heal_check freeze "$(nt_ms)"
+ft_heal_check freeze "$(nt_ms)"
 sleep 2
 
 # 2. partition
@@ -60,7 +47,7 @@ ft_partition on
 nt_wait 5 hb_holds node2 $VIP || nt_fail "node2 did not take over in the partition"
 sleep 4
 ft_partition off
-heal_check partition "$(nt_ms)"
+ft_heal_check partition "$(nt_ms)"
 kill "$HB_SAMPLER"
 none=$(awk '$2 == 0 && $3 == 0' "$NT_TMP/samples" | wc -l)
 nt_log "$(wc -l <"$NT_TMP/samples") samples; without an owner: $none"

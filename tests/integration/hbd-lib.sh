@@ -56,8 +56,17 @@ hb_mac() { nt_exec "$1" cat /sys/class/net/eth0/address; }
 # hb_client_mac ADDR: the client's ARP entry for ADDR
 hb_client_mac() { nt_exec client ip neigh show "$1" | awk '{print $5}'; }
 # hb_sample_vip ADDR OUT: every 50 ms append "ms n1 n2" (1 = holds ADDR)
-# to OUT until killed; sets HB_SAMPLER
+# to OUT until killed; sets HB_SAMPLER.  HB_SAMPLE_MS=N: every N ms
+# through vipsample.py (one process, no fork per sample: keeps its rate on
+# a loaded machine)
 hb_sample_vip() {
+	if [ -n "${HB_SAMPLE_MS:-}" ]; then
+		python3 "$HB_TOP/tests/integration/vipsample.py" "$(nt_ns node1)" \
+			"$(nt_ns node2)" "$1" "$HB_SAMPLE_MS" >"$2" 2>/dev/null &
+		HB_SAMPLER=$!
+		NT_PIDS+=($HB_SAMPLER)
+		return
+	fi
 	( while :; do
 		a=0; b=0
 		hb_holds node1 "$1" && a=1

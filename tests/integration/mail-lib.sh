@@ -193,11 +193,23 @@ EODC
 }
 
 # ml_start N: the node "boots": replicate daemon (replica), replicate-mda,
-# then hbd
+# then hbd (ml_start_repl, ml_start_mda, ml_start_hbd).  The first start
+# logs to nodeN/replicate.out and mda.out, each restart to a new file
+# (replicate.out.MS, ...), so a restarted daemon's log does not replace its
+# predecessor's.
+ml_outfile() { if [ -e "$1" ]; then echo "$1.$(nt_ms)"; else echo "$1"; fi; }
 ml_start() {
-	local d=$NT_TMP/node$1 deliver opts
-	nt_bg node$1 "$d/replicate.out" "$REPLICATE_BIN" -c "$d/replicate.conf"
+	ml_start_repl "$1"
+	ml_start_mda "$1"
+	ml_start_hbd "$1"
+}
+ml_start_repl() {
+	local d=$NT_TMP/node$1
+	nt_bg node$1 "$(ml_outfile "$d/replicate.out")" "$REPLICATE_BIN" -c "$d/replicate.conf"
 	nt_wait 5 test -S "$d/repl/ctl" || nt_fail "replicate on node$1 did not start"
+}
+ml_start_mda() {
+	local d=$NT_TMP/node$1 deliver opts
 	deliver="-L $d/dovecot-run/lmtp"
 	[ "${ML_DELIVERY:-lmtp}" = maildir ] && deliver="-b $d/vmail"
 	opts="-l 127.0.0.1:10025 $deliver -R 127.0.0.1:10026 -D example.org -S $d/repl/ctl -w ${ML_MDA_WAIT:-10}"
@@ -205,8 +217,11 @@ ml_start() {
 		"$ML_MDA_START" "$1" "$opts"
 	else
 		# shellcheck disable=SC2086
-		nt_bg node$1 "$d/mda.out" "${ML_MDA:-$HB_BUILD/replicate/replicate-mda}" -f $opts
+		nt_bg node$1 "$(ml_outfile "$d/mda.out")" "${ML_MDA:-$HB_BUILD/replicate/replicate-mda}" -f $opts
 	fi
+}
+ml_start_hbd() {
+	local d=$NT_TMP/node$1
 	HB_AGENT_RUNDIR=$d/run OCF_RESKEY_sendmail_args="-C $d/postfix" hb_start node$1
 }
 
@@ -242,7 +257,7 @@ ml_send() {	# FIRST COUNT [RATE] -> appends to $NT_TMP/sent
 	nt_exec client $ML_CLIENT send $ML_VIP "$@" >>"$NT_TMP/sent"
 }
 
-ml_subjects() { nt_exec client $ML_CLIENT subjects $ML_VIP user 2>/dev/null; }
+ml_subjects() { nt_exec client $ML_CLIENT subjects $ML_VIP "${1:-user}" 2>/dev/null; }
 
 # ml_check_all WHAT: every acknowledged message readable once on the VIP
 ml_check_all() {

@@ -28,6 +28,8 @@
   flagged HOST USER             subjects of flagged messages
   count HOST USER               number of messages in INBOX (IMAP EXAMINE)
   login HOST USER PASS          exit 0 if the IMAP login works
+  peek HOST USER                a reader's visit: message count and the
+                                last 10 subjects (read-only)
   pop3count HOST USER           number of messages seen over POP3
 """
 import imaplib
@@ -218,6 +220,18 @@ elif cmd == "count":
     m.logout()
 elif cmd == "login":
     m = imap(sys.argv[2], sys.argv[3], sys.argv[4])
+    m.logout()
+elif cmd == "peek":
+    m = imap(sys.argv[2], sys.argv[3])
+    typ, data = m.select("INBOX", readonly=True)
+    count = int(data[0])
+    subj = []
+    if count > 0:
+        typ, d = m.fetch("%d:*" % max(1, count - 9),
+                         "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        subj = [part[1].decode().strip().replace("Subject: ", "")
+                for part in d if isinstance(part, tuple)]
+    print(count, " ".join(subj))
     m.logout()
 elif cmd == "pop3count":
     p = poplib.POP3(sys.argv[2], 110, timeout=5)
