@@ -754,6 +754,10 @@ cluster_reject(hbd_cluster *c, guint64 *counter, const char *fmt, ...)
 	g_autofree char *text = NULL;
 
 	(*counter)++;
+	/* not only heartbeats arrive: listen at once again, or a flood
+	 * fills the socket between two quiet reads and drops the peer's
+	 * heartbeats with it (hbd-flood: a false death) */
+	cluster_busy(c);
 	if (!burst_ok(&c->badpkt_log_ms))
 		return;
 	va_start(ap, fmt);
