@@ -63,7 +63,7 @@ validate postfix "config directory 'postfix' is not an absolute path" config_dir
 validate dovecot "no config file '/nonexistent.conf'" config_file=/nonexistent.conf
 validate IPaddr "'10.1.2.300' is not an IPv4 address" ip=10.1.2.300
 validate MailTo "bad email address 'a<b@example.org'" "email=a<b@example.org"
-validate replicate "/nonexistent/replicate.conf”: No such file or directory" config=/nonexistent/replicate.conf binary=$HB_BUILD/replicate/replicate
+validate replicate "/nonexistent/replicate.conf: cannot open: No such file or directory" config=/nonexistent/replicate.conf binary=$HB_BUILD/replicate/replicate
 pm_ex 1 crm_resource --validate --class ocf --provider hbd --agent postfix --option config_dir=/run/hbdnode/postfix >/dev/null 2>&1 ||
 	nt_fail "crm_resource --validate refused node1's valid postfix"
 
