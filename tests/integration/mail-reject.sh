@@ -113,6 +113,8 @@ nt_log "standby dead: accepted alone, logged; status: $("$REPLICATE_BIN" -S "$d1
 mpid=$(pgrep -f "replicate-mda -f -l 127.0.0.1:10025 -L $d1/" | head -1)
 [ -n "$mpid" ] || nt_fail "node1's replicate-mda not found"
 kill "$mpid"
+# it drains its sessions before it closes the listener: wait for it to go
+nt_wait 10 '! kill -0 "$mpid" 2>/dev/null' || nt_fail "node1's replicate-mda ($mpid) did not exit on SIGTERM"
 nt_bg node1 "$d1/mda-strict.out" "$HB_BUILD/replicate/replicate-mda" -f -s \
 	-l 127.0.0.1:10025 -L "$d1/dovecot-run/lmtp" -R 127.0.0.1:10026 \
 	-D example.org -S "$d1/repl/ctl"
