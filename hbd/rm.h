@@ -13,6 +13,10 @@
  *   take the group.
  * - When both nodes find they hold the same group (after a partition),
  *   the group's preferred node keeps it and the other stops it.
+ * Implemented by rm.c (life cycle, the cluster's hooks) and rm-ctl.c
+ * (shutdown, control requests) over the modules rm-fence, rm-join,
+ * rm-heal, rm-standby, rm-proto, rm-group and rm-script, each with its
+ * header (doc/hbd.md "Resource manager modules").
  */
 #ifndef HBD_RM_H
 #define HBD_RM_H
