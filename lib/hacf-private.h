@@ -1,9 +1,13 @@
 /*
- * hacf-private.h - the ha.cf directive table, shared by hacf.c, the unit
- * tests (man page coverage, defaults) and haresources.c (file reading).
+ * hacf-private.h - the ha.cf directive table and the parse context,
+ * shared by the parser's three files - hacf-dirs.c (the table, value
+ * syntax, the generic setter and the handlers), hacf.c (reading a file
+ * through the table, checks, defaults; calls hacf-dirs.c) and hacf-dump.c
+ * (hbd -T; reads the table) - and by the unit tests (man page coverage,
+ * defaults) and haresources.c (file reading).
  *
  * hacf_dirs[] ends with an entry whose name is NULL.  Borrowed pointers
- * only; nothing here allocates.
+ * only; nothing here allocates but the setter (into the hb_config).
  */
 #ifndef HB_HACF_PRIVATE_H
 #define HB_HACF_PRIVATE_H
@@ -77,5 +81,39 @@ extern const hacf_dir hacf_dirs[];
 
 /* Borrowed entry, or NULL when name is not a directive. */
 const hacf_dir *hacf_dir_lookup(const char *name);
+
+/* One set of blanks everywhere (g_strchomp's, which trims the line, is
+ * the same): a token never keeps a character that a reparse would trim
+ * (the fuzzer found a form feed ending a bcast device). */
+#define HACF_WS " \t\n\v\f\r"
+
+/* One parse of one file (hacf.c); handlers report and store through it. */
+typedef struct hacf_ctx {
+	const char *path;
+	hb_diag *d;
+	hb_config *c;
+	const char *local;
+	int line;
+	int set_line[96];	/* per table index: last line set, 0 = unset */
+	gboolean crm_set;
+	gboolean too_many_nodes;
+} hacf_ctx;
+
+/* "path:line: message" into x->d as an error or a warning. */
+void hacf_err(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void hacf_warn(hacf_ctx *x, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* cl_str_to_boolean: case-insensitive true/on/yes/y/1 or
+ * false/off/no/n/0.  Returns FALSE if s is neither. */
+gboolean hacf_parse_bool(const char *s, gboolean *out);
+/* A decimal integer (a leading - allowed); FALSE if s is not one. */
+gboolean hacf_parse_int(const char *s, gint64 *out);
+/* The generic setter: n (or v) goes into c where dp->at says; FALSE (an
+ * error given to x) when v is not a value of that store. */
+gboolean hacf_store_value(hacf_ctx *x, hb_config *c, const hacf_dir *dp,
+			  const char *v, gint64 n);
+/* The handler of "node" (its values are not recorded one by one). */
+void hacf_handle_node(hacf_ctx *x, const hacf_dir *dp, const char *v,
+		      gint64 n);
 
 #endif
