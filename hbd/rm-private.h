@@ -2,8 +2,8 @@
  * rm-private.h - what move.c (planned moves) uses of the resource
  * manager: its state (rm-types.h) and the modules move.c calls.  The rm
  * modules themselves include rm-types.h and the headers of the modules
- * below them (doc/hbd.md "Modules"), not this one.  Nothing outside
- * hbd/rm*.c and hbd/move.c includes it.
+ * below them (doc/hbd.md "Resource manager modules"), not this one.
+ * Nothing but hbd/move.c and tests/unit/test_rm.c includes it.
  */
 #ifndef HBD_RM_PRIVATE_H
 #define HBD_RM_PRIVATE_H

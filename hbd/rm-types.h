@@ -1,9 +1,9 @@
 /*
  * rm-types.h - the resource manager's state, shared by its modules
  * (rm-script, rm-group, rm-proto, rm-heal, rm-standby, rm-join, rm-fence,
- * rm-ctl, rm.c; doc/hbd.md "Modules") and move.c.  Types only, and one
- * query of the cluster; nothing outside hbd/rm*.c and hbd/move.c includes
- * it.
+ * rm-ctl, rm.c; doc/hbd.md "Resource manager modules") and move.c.
+ * Types only, and one query of the cluster; nothing outside hbd/rm*.c,
+ * hbd/move.c and tests/unit/test_rm.c includes it.
  */
 #ifndef HBD_RM_TYPES_H
 #define HBD_RM_TYPES_H
