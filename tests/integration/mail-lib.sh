@@ -225,8 +225,9 @@ ml_start_hbd() {
 	HB_AGENT_RUNDIR=$d/run OCF_RESKEY_sendmail_args="-C $d/postfix" hb_start node$1
 }
 
-# ml_mx_node: a third machine, the remote MX for remote.test (not started)
-ml_mx_node() { nt_node mx $ML_MX/24; }
+# ml_mx_node: a third machine, the remote MX for remote.test (not started;
+# $NT_TMP/mx-got empty)
+ml_mx_node() { nt_node mx $ML_MX/24; : >"$NT_TMP/mx-got"; }
 
 # ml_mx_start: the MX accepts mail; each message's Subject is appended to
 # $NT_TMP/mx-got (fsynced before its 250)
@@ -273,11 +274,16 @@ ml_check_all() {
 
 ml_sync() { "$REPLICATE_BIN" -S "$NT_TMP/node$1/repl/ctl" -w 20 sync >/dev/null; }
 
-# ml_up: both nodes boot; the group runs on node1, node2 holds nothing
-ml_up() {
+# ml_boot: both nodes boot; node1 answers SMTP on the VIP
+ml_boot() {
 	ml_start 1
 	ml_start 2
 	nt_wait 30 '[ "$(ml_banner)" = node1 ]' || { tail -20 "$NT_TMP/node1/ha-log"; nt_fail "mail service not up on node1"; }
+}
+
+# ml_up: ml_boot, and the group runs on node1, node2 holds nothing
+ml_up() {
+	ml_boot
 	nt_wait 10 '[ "$(hb_cl node2 rscstatus)" = none ] && [ "$(hb_cl node1 rscstatus)" = local ]' || nt_fail "cluster not settled"
 }
 
@@ -301,6 +307,15 @@ ml_stop_all() {	# stop the services the agents started (cleanup)
 		nt_exec node$n postfix -c "$NT_TMP/node$n/postfix" stop >/dev/null 2>&1
 		nt_exec node$n doveadm -c "$NT_TMP/node$n/dovecot.conf" stop >/dev/null 2>&1
 	done
+}
+
+# ml_begin [lmtp]: how a mail test starts: skip without the mail packages
+# (rm_have_mail; with "lmtp" also without Dovecot's LMTP and Sieve), and
+# stop the mail services and clean up on exit
+ml_begin() {
+	rm_have_mail
+	[ "${1:-}" != lmtp ] || ml_have_lmtp
+	trap 'ml_stop_all; nt_cleanup' EXIT
 }
 
 # ml_have_lmtp: skip unless Dovecot's LMTP server and Sieve plugin exist

@@ -10,13 +10,10 @@ SECS=${HB_LOAD_SECS:-120}
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
-rm_have_mail
-trap 'ml_stop_all; nt_cleanup' EXIT
+ml_begin
 ml_setup on
 : >"$NT_TMP/sent"
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
+ml_boot
 sleep 1
 reader() {	# $1 = imap|pop3
 	local ok=0 err=0 end=$(( $(nt_ms) + SECS * 1000 ))

@@ -16,16 +16,11 @@ SECS=${ML_SECS:-20}
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
-rm_have_mail
-ml_have_lmtp
-trap 'ml_stop_all; nt_cleanup' EXIT
+ml_begin lmtp
 ML_BACKOFF=2s ML_BACKOFF_MAX=4s ml_setup on
 ml_mx_node
-: >"$NT_TMP/mx-got"
-ml_start 1
-ml_start 2
+ml_boot
 ml_mx_start
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
 sleep 1
 per=$(awk -v r="$RATE" 'BEGIN {printf "%.2f", r / 8}')
 n=$(awk -v r="$per" -v s="$SECS" 'BEGIN {printf "%d", r * s}')

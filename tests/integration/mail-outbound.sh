@@ -19,15 +19,10 @@ NT_NAME=mail-outbound
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
-rm_have_mail
-ml_have_lmtp
-trap 'ml_stop_all; nt_cleanup' EXIT
+ml_begin lmtp
 ML_BACKOFF=2s ML_BACKOFF_MAX=4s ml_setup on
 ml_mx_node
-: >"$NT_TMP/mx-got"
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
+ml_boot
 d1=$NT_TMP/node1 d2=$NT_TMP/node2
 
 # 1.

@@ -22,13 +22,9 @@ NT_NAME=mail-reject
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
-rm_have_mail
-ml_have_lmtp
-trap 'ml_stop_all; nt_cleanup' EXIT
+ml_begin lmtp
 ML_SIZE_LIMIT=200000 ML_SMTPD_TIMEOUT=4s ML_MDA_WAIT=3 ml_setup on
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
+ml_boot
 d1=$NT_TMP/node1 d2=$NT_TMP/node2
 send() { nt_exec client $ML_CLIENT send $ML_VIP "$@"; }
 files() { find "$1" -type f | wc -l; }

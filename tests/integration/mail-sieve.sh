@@ -18,14 +18,10 @@ NT_NAME=mail-sieve
 . "$(dirname "$0")/hbd-lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
 . "$(dirname "$0")/mail-lib.sh"
-rm_have_mail
-ml_have_lmtp
-trap 'ml_stop_all; nt_cleanup' EXIT
+ml_begin lmtp
 ml_setup on
 : >"$NT_TMP/sent"
-ml_start 1
-ml_start 2
-nt_wait 30 '[ "$(ml_banner)" = node1 ]' || nt_fail "mail service not up on node1"
+ml_boot
 
 # 1.
 d1=$NT_TMP/node1
