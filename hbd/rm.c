@@ -1,7 +1,7 @@
 /*
  * rm.c - the v1 resource manager (see rm.h): its life cycle, and the
  * cluster's hooks, which hand each message and node status change to
- * the module that deals with it (doc/hbd.md "Modules"):
+ * the module that deals with it (doc/hbd.md "Resource manager modules"):
  * rm-join (joining, takeover), rm-fence (a dead peer), rm-standby (the
  * standby exchange), rm-heal (partition healing), move.c (planned moves);
  * below them rm-proto (messages), rm-group (chains), rm-script (children).
@@ -25,6 +25,7 @@
 #include "rm-standby.h"
 #include "rm.h"
 
+/* rm->on_failed: a group's start failed here and its stop settled. */
 static void
 rm_after_failure(hbd_rm *rm, void *ud)
 {
