@@ -50,6 +50,8 @@ struct repl_conn {
 	gboolean outbound;
 	gboolean dead;
 	gboolean held;		/* a frame was left unconsumed */
+	gboolean session;	/* a session: outbound from its connect, inbound
+				 * once authenticated (its owner gets closed) */
 	guint hs_timer;
 	guint resume_idle;
 	GByteArray *in;		/* received, frames parsed up to in_off */
@@ -170,7 +172,7 @@ conn_watch(struct repl_conn *c)
 	 * flush that empties the buffer after the pump stopped at its high
 	 * mark must not leave the rest of a file unsent */
 	if (c->out->len || c->handshaking ||
-	    (c == K.session && c->ops->ready && c->ops->ready(c, c->user)))
+	    (c->session && c->ops->ready && c->ops->ready(c, c->user)))
 		want |= G_IO_OUT;
 	if (c->src && want == c->cond)
 		return;
@@ -218,8 +220,9 @@ repl_conn_close(struct repl_conn *c, const char *why)
 	}
 	SSL_free(c->ssl);
 	close(c->fd);
-	if (K.session == c) {
+	if (K.session == c)
 		K.session = NULL;
+	if (c->session) {
 		if (c->ops->closed)
 			c->ops->closed(c, c->user);
 	}
@@ -427,7 +430,7 @@ conn_read(struct repl_conn *c)
 static void
 conn_pump(struct repl_conn *c)
 {
-	if (c == K.session && c->ops->pump)
+	if (c->session && c->ops->pump)
 		c->ops->pump(c, c->user);
 	if (!c->dead)
 		conn_flush(c);
@@ -454,9 +457,13 @@ conn_io_cb(int fd, GIOCondition cond, gpointer data)
 		K.connect_failed_logged = FALSE;
 		hb_log(LOG_INFO, "session with %s authenticated (%s)", c->peer,
 		       SSL_get_cipher_name(c->ssl));
-		if (!c->outbound && K.session && K.session != c)
-			repl_conn_close(K.session, "replaced by a new session");
-		K.session = c;
+		if (!c->outbound) {
+			if (K.session && K.session != c)
+				repl_conn_close(K.session,
+						"replaced by a new session");
+			K.session = c;
+		}
+		c->session = TRUE;
 		if (c->ops->up)
 			c->ops->up(c, c->user);
 	}
@@ -573,9 +580,8 @@ repl_conn_connect(const char *addr, int port, const struct repl_conn_ops *ops,
 	socklen_t len;
 	int fd;
 	g_autofree char *peer = NULL;
+	struct repl_conn *c;
 
-	if (K.session && !K.session->dead)
-		return NULL;
 	if (resolve(addr, port, &ss, &len) < 0) {
 		hb_log(LOG_ERR, "cannot resolve peer '%s'", addr);
 		return NULL;
@@ -592,8 +598,9 @@ repl_conn_connect(const char *addr, int port, const struct repl_conn_ops *ops,
 		return NULL;
 	}
 	peer = g_strdup_printf("%s:%d", addr, port);
-	K.session = conn_new(fd, TRUE, peer, ops, user);
-	return K.session;
+	c = conn_new(fd, TRUE, peer, ops, user);
+	c->session = TRUE;
+	return c;
 }
 
 static gboolean
