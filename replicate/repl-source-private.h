@@ -21,6 +21,7 @@ struct op {
 	char *path;
 	char *path2;
 	struct barrier *b;
+	guint64 cap;		/* capture number (repl-source.c), 0: none */
 };
 
 /* What the replica holds (manifest entry or file sent since). */

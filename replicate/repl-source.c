@@ -62,6 +62,7 @@ struct xfer {
 	int kind;
 	guint32 mode;
 	gint64 mtime;
+	guint64 cap;		/* capture number of its op */
 };
 
 /* One replica (a `peer` of replicate.conf): its session and what was
@@ -81,6 +82,7 @@ struct peer {
 	guint64 sent;		/* the last seq sent to it */
 	guint64 acked;		/* the last seq it acknowledged as durable */
 	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
+	guint64 cur_cap;	/* capture number of the op being sent */
 	struct xfer *x;
 	char *await_sig;
 };
@@ -90,7 +92,8 @@ static struct {
 	gboolean on;
 	int npeers;
 	struct peer peers[REPL_MAX_PEERS];
-	guint64 seq;		/* the last seq sent to any replica */
+	guint64 seq;		/* the highest seq sent to any replica */
+	guint64 cap;		/* the last capture number */
 	GList *barriers;
 } S;
 
@@ -121,13 +124,37 @@ pref_free(gpointer data)
 	g_free(r);
 }
 
-/* Sequence numbers are one series over all replicas, so that positions
- * compare between replicas (the promotable clone promotes the one that
- * is furthest); each replica sees them increasing, with gaps. */
+/*
+ * Sequence numbers compare between replicas (the promotable clone
+ * promotes the one that is furthest): a change captured by inotify gets
+ * a capture number c, and every replica receives its frame as c * CAP_STEP
+ * (or just above its last number), whenever its queue gets there.  A
+ * replica that acknowledged N holds every change captured before
+ * N / CAP_STEP that was sent to it: a replica whose queue lags has the
+ * lower position, not just the later one.  Frames of no captured change
+ * (catch-up, resends, directory refreshes) take the replica's next
+ * number; a capture number is always above every number handed out, so
+ * a long catch-up does not inflate a replica's later positions (the
+ * replica's "complete" position ignores the catch-up itself).  Each
+ * replica sees its numbers strictly increasing, with gaps.  With one
+ * peer there is nothing to compare: numbers go up by one, as they always
+ * did (hbd status shows seq - acked as the operations waiting).
+ */
+#define CAP_STEP (G_GUINT64_CONSTANT(1) << 20)
+
 static guint64
-next_seq(struct peer *p)
+next_capture(void)
 {
-	return p->sent = ++S.seq;
+	S.cap = MAX(S.cap + 1, S.seq / CAP_STEP + 1);
+	return S.cap;
+}
+
+static guint64
+next_seq(struct peer *p, guint64 cap)
+{
+	p->sent = S.npeers > 1 ? MAX(p->sent + 1, cap * CAP_STEP) : p->sent + 1;
+	S.seq = MAX(S.seq, p->sent);
+	return p->sent;
 }
 
 static void
@@ -269,7 +296,7 @@ xfer_abandon(struct peer *p, const char *from, const char *to)
 		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
 		 from, to, p->x->off, p->x->size);
 	g_clear_pointer(&p->x, xfer_free);
-	repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p), from, NULL);
+	repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, 0), from, NULL);
 }
 
 static void
@@ -282,6 +309,8 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 		[REPL_CHANGE_MKDIR] = OP_MKDIR,
 	};
 
+	guint64 cap = next_capture();
+
 	(void)u;
 	for (int i = 0; i < S.npeers; i++) {
 		struct peer *p = &S.peers[i];
@@ -291,6 +320,7 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 		if (kind == REPL_CHANGE_RENAME && !is_dir)
 			xfer_abandon(p, path, path2);
 		op_push(p, op[kind], path, path2);
+		((struct op *)g_queue_peek_tail(&p->ops))->cap = cap;
 	}
 }
 
@@ -447,8 +477,9 @@ catch_up(struct peer *p)
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&q)))
 		g_queue_push_head(&p->ops, o);
-	if (p->union_mode)
-		op_push(p, OP_FETCH, "", NULL);	/* empty FETCH: union done */
+	/* empty FETCH: the catch-up (and a union reconcile) is done; the
+	 * replica's "complete" position follows its applied one from there */
+	op_push(p, OP_FETCH, "", NULL);
 	for (GList *l = S.barriers; l; l = l->next) {
 		struct barrier *b = l->data;
 		gboolean orphan = TRUE;
@@ -475,6 +506,8 @@ static void
 start_full(struct peer *p, const char *path, int fd, const struct stat *st)
 {
 	struct xfer *x = g_new0(struct xfer, 1);
+
+	x->cap = p->cur_cap;
 
 	x->fd = fd;
 	x->path = g_strdup(path);
@@ -677,7 +710,7 @@ source_pump(struct peer *p)
 			f.offset = 0;
 			f.data = NULL;
 			f.data_len = 0;
-			f.seq = next_seq(p);
+			f.seq = next_seq(p, x->cap);
 			f.mode = x->mode;
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
@@ -701,6 +734,7 @@ source_pump(struct peer *p)
 		o = g_queue_pop_head(&p->ops);
 		if (!o)
 			break;
+		p->cur_cap = o->cap;
 		switch (o->type) {
 		case OP_PUT:
 		case OP_PUT_LATE:
@@ -769,7 +803,7 @@ source_pump(struct peer *p)
 				if (p->phase != PH_STREAM)
 					break;	/* the events overflowed */
 			}
-			repl_conn_sendf(p->conn, REPL_RENAME, next_seq(p), o->path, o->path2);
+			repl_conn_sendf(p->conn, REPL_RENAME, next_seq(p, o->cap), o->path, o->path2);
 			known_drop(p, o->path2);
 			repl_tree_rekey(p->known, o->path, o->path2, NULL, NULL);
 			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -799,7 +833,7 @@ source_pump(struct peer *p)
 			break;
 		}
 		case OP_DELETE:
-			repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p), o->path, NULL);
+			repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, o->cap), o->path, NULL);
 			known_drop(p, o->path);
 			break;
 		case OP_MKDIR: {
@@ -809,7 +843,7 @@ source_pump(struct peer *p)
 
 			if (!abs || lstat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
 				break;
-			f.seq = next_seq(p);
+			f.seq = next_seq(p, o->cap);
 			f.mode = st.st_mode & 07777;
 			repl_conn_send(p->conn, &f);
 			break;
@@ -840,7 +874,7 @@ source_pump(struct peer *p)
 			}
 			if (m->mode == (st.st_mode & 07777))
 				break;
-			f.seq = next_seq(p);
+			f.seq = next_seq(p, o->cap);
 			f.mode = st.st_mode & 07777;
 			f.mtime_ns = st_mtime_ns(&st);
 			f.size = st.st_size;
