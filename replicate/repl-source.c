@@ -482,15 +482,17 @@ catch_up(struct peer *p)
 	op_push(p, OP_FETCH, "", NULL);
 	for (GList *l = S.barriers; l; l = l->next) {
 		struct barrier *b = l->data;
-		gboolean orphan = TRUE;
+		int nin = 0;
 
 		/* a barrier asked while this session started waits for its
 		 * catch-up; one asked while no replica had a session waits
-		 * for the first catch-up */
+		 * for the first catch-up, and with `barrier N` one that fewer
+		 * than N replicas count for takes this one too */
 		for (int i = 0; i < S.npeers; i++)
 			if (b->st[i] != B_NONE)
-				orphan = FALSE;
-		if (b->st[p->idx] == B_WAIT || orphan) {
+				nin++;
+		if (b->st[p->idx] == B_WAIT || nin == 0 ||
+		    (b->st[p->idx] == B_NONE && nin < S.conf->barrier_need)) {
 			o = op_new(OP_BARRIER, NULL, NULL);
 			o->b = b;
 			b->st[p->idx] = B_QUEUED;
