@@ -127,23 +127,22 @@ test_peers(void)
 static void
 test_barrier_policy(void)
 {
-	/* nobody counts: never met (the caller answers DOWN) */
-	g_assert_false(repl_barrier_met(0, 0, 0));
-	g_assert_false(repl_barrier_met(1, 0, 0));
-	/* all */
-	g_assert_true(repl_barrier_met(0, 1, 1));
-	g_assert_false(repl_barrier_met(0, 2, 1));
-	g_assert_true(repl_barrier_met(0, 2, 2));
-	g_assert_false(repl_barrier_met(0, 3, 0));
-	/* one */
-	g_assert_false(repl_barrier_met(1, 2, 0));
-	g_assert_true(repl_barrier_met(1, 2, 1));
-	g_assert_true(repl_barrier_met(1, 1, 1));
-	/* N: fewer replicas than N count: waits */
-	g_assert_false(repl_barrier_met(2, 1, 1));
-	g_assert_false(repl_barrier_met(2, 3, 1));
-	g_assert_true(repl_barrier_met(2, 3, 2));
-	g_assert_true(repl_barrier_met(2, 3, 3));
+	/* need (0 = all), replicas that count, replicas that acked, met? */
+	static const int cases[][4] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 0, 0 },	/* nobody counts: the caller
+						 * answers DOWN */
+		{ 0, 1, 1, 1 }, { 0, 2, 1, 0 }, { 0, 2, 2, 1 }, { 0, 3, 0, 0 },
+		{ 1, 2, 0, 0 }, { 1, 2, 1, 1 }, { 1, 1, 1, 1 },
+		/* N: while fewer than N count, it waits */
+		{ 2, 1, 1, 0 }, { 2, 3, 1, 0 }, { 2, 3, 2, 1 }, { 2, 3, 3, 1 },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+		if (repl_barrier_met(cases[i][0], cases[i][1], cases[i][2]) !=
+		    (gboolean)cases[i][3])
+			g_error("barrier %d, %d counting, %d acked: want %s",
+				cases[i][0], cases[i][1], cases[i][2],
+				cases[i][3] ? "met" : "not met");
 }
 
 /* -T: the dump of a parse parses back to the same dump */

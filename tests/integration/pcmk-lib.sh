@@ -214,3 +214,37 @@ pm_mail_cluster() {
 		{ pm_logs; nt_fail "promoted replicate + mail group not on node1"; }
 	nt_wait 20 '[ "$(pm_smtp_from)" = node1 ]' || nt_fail "SMTP on the VIP is not node1's"
 }
+
+# pm_load SECS: SMTP load on the VIP from the client node, 4 clients x
+# 10 msgs/s for SECS seconds, each line of $NT_TMP/sent.N "ok N" or "err
+# N ..."; the clients' pids in PM_LOAD_PIDS.  pm_load_wait waits for them,
+# gathers $NT_TMP/sent and sets PM_ACKED and PM_ERRS.
+pm_load() {
+	local c per=$((10 * $1))
+	PM_LOAD_PIDS=()
+	: >"$NT_TMP/sent"
+	for c in 0 1 2 3; do
+		nt_exec client python3 "$HB_TOP/tests/integration/mailclient.py" send $PM_VIP \
+			$((c * 100000 + 1)) $per 10 >"$NT_TMP/sent.$c" &
+		PM_LOAD_PIDS+=($!); NT_PIDS+=($!)
+	done
+}
+pm_load_wait() {
+	wait "${PM_LOAD_PIDS[@]}"
+	cat "$NT_TMP"/sent.* >"$NT_TMP/sent"
+	PM_ACKED=$(grep -c '^ok' "$NT_TMP/sent"); PM_ERRS=$(grep -c '^err' "$NT_TMP/sent")
+}
+
+# pm_check_all WHAT: every message acknowledged in $NT_TMP/sent is read
+# exactly once over IMAP on the VIP
+pm_check_all() {
+	local what=$1 ack missing dups
+	ack=$(awk '$1 == "ok" {print "msg-" $2}' "$NT_TMP/sent" | sort)
+	nt_exec client python3 "$HB_TOP/tests/integration/mailclient.py" subjects $PM_VIP user 2>/dev/null |
+		sort >"$NT_TMP/got"
+	dups=$(uniq -d "$NT_TMP/got" | wc -l)
+	missing=$(comm -23 <(echo "$ack") "$NT_TMP/got" | grep -c .)
+	nt_log "$what: acknowledged $(echo "$ack" | grep -c .), found $(wc -l <"$NT_TMP/got"), missing $missing, duplicates $dups"
+	[ "$missing" -eq 0 ] || nt_fail "$what: $missing acknowledged message(s) missing"
+	[ "$dups" -eq 0 ] || nt_fail "$what: $dups duplicate(s)"
+}

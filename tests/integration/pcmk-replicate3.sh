@@ -17,7 +17,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/resources-mail.inc"
 source "$(dirname "$0")/pcmk-lib.sh"
 rm_have_mail
-CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
 RB=$HB_BUILD/replicate/replicate
 t0=$(nt_ms)
 PM_DATA_NODES="1 2 3"
@@ -36,11 +35,7 @@ nt_log "node1: $("$RB" -S "$NT_TMP/node1/repl/ctl" status | tr '\n' '|')"
 
 # load: 4 clients x 10 msgs/s; node1 powered off at 40%
 per=$((10 * SECS))
-pids=()
-for c in 0 1 2 3; do
-	nt_exec client $CLIENT send $PM_VIP $((c * 100000 + 1)) $per 10 >"$NT_TMP/sent.$c" &
-	pids+=($!); NT_PIDS+=($!)
-done
+pm_load $SECS
 sleep $((SECS * 4 / 10))
 t1=$(nt_ms)
 before=$(cat "$NT_TMP"/sent.* | grep -c '^ok')
@@ -52,22 +47,11 @@ P=$(pm_where ms_replicate_1 Promoted); P=${P#node}
 O=$((5 - P))	# the other replica
 nt_wait 60 '[ "$(pm_smtp_from)" = node$P ]' || { pm_logs; nt_fail "no SMTP from node$P on the VIP 60 s after node1 died"; }
 nt_log "node$P promoted, SMTP on the VIP from it $(( $(nt_ms) - t1 )) ms after node1's death"
-wait "${pids[@]}"
-cat "$NT_TMP"/sent.* >"$NT_TMP/sent"
-acked=$(grep -c '^ok' "$NT_TMP/sent"); errs=$(grep -c '^err' "$NT_TMP/sent")
+pm_load_wait
+acked=$PM_ACKED errs=$PM_ERRS
 nt_log "sent $((4 * per)) at 40/s: acknowledged $acked, SMTP errors $errs"
 [ "$acked" -gt $((before + 40)) ] || nt_fail "too little mail acknowledged after the failover ($acked, $before before)"
-check_all() {
-	local what=$1 ack missing dups
-	ack=$(awk '$1 == "ok" {print "msg-" $2}' "$NT_TMP/sent" | sort)
-	nt_exec client $CLIENT subjects $PM_VIP user 2>/dev/null | sort >"$NT_TMP/got"
-	dups=$(uniq -d "$NT_TMP/got" | wc -l)
-	missing=$(comm -23 <(echo "$ack") "$NT_TMP/got" | grep -c .)
-	nt_log "$what: acknowledged $(echo "$ack" | grep -c .), found $(wc -l <"$NT_TMP/got"), missing $missing, duplicates $dups"
-	[ "$missing" -eq 0 ] || nt_fail "$what: $missing acknowledged message(s) missing"
-	[ "$dups" -eq 0 ] || nt_fail "$what: $dups duplicate(s)"
-}
-check_all "after failover"
+pm_check_all "after failover"
 # the other replica follows the new source
 same() { diff <(cd "$NT_TMP/node$1/vmail/user" && find new cur -type f | sed 's/:2,.*//' | sort) \
 	      <(cd "$NT_TMP/node$2/vmail/user" && find new cur -type f | sed 's/:2,.*//' | sort) >/dev/null; }
@@ -85,5 +69,5 @@ nt_wait 30 streams $P 2 || nt_fail "node$P does not stream to node1 and node$O: 
 nt_wait 30 "$RB -S $NT_TMP/node$P/repl/ctl -w 30 sync" || nt_fail "barrier on node$P after node1 rejoined"
 nt_wait 30 same $P 1 || nt_fail "node1's Maildir differs from node$P's after catch-up"
 nt_log "node1 rejoined as replica of node$P: $("$RB" -S "$NT_TMP/node$P/repl/ctl" status | tr '\n' '|')"
-check_all "after node1 rejoined"
+pm_check_all "after node1 rejoined"
 nt_pass "$acked acknowledged, 0 lost, $errs SMTP errors; node$P promoted, node$O and node1 follow it"
