@@ -5,7 +5,8 @@
 # a barrier returns only once both hold the change, and with one replica
 # frozen (SIGSTOP: its session stays up) it times out; with `barrier one`
 # it returns with one replica frozen; a replica killed -9 catches up on
-# restart; a replica promoted to source (a killed) streams to the other
+# restart; `barrier 2` waits while one replica is dead and takes it when
+# it comes back; a replica promoted to source (a killed) streams to the other
 # one, which follows it; the old source rejoins as a replica and
 # reconciles.
 NT_NAME=replicate-fanout
@@ -121,6 +122,24 @@ seq_a=$(rp_ctl a status | head -1 | sed -n 's/.* seq=\([0-9]*\).*/\1/p')
 nt_log "positions: a seq $seq_a, b complete $(pos b complete), c complete $(pos c complete)"
 [ "$(pos b applied)" -le "$seq_a" ] && [ "$(pos c applied)" -le "$seq_a" ] || nt_fail "a replica ahead of its source"
 grep -q '^complete ' "$NT_TMP/c/state/state" || nt_fail "c's state file has no complete position"
+
+# barrier 2: with c dead only b counts, so a barrier waits (where `all`
+# would return with b); c restarting joins the waiting barrier at the end
+# of its catch-up, and it returns
+rp_kill a
+sed -i 's/^barrier .*/barrier 2/' "$NT_TMP/a.conf"
+rp_start a source
+nt_wait 10 streams a 2 || nt_fail "a does not stream to both with barrier 2"
+rp_kill c KILL
+rp_deliver a example.org u7 5
+out=$(rp_ctl a -w 2 sync 2>&1) && nt_fail "barrier 2 returned with one replica: $out"
+rp_ctl a -w 20 sync >"$NT_TMP/sync2.out" 2>&1 &
+spid=$!
+sleep 0.3
+rp_start c
+wait $spid || nt_fail "barrier 2 did not return once c was back: $(cat "$NT_TMP/sync2.out")"
+same a c && same a b || nt_fail "barrier 2 returned before both replicas had the change"
+nt_log "barrier 2: waits with one replica ($out), returns once c rejoined: $(cat "$NT_TMP/sync2.out")"
 
 # the source dies; b is promoted and c follows it
 rp_kill a KILL
