@@ -32,6 +32,14 @@ nt_wait 30 '[ "$(score 2)" = 100 ] && [ "$(score 3)" = 100 ] && [ "$(score 1)" =
 streams() { [ "$("$RB" -S "$NT_TMP/node$1/repl/ctl" status | grep -c '^replica .* session=stream')" -eq "$2" ]; }
 nt_wait 20 streams 1 2 || nt_fail "node1 does not stream to both replicas: $("$RB" -S "$NT_TMP/node1/repl/ctl" status)"
 nt_log "node1: $("$RB" -S "$NT_TMP/node1/repl/ctl" status | tr '\n' '|')"
+# each replica publishes its "complete" position (what the agent ranks)
+pos() { pm_ex 1 crm_attribute -N node$1 -n hbd_repl_pos_replicate_1 -l reboot -G -q 2>/dev/null; }
+complete() { "$RB" -S "$NT_TMP/node$1/repl/ctl" status | sed -n 's/.* complete=\([0-9]*\).*/\1/p'; }
+for n in 2 3; do
+	nt_wait 30 '[ -n "$(complete '$n')" ] && [ "$(pos '$n')" = "$(complete '$n')" ]' ||
+		nt_fail "node$n publishes position '$(pos $n)', its daemon's complete is '$(complete $n)'"
+done
+nt_log "positions published: node2 $(pos 2), node3 $(pos 3)"
 
 # load: 4 clients x 10 msgs/s; node1 powered off at 40%
 per=$((10 * SECS))
