@@ -79,6 +79,8 @@ struct peer {
 	GHashTable *late;	/* held-back new big files -> timer id */
 	GHashTable *failing;	/* paths the replica failed -> seq of resend */
 	gboolean union_mode;
+	gboolean catching;	/* streaming its catch-up (until the empty
+				 * FETCH that ends it is sent) */
 	guint64 sent;		/* the last seq sent to it */
 	guint64 acked;		/* the last seq it acknowledged as durable */
 	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
@@ -464,6 +466,7 @@ session_down(struct peer *p)
 		hb_log(LOG_WARNING, "session with %s down: will catch up on "
 		       "reconnect", p->name);
 	p->phase = PH_DOWN;
+	p->catching = FALSE;
 }
 
 static void
@@ -480,14 +483,24 @@ catch_up(struct peer *p)
 	/* empty FETCH: the catch-up (and a union reconcile) is done; the
 	 * replica's "complete" position follows its applied one from there */
 	op_push(p, OP_FETCH, "", NULL);
+	g_hash_table_remove_all(p->manifest);
+	p->phase = PH_STREAM;
+	p->catching = TRUE;
+}
+
+/* p's catch-up is sent (its empty FETCH): it joins the barriers that wait
+ * for it.  One asked while this session started (B_WAIT), one asked while
+ * no replica had a session (the first catch-up takes it), and with
+ * `barrier N` one that fewer than N replicas count for. */
+static void
+catch_up_sent(struct peer *p)
+{
+	p->catching = FALSE;
 	for (GList *l = S.barriers; l; l = l->next) {
 		struct barrier *b = l->data;
 		int nin = 0;
+		struct op *o;
 
-		/* a barrier asked while this session started waits for its
-		 * catch-up; one asked while no replica had a session waits
-		 * for the first catch-up, and with `barrier N` one that fewer
-		 * than N replicas count for takes this one too */
 		for (int i = 0; i < S.npeers; i++)
 			if (b->st[i] != B_NONE)
 				nin++;
@@ -499,8 +512,6 @@ catch_up(struct peer *p)
 			g_queue_push_tail(&p->ops, o);
 		}
 	}
-	g_hash_table_remove_all(p->manifest);
-	p->phase = PH_STREAM;
 }
 
 
@@ -757,12 +768,15 @@ source_pump(struct peer *p)
 				close(fd);
 				break;
 			}
-			if (o->type == OP_PUT && !S.barriers &&
+			if (o->type == OP_PUT && o->cap && !S.barriers &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
 			    !g_hash_table_contains(p->known, o->path)) {
 				/* a big new file is often an editor's temp
 				 * file about to replace a known one: wait a
-				 * moment, the rename then goes as a delta */
+				 * moment, the rename then goes as a delta
+				 * (only a change inotify saw: a catch-up's
+				 * file held back would be sent after the
+				 * catch-up's end) */
 				close(fd);
 				if (!g_hash_table_contains(p->late, o->path))
 					g_hash_table_insert(p->late,
@@ -852,6 +866,8 @@ source_pump(struct peer *p)
 		}
 		case OP_FETCH:
 			repl_conn_sendf(p->conn, REPL_FETCH, 0, o->path, NULL);
+			if (!*o->path)
+				catch_up_sent(p);
 			break;
 		case OP_ATTR: {
 			/* chmod of a file the replica has as it is now: mode
@@ -1112,6 +1128,7 @@ repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 {
 	struct barrier *b;
 	struct op *o;
+	gboolean current = FALSE;
 
 	if (S.conf->async) {
 		reply("OK async\n", ctx);
@@ -1122,6 +1139,12 @@ repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 	b->ctx = ctx;
 	S.barriers = g_list_append(S.barriers, b);
 	repl_watch_drain();
+	/* while some replica is current (streaming past its catch-up), one
+	 * still catching up does not count: it gets the change anyway, and a
+	 * long catch-up would hold every delivery */
+	for (int i = 0; i < S.npeers; i++)
+		if (S.peers[i].phase == PH_STREAM && !S.peers[i].catching)
+			current = TRUE;
 	for (int i = 0; i < S.npeers; i++) {
 		struct peer *p = &S.peers[i];
 		GHashTableIter it;
@@ -1138,10 +1161,11 @@ repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 			g_queue_push_tail(&p->ops, o);
 		}
 		g_hash_table_remove_all(p->late);
-		if (p->phase == PH_DOWN)
-			continue;	/* counts only if it joins at catch-up */
-		if (path && *path)
+		if (path && *path && p->phase != PH_DOWN)
 			op_push(p, OP_PUT, path, NULL);
+		if (p->phase == PH_DOWN ||
+		    (current && (p->phase != PH_STREAM || p->catching)))
+			continue;	/* counts only if it joins at catch-up */
 		if (p->phase == PH_HELLO || p->phase == PH_MANIFEST) {
 			b->st[i] = B_WAIT;	/* marker added after catch-up */
 			continue;
@@ -1221,7 +1245,8 @@ repl_source_status(void)
 		g_string_append_printf(lines, "replica %s session=%s queued=%u "
 			"sent=%" G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT
 			" ack_age_ms=%" G_GINT64_FORMAT " outq=%u", p->name,
-			ph[p->phase], p->ops.length, p->sent, p->acked, a, oq);
+			p->catching ? "catchup" : ph[p->phase], p->ops.length,
+			p->sent, p->acked, a, oq);
 		if (p->x)
 			g_string_append_printf(lines, " sending=%s:%"
 				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, p->x->path,

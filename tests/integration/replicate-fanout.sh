@@ -3,7 +3,8 @@
 # Three nodes a (source), b and c (replicas), each listing the two others
 # as `peer`.  Shows: every file reaches both replicas; with `barrier all`
 # a barrier returns only once both hold the change, and with one replica
-# frozen (SIGSTOP: its session stays up) it times out; with `barrier one`
+# frozen (SIGSTOP: its session stays up) it times out, while a replica
+# still in its catch-up does not hold it; with `barrier one`
 # it returns with one replica frozen; a replica killed -9 catches up on
 # restart; `barrier 2` waits while one replica is dead and takes it when
 # it comes back; a replica promoted to source (a killed) streams to the other
@@ -85,6 +86,36 @@ nt_log "barrier all, c frozen: timed out after $ms ms ($out); b has the delivery
 kill -CONT "${RP_PID[c]}"
 rp_ctl a -w 10 sync >/dev/null || nt_fail "barrier all after c resumed"
 same a c || nt_fail "c not current after its barrier"
+
+# barrier all, c in its catch-up: it does not count while b is current
+# (a long catch-up would hold every delivery).  c missed a 20 MB file,
+# and its input from a is held to 1 MB/s (nftables; no netem here) so
+# that the catch-up lasts.
+rp_kill c KILL
+head -c 20000000 /dev/urandom >"$NT_TMP/a/mail/example.org/u1/Maildir/new/big.M1"
+rp_ctl a -w 30 sync >/dev/null || nt_fail "barrier all with c dead"
+nt_exec c nft -f - <<NFT || nt_fail "nft"
+table inet slow {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr ${IP[a]} limit rate over 1 mbytes/second drop
+	}
+}
+NFT
+rp_start c
+catching() { rp_ctl a status | grep -q "^replica ${IP[c]}:7790 session=catchup"; }
+nt_wait 20 catching || nt_fail "c's catch-up not seen: $(rp_ctl a status)"
+rp_deliver a example.org u3 1
+t0=$(date +%s%N)
+out=$(rp_ctl a -w 5 sync 2>&1) || nt_fail "barrier all waited for c's catch-up: $out"
+ms=$((($(date +%s%N) - t0) / 1000000))
+same a b || nt_fail "barrier all returned before b had the change"
+nt_log "barrier all, c in its catch-up: '$out' with b after $ms ms; $(rp_ctl a status | grep "${IP[c]}")"
+nt_exec c nft delete table inet slow
+nt_wait 30 '! catching' || nt_fail "c's catch-up did not end"
+rp_ctl a -w 10 sync >/dev/null || nt_fail "barrier all after c's catch-up"
+same a c || nt_fail "c not current after its catch-up and a barrier all"
+rm "$NT_TMP/a/mail/example.org/u1/Maildir/new/big.M1"
 
 # barrier one: restart a with it; c frozen, the barrier returns with b
 rp_kill a
