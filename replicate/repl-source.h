@@ -12,9 +12,11 @@
  * barrier policy (`barrier all|one|N`, repl_barrier_met) holds: all /
  * one / N of the replicas that count for it acknowledged as durable
  * every change made before the call (and path, sent first).  A replica
- * counts when its session was up at the call (one in its catch-up: once
- * caught up), or, when none was, the first to catch up; it stops
- * counting when its session breaks.  "OK async\n" at once in async mode,
+ * counts when it was current at the call (streaming, its catch-up sent);
+ * when none was, every one with a session, once caught up; when none had
+ * a session, the first to catch up (with `barrier N`, also one that
+ * catches up while fewer than N count); it stops counting when its
+ * session breaks.  "OK async\n" at once in async mode,
  * "ERR role changed\n" when the role changes first, "DOWN session
  * lost\n" when no replica counts for it any more; reply is called
  * exactly once, from the main loop or from inside the call.
