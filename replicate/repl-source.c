@@ -81,6 +81,7 @@ struct peer {
 	gboolean union_mode;
 	gboolean catching;	/* streaming its catch-up (until the empty
 				 * FETCH that ends it is sent) */
+	guint64 hello_seq;	/* the position its session's HELLO announced */
 	guint64 sent;		/* the last seq sent to it */
 	guint64 acked;		/* the last seq it acknowledged as durable */
 	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
@@ -428,6 +429,7 @@ session_up(struct repl_conn *c, void *user)
 
 	p->conn = c;
 	p->phase = PH_HELLO;
+	p->hello_seq = S.seq;
 	repl_conn_sendf(p->conn, REPL_HELLO, S.seq, NULL, NULL);
 }
 
@@ -957,9 +959,12 @@ source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 	case REPL_HELLO_ACK:
 		if (p->phase != PH_HELLO)
 			goto bad;
+		/* the session starts at the HELLO's position or the
+		 * replica's, the higher: what a former session numbered
+		 * and never delivered is void (the catch-up covers it), so
+		 * no barrier waits for its acknowledgement */
 		S.seq = MAX(S.seq, f->seq);
-		p->sent = f->seq;
-		p->acked = f->seq;
+		p->sent = p->acked = MAX(p->hello_seq, f->seq);
 		p->ack_us = g_get_monotonic_time();
 		p->union_mode = f->kind == 1;
 		p->phase = PH_MANIFEST;
