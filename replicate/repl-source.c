@@ -30,6 +30,7 @@
 #include "repl-apply.h"
 #include "repl-delta.h"
 #include "repl-path.h"
+#include "repl-ptab.h"
 #include "repl-source-private.h"
 #include "repl-source.h"
 #include "repl-tree.h"
@@ -66,7 +67,7 @@ static struct {
 	GQueue ops;
 	enum phase phase;
 	GHashTable *manifest;
-	GHashTable *known;
+	struct repl_ptab *known;	/* what the replica holds */
 	GHashTable *late;	/* held-back new big files -> timer id */
 	GHashTable *failing;	/* paths the replica failed -> seq of resend */
 	gboolean union_mode;
@@ -145,20 +146,17 @@ watch_active(void *u)
 	return S.phase != PH_DOWN;
 }
 
+/* The replica no longer has path (a file, or a directory and all below). */
 static void
 known_drop(const char *path)
 {
-	GHashTableIter it;
-	gpointer k, v;
-	size_t n = strlen(path);
+	repl_ptab_drop(S.known, path);
+}
 
-	g_hash_table_iter_init(&it, S.known);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *p = k;
-
-		if (!strncmp(p, path, n) && (p[n] == '/' || p[n] == '\0'))
-			g_hash_table_iter_remove(&it);
-	}
+static gboolean
+known_has(const char *path)
+{
+	return repl_ptab_get(S.known, path, NULL);
 }
 
 /*
@@ -170,12 +168,9 @@ known_drop(const char *path)
 static void
 xfer_abandon(const char *from, const char *to)
 {
-	struct mval *m = g_hash_table_lookup(S.known, to);
-
 	if (!S.x || S.x->kind != REPL_KIND_FULL || strcmp(S.x->path, from) ||
-	    g_hash_table_contains(S.known, from) ||
-	    g_hash_table_contains(S.failing, from) || !m || m->is_dir ||
-	    S.x->size <= S.conf->delta_threshold)
+	    known_has(from) || g_hash_table_contains(S.failing, from) ||
+	    !known_has(to) || S.x->size <= S.conf->delta_threshold)
 		return;
 	hb_debug("%s: '%s' renamed to '%s' after %" G_GUINT64_FORMAT " of %"
 		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
@@ -237,8 +232,7 @@ repl_source_start(const struct repl_conf *conf)
 	if (!S.manifest) {
 		S.manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   g_free, g_free);
-		S.known = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, g_free);
+		S.known = repl_ptab_new();
 		S.late = g_hash_table_new_full(g_str_hash, g_str_equal,
 					       g_free, NULL);
 		S.failing = g_hash_table_new_full(g_str_hash, g_str_equal,
@@ -250,8 +244,9 @@ repl_source_start(const struct repl_conf *conf)
 	if (r < 0)
 		return r;
 	S.on = TRUE;
-	hb_log(LOG_NOTICE, "source role: watching %u directories",
-	       repl_watch_count());
+	hb_log(LOG_NOTICE, "source role: watching %u directories%s",
+	       repl_watch_count(), repl_watch_polled() ?
+	       ", polling some for want of inotify watches" : "");
 	return 0;
 }
 
@@ -408,13 +403,13 @@ refresh_found(const char *wire, gboolean is_dir, int dfd, const char *name,
 
 	if (!is_dir) {
 		struct stat st;
-		struct mval *m = g_hash_table_lookup(S.known, wire);
+		struct repl_fstate m;
 
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			return;
-		if (m && m->size == (guint64)st.st_size &&
-		    m->mtime == st_mtime_ns(&st))
+		if (repl_ptab_get(S.known, wire, &m) &&
+		    m.size == (guint64)st.st_size && m.mtime == st_mtime_ns(&st))
 			return;
 	}
 	o = g_new0(struct op, 1);
@@ -480,17 +475,18 @@ chase_moved(const char *path)
 static gboolean
 put_is_current(const char *path, const struct stat *st)
 {
-	struct mval *m = g_hash_table_lookup(S.known, path);
+	struct repl_fstate m;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
 	    20 * 1000000)
 		return FALSE;
-	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
+	return repl_ptab_get(S.known, path, &m) &&
+	       !g_hash_table_contains(S.failing, path) &&
 	       (!S.x || strcmp(S.x->path, path)) &&
-	       m->size == (guint64)st->st_size &&
-	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+	       m.size == (guint64)st->st_size &&
+	       m.mtime == st_mtime_ns(st) && m.mode == (st->st_mode & 07777);
 }
 
 /* Send what fits; returns when the queue is empty or the socket is full. */
@@ -537,14 +533,8 @@ source_pump(void)
 			if (g_hash_table_contains(S.failing, x->path))
 				g_hash_table_insert(S.failing, g_strdup(x->path),
 						    GSIZE_TO_POINTER(f.seq));
-			{
-				struct mval *m = g_new0(struct mval, 1);
-
-				m->size = f.size;
-				m->mtime = x->mtime;
-				m->mode = x->mode;
-				g_hash_table_insert(S.known, g_strdup(x->path), m);
-			}
+			repl_ptab_set(S.known, x->path, &(struct repl_fstate){
+				.size = f.size, .mtime = x->mtime, .mode = x->mode });
 			g_clear_pointer(&S.x, xfer_free);
 			continue;
 		}
@@ -573,7 +563,7 @@ source_pump(void)
 			}
 			if (o->type == OP_PUT && !S.barriers &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    !g_hash_table_contains(S.known, o->path)) {
+			    !known_has(o->path)) {
 				/* a big new file is often an editor's temp
 				 * file about to replace a known one: wait a
 				 * moment, the rename then goes as a delta */
@@ -589,7 +579,7 @@ source_pump(void)
 			}
 			if (o->type != OP_FULL &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    g_hash_table_contains(S.known, o->path)) {
+			    known_has(o->path)) {
 				close(fd);
 				S.await_sig = g_strdup(o->path);
 				repl_conn_sendf(S.conn, REPL_SIGREQ, 0, o->path, NULL);
@@ -598,10 +588,10 @@ source_pump(void)
 			start_full(o->path, fd, &st);
 			break;
 		case OP_RENAME: {
-			struct mval *m;
+			struct repl_fstate m;
 			g_autofree char *abs = repl_tree_abs(o->path2);
 
-			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			if (!known_has(o->path) && abs &&
 			    lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
 				/* the replica never had the old name: send the
 				 * new one (a delta if it has an older copy) */
@@ -612,7 +602,7 @@ source_pump(void)
 				g_queue_push_head(&S.ops, p);
 				break;
 			}
-			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			if (!known_has(o->path) && abs &&
 			    lstat(abs, &st) < 0 && errno == ENOENT) {
 				/* the new name is gone too: the file moved on */
 				chase_moved(o->path2);
@@ -620,8 +610,7 @@ source_pump(void)
 					break;	/* the events overflowed */
 			}
 			repl_conn_sendf(S.conn, REPL_RENAME, ++S.seq, o->path, o->path2);
-			known_drop(o->path2);
-			repl_tree_rekey(S.known, o->path, o->path2, NULL, NULL);
+			repl_ptab_move(S.known, o->path, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
 				/* files put into the directory before it moved
 				 * may not have been sent yet (their PUT found
@@ -636,10 +625,10 @@ source_pump(void)
 			}
 			/* what was sent under the old name may predate the
 			 * last write (e.g. sent on an early event): resend */
-			m = g_hash_table_lookup(S.known, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-			    (!m || m->size != (guint64)st.st_size ||
-			     m->mtime != st_mtime_ns(&st))) {
+			    (!repl_ptab_get(S.known, o->path2, &m) ||
+			     m.size != (guint64)st.st_size ||
+			     m.mtime != st_mtime_ns(&st))) {
 				struct op *p = g_new0(struct op, 1);
 
 				p->type = OP_PUT;
@@ -671,14 +660,15 @@ source_pump(void)
 			/* chmod of a file the replica has as it is now: mode
 			 * only; anything else is sent as content */
 			g_autofree char *abs = repl_tree_abs(o->path);
-			struct mval *m = g_hash_table_lookup(S.known, o->path);
+			struct repl_fstate m;
 			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
 				.path_len = strlen(o->path) };
 
-			if (!m || !abs || lstat(abs, &st) < 0 ||
-			    !S_ISREG(st.st_mode) || m->size != (guint64)st.st_size)
+			if (!repl_ptab_get(S.known, o->path, &m) || !abs ||
+			    lstat(abs, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    m.size != (guint64)st.st_size)
 				break;
-			if (m->mtime != st_mtime_ns(&st)) {
+			if (m.mtime != st_mtime_ns(&st)) {
 				/* mtime moved: maybe a write, send the content
 				 * (a delta when big) rather than trust it */
 				struct op *p = g_new0(struct op, 1);
@@ -688,14 +678,15 @@ source_pump(void)
 				g_queue_push_head(&S.ops, p);
 				break;
 			}
-			if (m->mode == (st.st_mode & 07777))
+			if (m.mode == (st.st_mode & 07777))
 				break;
 			f.seq = ++S.seq;
 			f.mode = st.st_mode & 07777;
 			f.mtime_ns = st_mtime_ns(&st);
 			f.size = st.st_size;
-			m->mode = f.mode;
-			m->mtime = f.mtime_ns;
+			m.mode = f.mode;
+			m.mtime = f.mtime_ns;
+			repl_ptab_set(S.known, o->path, &m);
 			repl_conn_send(S.conn, &f);
 			break;
 		}
@@ -957,10 +948,10 @@ repl_source_status(void)
 
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
-		G_GINT64_FORMAT " watches=%u "
+		G_GINT64_FORMAT " watches=%u polled=%u "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
 		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
-		repl_watch_count(),
+		repl_watch_count(), repl_watch_polled(),
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
 		repl_conn_queued(repl_conn_session()), x ? x : "",
 		S.await_sig ? " awaiting_signature=" : "",
