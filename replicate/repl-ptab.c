@@ -5,9 +5,9 @@
  * node's own string); a node's parent is the node of its dirname, or
  * NULL for a path without '/'; in a node's array an entry with h == 0 is
  * free, every other entry sits at or after (cyclically) its home slot
- * h & (cap - 1) with no free slot in between (linear probing, deletion
- * by backward shift, so no tombstones); cap is 0 or a power of two, and
- * n * 4 <= cap * 3.
+ * (h * cap) >> 64 with no free slot in between (linear probing, deletion
+ * by backward shift, so no tombstones); n * 8 <= cap * 7 (the array
+ * grows by half: about 3/4 full on average, 32 bytes a file).
  */
 #include "config.h"
 
@@ -195,14 +195,25 @@ split(const char *path, size_t *out_dlen)
 	return slash ? slash + 1 : path;
 }
 
+/* The home slot of h in an array of cap slots (cap > 0). */
+static guint32
+home(guint64 h, guint32 cap)
+{
+	return (guint32)(((unsigned __int128)h * cap) >> 64);
+}
+
+static guint32
+next(guint32 i, guint32 cap)
+{
+	return i + 1 < cap ? i + 1 : 0;
+}
+
 static gint64
 slot_find(const struct dnode *d, guint64 h)
 {
-	guint32 mask = d->cap - 1;
-
 	if (!d->cap)
 		return -1;
-	for (guint32 i = h & mask;; i = (i + 1) & mask) {
+	for (guint32 i = home(h, d->cap);; i = next(i, d->cap)) {
 		if (d->slot[i].h == h)
 			return i;
 		if (!d->slot[i].h)
@@ -213,11 +224,10 @@ slot_find(const struct dnode *d, guint64 h)
 static void
 slot_put(struct dnode *d, const struct slot *s)
 {
-	guint32 mask = d->cap - 1;
-	guint32 i = s->h & mask;
+	guint32 i = home(s->h, d->cap);
 
 	while (d->slot[i].h)
-		i = (i + 1) & mask;
+		i = next(i, d->cap);
 	d->slot[i] = *s;
 }
 
@@ -227,7 +237,7 @@ slot_grow(struct repl_ptab *t, struct dnode *d)
 	struct slot *old = d->slot;
 	guint32 ocap = d->cap;
 
-	d->cap = ocap ? ocap * 2 : 4;
+	d->cap = ocap ? ocap + ocap / 2 : 4;
 	d->slot = g_new0(struct slot, d->cap);
 	t->bytes += (gsize)(d->cap - ocap) * sizeof(struct slot);
 	for (guint32 i = 0; i < ocap; i++)
@@ -240,13 +250,11 @@ slot_grow(struct repl_ptab *t, struct dnode *d)
 static void
 slot_remove(struct repl_ptab *t, struct dnode *d, guint32 i)
 {
-	guint32 mask = d->cap - 1;
-
-	for (guint32 j = (i + 1) & mask; d->slot[j].h; j = (j + 1) & mask) {
-		guint32 home = d->slot[j].h & mask;
+	for (guint32 j = next(i, d->cap); d->slot[j].h; j = next(j, d->cap)) {
+		guint32 hj = home(d->slot[j].h, d->cap);
 
 		/* j's entry may move to i when its home is not in (i, j] */
-		if ((i < j) ? (home <= i || home > j) : (home <= i && home > j)) {
+		if ((i < j) ? (hj <= i || hj > j) : (hj <= i && hj > j)) {
 			d->slot[i] = d->slot[j];
 			i = j;
 		}
@@ -273,7 +281,7 @@ repl_ptab_set(struct repl_ptab *t, const char *path,
 		d->slot[i] = s;
 		return;
 	}
-	if ((d->n + 1) * 4 > d->cap * 3)
+	if ((d->n + 1) * 8 > d->cap * 7)
 		slot_grow(t, d);
 	slot_put(d, &s);
 	d->n++;

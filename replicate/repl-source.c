@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,7 +80,13 @@ static struct {
 	struct xfer *x;
 	char *await_sig;
 	GList *barriers;
+	gboolean trim;		/* much was freed: give it back when idle */
 } S;
+
+/* Operations queued at once above which the memory they took is given
+ * back to the system once the queue is empty (a catch-up of 200,000
+ * files queues 200,000 operations; glibc keeps freed small blocks). */
+#define TRIM_OPS 10000
 
 static void source_pump(void);
 
@@ -193,6 +202,8 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 	if (kind == REPL_CHANGE_RENAME && !is_dir)
 		xfer_abandon(path, path2);
 	op_push(op[kind], path, path2);
+	if (S.ops.length > TRIM_OPS)
+		S.trim = TRUE;
 }
 
 static void
@@ -305,6 +316,7 @@ catch_up(void)
 
 	repl_catchup_plan(S.manifest, S.union_mode, S.conf->delta_threshold,
 			  S.known, &q);
+	S.trim = S.trim || q.length + g_hash_table_size(S.manifest) > TRIM_OPS;
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&q)))
 		g_queue_push_head(&S.ops, o);
@@ -539,8 +551,16 @@ source_pump(void)
 			continue;
 		}
 		o = g_queue_pop_head(&S.ops);
-		if (!o)
+		if (!o) {
+			if (S.trim && !repl_conn_queued(S.conn)) {
+				repl_conn_trim(S.conn);
+#ifdef __GLIBC__
+				malloc_trim(0);
+#endif
+				S.trim = FALSE;
+			}
 			break;
+		}
 		switch (o->type) {
 		case OP_PUT:
 		case OP_PUT_LATE:
@@ -948,10 +968,13 @@ repl_source_status(void)
 
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
-		G_GINT64_FORMAT " watches=%u polled=%u "
+		G_GINT64_FORMAT " watches=%u polled=%u known=%" G_GSIZE_FORMAT
+		" known_bytes=%" G_GSIZE_FORMAT " "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
 		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
 		repl_watch_count(), repl_watch_polled(),
+		S.known ? repl_ptab_files(S.known) : 0,
+		S.known ? repl_ptab_bytes(S.known) : 0,
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
 		repl_conn_queued(repl_conn_session()), x ? x : "",
 		S.await_sig ? " awaiting_signature=" : "",
