@@ -7,7 +7,11 @@
  * free, every other entry sits at or after (cyclically) its home slot
  * (h * cap) >> 64 with no free slot in between (linear probing, deletion
  * by backward shift, so no tombstones); n * 8 <= cap * 7 (the array
- * grows by half: about 3/4 full on average, 32 bytes a file).
+ * grows by half: about 3/4 full on average, 32 bytes a file).  After
+ * repl_ptab_compact() the nodes, their paths and arrays live in one
+ * block (t->pool); a part of a node that is in the pool (flags) is
+ * never freed by itself, the pool goes when the next compaction or
+ * repl_ptab_clear() has moved or dropped everything.
  */
 #include "config.h"
 
@@ -30,13 +34,19 @@ struct dnode {
 	struct slot *slot;
 	guint32 cap;
 	guint32 n;
+	guint32 pooled;		/* IN_POOL_*: parts in t->pool */
 };
+
+#define IN_POOL_NODE 1
+#define IN_POOL_PATH 2
+#define IN_POOL_SLOT 4
 
 struct repl_ptab {
 	GHashTable *dirs;
 	guint64 seed;
 	gsize nfiles;
 	gsize bytes;
+	void *pool;
 };
 
 static guint64
@@ -89,9 +99,12 @@ node_free(struct repl_ptab *t, struct dnode *d)
 	t->nfiles -= d->n;
 	t->bytes -= sizeof(*d) + strlen(d->path) + 1 +
 		    (gsize)d->cap * sizeof(struct slot);
-	g_free(d->slot);
-	g_free(d->path);
-	g_free(d);
+	if (!(d->pooled & IN_POOL_SLOT))
+		g_free(d->slot);
+	if (!(d->pooled & IN_POOL_PATH))
+		g_free(d->path);
+	if (!(d->pooled & IN_POOL_NODE))
+		g_free(d);
 }
 
 void
@@ -105,6 +118,7 @@ repl_ptab_clear(struct repl_ptab *t)
 		g_hash_table_iter_steal(&it);
 		node_free(t, v);
 	}
+	g_clear_pointer(&t->pool, g_free);
 	t->nfiles = 0;
 	t->bytes = 0;
 }
@@ -243,7 +257,9 @@ slot_grow(struct repl_ptab *t, struct dnode *d)
 	for (guint32 i = 0; i < ocap; i++)
 		if (old[i].h)
 			slot_put(d, &old[i]);
-	g_free(old);
+	if (!(d->pooled & IN_POOL_SLOT))
+		g_free(old);
+	d->pooled &= ~IN_POOL_SLOT;
 }
 
 /* Remove slot i, shifting back the entries that probed past it. */
@@ -370,7 +386,9 @@ subtree_rename(struct repl_ptab *t, struct dnode *d, size_t oldlen,
 	g_hash_table_remove(t->dirs, d->path);
 	t->bytes += strlen(np);
 	t->bytes -= strlen(d->path);
-	g_free(d->path);
+	if (!(d->pooled & IN_POOL_PATH))
+		g_free(d->path);
+	d->pooled &= ~IN_POOL_PATH;
 	d->path = np;
 	g_hash_table_insert(t->dirs, d->path, d);
 	for (struct dnode *k = d->kids; k; k = k->next)
@@ -415,6 +433,80 @@ repl_ptab_move(struct repl_ptab *t, const char *from, const char *to)
 		parent = strchr(to, '/') ? dir_get(t, to, dlen) : NULL;
 		kid_link(parent, d);
 	}
+}
+
+#define ALIGN8(n) (((n) + 7) & ~(gsize)7)
+
+/* The array size a compaction gives n files: the fullest allowed. */
+static guint32
+tight_cap(guint32 n)
+{
+	return n ? n + n / 6 + 1 : 0;
+}
+
+void
+repl_ptab_compact(struct repl_ptab *t)
+{
+	GHashTable *map = g_hash_table_new(NULL, NULL);	/* old -> new */
+	GHashTable *dirs;
+	GHashTableIter it;
+	gpointer k, v;
+	gsize total = 0, bytes = 0;
+	char *block, *p;
+
+	g_hash_table_iter_init(&it, t->dirs);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct dnode *d = v;
+
+		total += ALIGN8(sizeof(*d)) + ALIGN8(strlen(d->path) + 1) +
+			 (gsize)tight_cap(d->n) * sizeof(struct slot);
+	}
+	block = p = g_malloc(MAX(total, 1));
+	dirs = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_iter_init(&it, t->dirs);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct dnode *d = v, *nd = (struct dnode *)p;
+		size_t len = strlen(d->path);
+
+		p += ALIGN8(sizeof(*nd));
+		*nd = *d;
+		nd->pooled = IN_POOL_NODE | IN_POOL_PATH | IN_POOL_SLOT;
+		nd->path = memcpy(p, d->path, len + 1);
+		p += ALIGN8(len + 1);
+		nd->cap = tight_cap(d->n);
+		nd->slot = nd->cap ? (struct slot *)p : NULL;
+		p += (gsize)nd->cap * sizeof(struct slot);
+		if (nd->cap)
+			memset(nd->slot, 0, (gsize)nd->cap * sizeof(struct slot));
+		for (guint32 i = 0; i < d->cap; i++)
+			if (d->slot[i].h)
+				slot_put(nd, &d->slot[i]);
+		bytes += sizeof(*nd) + len + 1 + (gsize)nd->cap * sizeof(struct slot);
+		g_hash_table_insert(map, d, nd);
+		g_hash_table_insert(dirs, nd->path, nd);
+	}
+	g_hash_table_iter_init(&it, map);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct dnode *nd = v;
+
+		nd->parent = g_hash_table_lookup(map, nd->parent);
+		nd->kids = g_hash_table_lookup(map, nd->kids);
+		nd->next = g_hash_table_lookup(map, nd->next);
+		nd->prev = g_hash_table_lookup(map, nd->prev);
+	}
+	g_hash_table_iter_init(&it, map);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		gsize files = t->nfiles;
+
+		node_free(t, k);	/* (counts are restored below) */
+		t->nfiles = files;
+	}
+	g_hash_table_destroy(map);
+	g_hash_table_destroy(t->dirs);
+	g_free(t->pool);
+	t->dirs = dirs;
+	t->pool = block;
+	t->bytes = bytes;
 }
 
 gsize

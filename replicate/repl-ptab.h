@@ -54,6 +54,11 @@ guint repl_ptab_drop(struct repl_ptab *t, const char *path);
  * itself forgets it. */
 void repl_ptab_move(struct repl_ptab *t, const char *from, const char *to);
 
+/* Move everything into one block, each directory's array as full as
+ * allowed (after a bulk load the table's small blocks are scattered
+ * among what was freed, and keep those pages of the heap in use). */
+void repl_ptab_compact(struct repl_ptab *t);
+
 /* Files in the table. */
 gsize repl_ptab_files(const struct repl_ptab *t);
 /* Directory nodes in the table. */

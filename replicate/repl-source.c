@@ -554,6 +554,8 @@ source_pump(void)
 		if (!o) {
 			if (S.trim && !repl_conn_queued(S.conn)) {
 				repl_conn_trim(S.conn);
+				/* its nodes were made among the operations */
+				repl_ptab_compact(S.known);
 #ifdef __GLIBC__
 				malloc_trim(0);
 #endif

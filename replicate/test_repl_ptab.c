@@ -77,6 +77,12 @@ test_rename_dir(void)
 	/* 24 bytes a file, the array at least 7/12 full: under 42 a file */
 	g_assert_cmpuint(before / n, <, 42);
 
+	/* one block, arrays as full as allowed: 24 / (6/7) + the nodes */
+	repl_ptab_compact(t);
+	g_assert_cmpuint(repl_ptab_files(t), ==, n + 2);
+	g_assert_cmpuint(repl_ptab_bytes(t) / n, <, 30);
+	assert_file(t, "m/user/.Sent/cur/1600000001.M1P1.host,S=1:2,S", 1, 1000, 0600);
+
 	/* the folder moves under another user, over an existing one */
 	repl_ptab_move(t, "m/user/.Sent", "m/other/.Archive");
 	g_assert_cmpuint(repl_ptab_files(t), ==, n + 1);
@@ -222,6 +228,8 @@ test_random(void)
 			repl_ptab_move(t, d, d2);
 			ref_move(ref, d, d2);
 		}
+		if (step % 1000 == 999)
+			repl_ptab_compact(t);	/* pooled and single parts mix */
 		if (step % 500 == 0 || step == 19999) {
 			GHashTableIter it;
 			gpointer k, v;
