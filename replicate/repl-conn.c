@@ -677,6 +677,15 @@ repl_conn_queued(const struct repl_conn *c)
 	return c ? c->out->len : 0;
 }
 
+void
+repl_conn_trim(struct repl_conn *c)
+{
+	if (c && !c->dead && c->out->len == 0) {
+		g_byte_array_unref(c->out);
+		c->out = g_byte_array_new();
+	}
+}
+
 guint64
 repl_conn_bytes_out(void)
 {

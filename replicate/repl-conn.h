@@ -76,6 +76,9 @@ gboolean repl_conn_outbound(const struct repl_conn *c);
 gboolean repl_conn_alive(const struct repl_conn *c);
 /* Bytes waiting in c's send buffer. */
 guint repl_conn_queued(const struct repl_conn *c);
+/* Give back the memory of the send buffer when it is empty (it keeps
+ * the size of its fullest moment: 2-4 MiB after a bulk transfer). */
+void repl_conn_trim(struct repl_conn *c);
 /* Payload bytes sent by every session so far. */
 guint64 repl_conn_bytes_out(void);
 

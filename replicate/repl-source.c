@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +33,7 @@
 #include "repl-apply.h"
 #include "repl-delta.h"
 #include "repl-path.h"
+#include "repl-ptab.h"
 #include "repl-source-private.h"
 #include "repl-source.h"
 #include "repl-tree.h"
@@ -75,7 +79,7 @@ struct peer {
 	GQueue ops;
 	enum phase phase;
 	GHashTable *manifest;
-	GHashTable *known;
+	struct repl_ptab *known;	/* what the replica holds */
 	GHashTable *late;	/* held-back new big files -> timer id */
 	GHashTable *failing;	/* paths the replica failed -> seq of resend */
 	gboolean union_mode;
@@ -88,6 +92,7 @@ struct peer {
 	guint64 cur_cap;	/* capture number of the op being sent */
 	struct xfer *x;
 	char *await_sig;
+	gboolean trim;		/* much was freed: give it back when idle */
 };
 
 static struct {
@@ -99,6 +104,11 @@ static struct {
 	guint64 cap;		/* the last capture number */
 	GList *barriers;
 } S;
+
+/* Operations queued at once above which the memory they took is given
+ * back to the system once the queue is empty (a catch-up of 200,000
+ * files queues 200,000 operations; glibc keeps freed small blocks). */
+#define TRIM_OPS 10000
 
 /* a path waiting on a timer for one replica */
 struct pref {
@@ -263,20 +273,17 @@ watch_active(void *u)
 	return FALSE;
 }
 
+/* The replica no longer has path (a file, or a directory and all below). */
 static void
 known_drop(struct peer *p, const char *path)
 {
-	GHashTableIter it;
-	gpointer k, v;
-	size_t n = strlen(path);
+	repl_ptab_drop(p->known, path);
+}
 
-	g_hash_table_iter_init(&it, p->known);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *q = k;
-
-		if (!strncmp(q, path, n) && (q[n] == '/' || q[n] == '\0'))
-			g_hash_table_iter_remove(&it);
-	}
+static gboolean
+known_has(struct peer *p, const char *path)
+{
+	return repl_ptab_get(p->known, path, NULL);
 }
 
 /*
@@ -288,12 +295,9 @@ known_drop(struct peer *p, const char *path)
 static void
 xfer_abandon(struct peer *p, const char *from, const char *to)
 {
-	struct mval *m = g_hash_table_lookup(p->known, to);
-
 	if (!p->x || p->x->kind != REPL_KIND_FULL || strcmp(p->x->path, from) ||
-	    g_hash_table_contains(p->known, from) ||
-	    g_hash_table_contains(p->failing, from) || !m || m->is_dir ||
-	    p->x->size <= S.conf->delta_threshold)
+	    known_has(p, from) || g_hash_table_contains(p->failing, from) ||
+	    !known_has(p, to) || p->x->size <= S.conf->delta_threshold)
 		return;
 	hb_debug("%s: '%s' renamed to '%s' after %" G_GUINT64_FORMAT " of %"
 		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
@@ -324,6 +328,8 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 			xfer_abandon(p, path, path2);
 		op_push(p, op[kind], path, path2);
 		((struct op *)g_queue_peek_tail(&p->ops))->cap = cap;
+		if (p->ops.length > TRIM_OPS)
+			p->trim = TRUE;
 	}
 }
 
@@ -379,8 +385,7 @@ repl_source_start(const struct repl_conf *conf)
 					  conf->peer_ports[i]);
 		p->manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   g_free, g_free);
-		p->known = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, g_free);
+		p->known = repl_ptab_new();
 		p->late = g_hash_table_new_full(g_str_hash, g_str_equal,
 					       g_free, NULL);
 		p->failing = g_hash_table_new_full(g_str_hash, g_str_equal,
@@ -392,8 +397,9 @@ repl_source_start(const struct repl_conf *conf)
 	if (r < 0)
 		return r;
 	S.on = TRUE;
-	hb_log(LOG_NOTICE, "source role: watching %u directories",
-	       repl_watch_count());
+	hb_log(LOG_NOTICE, "source role: watching %u directories%s",
+	       repl_watch_count(), repl_watch_polled() ?
+	       ", polling some for want of inotify watches" : "");
 	return 0;
 }
 
@@ -479,6 +485,7 @@ catch_up(struct peer *p)
 
 	repl_catchup_plan(p->manifest, p->union_mode, S.conf->delta_threshold,
 			  p->known, &q);
+	p->trim = p->trim || q.length + g_hash_table_size(p->manifest) > TRIM_OPS;
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&q)))
 		g_queue_push_head(&p->ops, o);
@@ -604,13 +611,13 @@ refresh_found(const char *wire, gboolean is_dir, int dfd, const char *name,
 
 	if (!is_dir) {
 		struct stat st;
-		struct mval *m = g_hash_table_lookup(p->known, wire);
+		struct repl_fstate m;
 
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			return;
-		if (m && m->size == (guint64)st.st_size &&
-		    m->mtime == st_mtime_ns(&st))
+		if (repl_ptab_get(p->known, wire, &m) &&
+		    m.size == (guint64)st.st_size && m.mtime == st_mtime_ns(&st))
 			return;
 	}
 	o = g_new0(struct op, 1);
@@ -678,17 +685,18 @@ chase_moved(struct peer *p, const char *path)
 static gboolean
 put_is_current(struct peer *p, const char *path, const struct stat *st)
 {
-	struct mval *m = g_hash_table_lookup(p->known, path);
+	struct repl_fstate m;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
 	    20 * 1000000)
 		return FALSE;
-	return m && !m->is_dir && !g_hash_table_contains(p->failing, path) &&
+	return repl_ptab_get(p->known, path, &m) &&
+	       !g_hash_table_contains(p->failing, path) &&
 	       (!p->x || strcmp(p->x->path, path)) &&
-	       m->size == (guint64)st->st_size &&
-	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+	       m.size == (guint64)st->st_size &&
+	       m.mtime == st_mtime_ns(st) && m.mode == (st->st_mode & 07777);
 }
 
 /* Send what fits; returns when the queue is empty or the socket is full. */
@@ -735,20 +743,24 @@ source_pump(struct peer *p)
 			if (g_hash_table_contains(p->failing, x->path))
 				g_hash_table_insert(p->failing, g_strdup(x->path),
 						    GSIZE_TO_POINTER(f.seq));
-			{
-				struct mval *m = g_new0(struct mval, 1);
-
-				m->size = f.size;
-				m->mtime = x->mtime;
-				m->mode = x->mode;
-				g_hash_table_insert(p->known, g_strdup(x->path), m);
-			}
+			repl_ptab_set(p->known, x->path, &(struct repl_fstate){
+				.size = f.size, .mtime = x->mtime, .mode = x->mode });
 			g_clear_pointer(&p->x, xfer_free);
 			continue;
 		}
 		o = g_queue_pop_head(&p->ops);
-		if (!o)
+		if (!o) {
+			if (p->trim && !repl_conn_queued(p->conn)) {
+				repl_conn_trim(p->conn);
+				/* its nodes were made among the operations */
+				repl_ptab_compact(p->known);
+#ifdef __GLIBC__
+				malloc_trim(0);
+#endif
+				p->trim = FALSE;
+			}
 			break;
+		}
 		p->cur_cap = o->cap;
 		switch (o->type) {
 		case OP_PUT:
@@ -772,7 +784,7 @@ source_pump(struct peer *p)
 			}
 			if (o->type == OP_PUT && o->cap && !S.barriers &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    !g_hash_table_contains(p->known, o->path)) {
+			    !known_has(p, o->path)) {
 				/* a big new file is often an editor's temp
 				 * file about to replace a known one: wait a
 				 * moment, the rename then goes as a delta
@@ -791,7 +803,7 @@ source_pump(struct peer *p)
 			}
 			if (o->type != OP_FULL &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    g_hash_table_contains(p->known, o->path)) {
+			    known_has(p, o->path)) {
 				close(fd);
 				p->await_sig = g_strdup(o->path);
 				repl_conn_sendf(p->conn, REPL_SIGREQ, 0, o->path, NULL);
@@ -800,10 +812,10 @@ source_pump(struct peer *p)
 			start_full(p, o->path, fd, &st);
 			break;
 		case OP_RENAME: {
-			struct mval *m;
+			struct repl_fstate m;
 			g_autofree char *abs = repl_tree_abs(o->path2);
 
-			if (!g_hash_table_contains(p->known, o->path) && abs &&
+			if (!known_has(p, o->path) && abs &&
 			    lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
 				/* the replica never had the old name: send the
 				 * new one (a delta if it has an older copy) */
@@ -814,7 +826,7 @@ source_pump(struct peer *p)
 				g_queue_push_head(&p->ops, q);
 				break;
 			}
-			if (!g_hash_table_contains(p->known, o->path) && abs &&
+			if (!known_has(p, o->path) && abs &&
 			    lstat(abs, &st) < 0 && errno == ENOENT) {
 				/* the new name is gone too: the file moved on */
 				chase_moved(p, o->path2);
@@ -822,8 +834,7 @@ source_pump(struct peer *p)
 					break;	/* the events overflowed */
 			}
 			repl_conn_sendf(p->conn, REPL_RENAME, next_seq(p, o->cap), o->path, o->path2);
-			known_drop(p, o->path2);
-			repl_tree_rekey(p->known, o->path, o->path2, NULL, NULL);
+			repl_ptab_move(p->known, o->path, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
 				/* files put into the directory before it moved
 				 * may not have been sent yet (their PUT found
@@ -838,10 +849,10 @@ source_pump(struct peer *p)
 			}
 			/* what was sent under the old name may predate the
 			 * last write (e.g. sent on an early event): resend */
-			m = g_hash_table_lookup(p->known, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-			    (!m || m->size != (guint64)st.st_size ||
-			     m->mtime != st_mtime_ns(&st))) {
+			    (!repl_ptab_get(p->known, o->path2, &m) ||
+			     m.size != (guint64)st.st_size ||
+			     m.mtime != st_mtime_ns(&st))) {
 				struct op *q = g_new0(struct op, 1);
 
 				q->type = OP_PUT;
@@ -875,14 +886,15 @@ source_pump(struct peer *p)
 			/* chmod of a file the replica has as it is now: mode
 			 * only; anything else is sent as content */
 			g_autofree char *abs = repl_tree_abs(o->path);
-			struct mval *m = g_hash_table_lookup(p->known, o->path);
+			struct repl_fstate m;
 			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
 				.path_len = strlen(o->path) };
 
-			if (!m || !abs || lstat(abs, &st) < 0 ||
-			    !S_ISREG(st.st_mode) || m->size != (guint64)st.st_size)
+			if (!repl_ptab_get(p->known, o->path, &m) || !abs ||
+			    lstat(abs, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    m.size != (guint64)st.st_size)
 				break;
-			if (m->mtime != st_mtime_ns(&st)) {
+			if (m.mtime != st_mtime_ns(&st)) {
 				/* mtime moved: maybe a write, send the content
 				 * (a delta when big) rather than trust it */
 				struct op *q = g_new0(struct op, 1);
@@ -892,14 +904,15 @@ source_pump(struct peer *p)
 				g_queue_push_head(&p->ops, q);
 				break;
 			}
-			if (m->mode == (st.st_mode & 07777))
+			if (m.mode == (st.st_mode & 07777))
 				break;
 			f.seq = next_seq(p, o->cap);
 			f.mode = st.st_mode & 07777;
 			f.mtime_ns = st_mtime_ns(&st);
 			f.size = st.st_size;
-			m->mode = f.mode;
-			m->mtime = f.mtime_ns;
+			m.mode = f.mode;
+			m.mtime = f.mtime_ns;
+			repl_ptab_set(p->known, o->path, &m);
 			repl_conn_send(p->conn, &f);
 			break;
 		}
@@ -1229,6 +1242,7 @@ repl_source_status(void)
 	GString *lines = g_string_new(NULL);
 	enum phase best = PH_DOWN;
 	guint queued = 0, outq = 0, held = 0;
+	gsize known = 0, known_bytes = 0;
 	gint64 age = -1, now = g_get_monotonic_time();
 	struct peer *px = NULL;
 
@@ -1239,6 +1253,8 @@ repl_source_status(void)
 		guint oq = repl_conn_queued(p->conn);
 
 		held += g_hash_table_size(p->late);
+		known += repl_ptab_files(p->known);
+		known_bytes += repl_ptab_bytes(p->known);
 		if (p->phase != PH_DOWN || S.npeers == 1) {
 			best = MAX(best, p->phase);
 			queued = MAX(queued, p->ops.length);
@@ -1260,10 +1276,11 @@ repl_source_status(void)
 	}
 	g_string_append_printf(s, "role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
-		G_GINT64_FORMAT " watches=%u "
+		G_GINT64_FORMAT " watches=%u polled=%u known=%" G_GSIZE_FORMAT
+		" known_bytes=%" G_GSIZE_FORMAT " "
 		"barriers=%u held=%u outq=%u", ph[best], queued, S.seq,
-		policy_acked(), age, repl_watch_count(),
-		g_list_length(S.barriers), held, outq);
+		policy_acked(), age, repl_watch_count(), repl_watch_polled(),
+		known, known_bytes, g_list_length(S.barriers), held, outq);
 	if (px && px->x)
 		g_string_append_printf(s, " sending=%s:%" G_GUINT64_FORMAT "/%"
 			G_GUINT64_FORMAT, px->x->path, px->x->off, px->x->size);
