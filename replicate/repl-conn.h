@@ -4,7 +4,11 @@
  * Contract: repl_conn_setup() derives the pre-shared key from the key
  * file and prepares TLS 1.2 PSK (PSK-AES256-GCM-SHA384 or
  * PSK-CHACHA20-POLY1305) for both directions; a peer without the key
- * fails the handshake (3 s at most) and is never read.  There is at most
+ * fails the handshake (3 s at most) and is never read; a connection that
+ * has not authenticated costs nothing while it is silent (its handshake
+ * waits for what TLS asks, read or write) and, inbound, is served only
+ * when the session has nothing to do (G_PRIORITY_LOW, accepting too).
+ * There is at most
  * one session (repl_conn_session()): an outbound connection is the
  * session from its connect on; an inbound one becomes it once
  * authenticated, and then closes the session it replaces.
@@ -25,7 +29,9 @@
  * Sends never block: frames are encoded into the send buffer, written as
  * far as the socket takes them, and the rest goes when it is writable.
  * Logs at err: bad frames (naming the peer), TLS setup; warning: closed
- * sessions and failed connects (once until a handshake succeeds).
+ * sessions and failed connects (once until a handshake succeeds); info:
+ * connections closed before they authenticated, one line per 5 s at most
+ * with the number closed since without a line.
  */
 #ifndef REPL_CONN_H
 #define REPL_CONN_H
