@@ -7,8 +7,12 @@
  * frames (parsed before reading on; "input overrun" closes otherwise);
  * while the owner holds the input nothing is read from the socket and
  * no frame is delivered; a connection is watched for writability only
- * while it has something to send (or its owner has, ops->ready).
- * Logs at err: bad frames, TLS setup; warning/info: closed sessions.
+ * while it has something to send (or its owner has, ops->ready), and
+ * during its TLS handshake only when TLS waits to write; accepting and
+ * unauthenticated inbound connections run at G_PRIORITY_LOW, below the
+ * session (a connection flood at the port is served when it is idle).
+ * Logs at err: bad frames, TLS setup; warning: closed sessions; info:
+ * closed unauthenticated connections, one line per 5 s with a count.
  */
 #include "config.h"
 
@@ -47,6 +51,7 @@ struct repl_conn {
 	int fd;
 	SSL *ssl;
 	gboolean handshaking;
+	gboolean hs_write;	/* the handshake waits to write (else to read) */
 	gboolean outbound;
 	gboolean dead;
 	gboolean held;		/* a frame was left unconsumed */
@@ -72,6 +77,8 @@ static struct {
 	void *listen_user;
 	int listen_fd;
 	gboolean connect_failed_logged;
+	gint64 hs_logged_us;	/* last unauthenticated close logged */
+	guint64 hs_unlogged;	/* closed since without a line */
 	guint64 bytes_out;	/* TLS payload bytes sent, all sessions */
 } K = { .listen_fd = -1 };
 
@@ -171,7 +178,7 @@ conn_watch(struct repl_conn *c)
 	/* writable also while the owner has something it could send: a
 	 * flush that empties the buffer after the pump stopped at its high
 	 * mark must not leave the rest of a file unsent */
-	if (c->out->len || c->handshaking ||
+	if (c->out->len || (c->handshaking && c->hs_write) ||
 	    (c->session && c->ops->ready && c->ops->ready(c, c->user)))
 		want |= G_IO_OUT;
 	if (c->src && want == c->cond)
@@ -183,6 +190,9 @@ conn_watch(struct repl_conn *c)
 	c->src = g_unix_fd_source_new(c->fd, want);
 	g_source_set_callback(c->src, (GSourceFunc)(void (*)(void))conn_io_cb,
 			      c, NULL);
+	/* a stranger's connection waits while the session has work */
+	if (c->handshaking && !c->outbound)
+		g_source_set_priority(c->src, G_PRIORITY_LOW);
 	g_source_attach(c->src, NULL);
 	c->cond = want;
 }
@@ -199,6 +209,25 @@ conn_free_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Connections closed before they authenticated: one line per 5 s at
+ * most (a connection flood at the port must not flood the log), with
+ * how many were closed since without a line. */
+static void
+hs_close_log(const struct repl_conn *c, const char *why)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (K.hs_logged_us && now - K.hs_logged_us < 5 * G_USEC_PER_SEC) {
+		K.hs_unlogged++;
+		return;
+	}
+	hb_log(LOG_INFO, "session with %s closed: %s (%" G_GUINT64_FORMAT
+	       " more unauthenticated connections closed without a line)",
+	       c->peer, why, K.hs_unlogged);
+	K.hs_logged_us = now;
+	K.hs_unlogged = 0;
+}
+
 void
 repl_conn_close(struct repl_conn *c, const char *why)
 {
@@ -211,8 +240,10 @@ repl_conn_close(struct repl_conn *c, const char *why)
 	if (c->resume_idle)
 		g_source_remove(c->resume_idle);
 	c->resume_idle = 0;
-	hb_log(c->handshaking ? LOG_INFO : LOG_WARNING,
-	       "session with %s closed: %s", c->peer, why);
+	if (c->handshaking)
+		hs_close_log(c, why);
+	else
+		hb_log(LOG_WARNING, "session with %s closed: %s", c->peer, why);
 	if (c->src) {
 		g_source_destroy(c->src);
 		g_source_unref(c->src);
@@ -451,9 +482,16 @@ conn_io_cb(int fd, GIOCondition cond, gpointer data)
 			r = SSL_get_error(c->ssl, r);
 			if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE)
 				ssl_fail(c, r);
+			else {
+				/* wait for what TLS asks: watching a silent
+				 * peer's socket for writability spins */
+				c->hs_write = r == SSL_ERROR_WANT_WRITE;
+				conn_watch(c);
+			}
 			goto out;
 		}
 		c->handshaking = FALSE;
+		g_source_set_priority(c->src, G_PRIORITY_DEFAULT);
 		K.connect_failed_logged = FALSE;
 		hb_log(LOG_INFO, "session with %s authenticated (%s)", c->peer,
 		       SSL_get_cipher_name(c->ssl));
@@ -551,6 +589,7 @@ conn_new(int fd, gboolean outbound, const char *peer,
 	else
 		SSL_set_accept_state(c->ssl);
 	c->handshaking = TRUE;
+	c->hs_write = outbound;	/* a client connects, then writes first */
 	conn_watch(c);
 	c->hs_timer = g_timeout_add(HANDSHAKE_MS, handshake_timeout_cb, c);
 	return c;
@@ -643,7 +682,10 @@ repl_conn_listen(const char *addr, int port, const struct repl_conn_ops *ops,
 		return -errno;
 	K.listen_ops = ops;
 	K.listen_user = user;
-	g_unix_fd_add(K.listen_fd, G_IO_IN, accept_cb, NULL);
+	/* accepting runs below the session's priority: a connection flood
+	 * at the port is served when the session has nothing to do */
+	g_unix_fd_add_full(G_PRIORITY_LOW, K.listen_fd, G_IO_IN, accept_cb,
+			   NULL, NULL);
 	return 0;
 }
 

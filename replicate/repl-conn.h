@@ -4,11 +4,15 @@
  * Contract: repl_conn_setup() derives the pre-shared key from the key
  * file and prepares TLS 1.2 PSK (PSK-AES256-GCM-SHA384 or
  * PSK-CHACHA20-POLY1305) for both directions; a peer without the key
- * fails the handshake (3 s at most) and is never read.  Every outbound
- * connection is a session of its own from its connect on (a source has
- * one per replica; its owner keeps one per peer); there is at most one
- * inbound session (repl_conn_session()): an inbound connection becomes
- * it once authenticated, and then closes the one it replaces.
+ * fails the handshake (3 s at most) and is never read; a connection that
+ * has not authenticated costs nothing while it is silent (its handshake
+ * waits for what TLS asks, read or write) and, inbound, is served only
+ * when the session has nothing to do (G_PRIORITY_LOW, accepting too).
+ * Every outbound connection is a session of its own from its connect on
+ * (a source has one per replica; its owner keeps one per peer); there is
+ * at most one inbound session (repl_conn_session()): an inbound
+ * connection becomes it once authenticated, and then closes the one it
+ * replaces.
  *
  * Everything above this module reaches the peer through the ops given
  * to repl_conn_connect()/repl_conn_listen(), called from the main loop:
@@ -26,7 +30,9 @@
  * Sends never block: frames are encoded into the send buffer, written as
  * far as the socket takes them, and the rest goes when it is writable.
  * Logs at err: bad frames (naming the peer), TLS setup; warning: closed
- * sessions and failed connects (once until a handshake succeeds).
+ * sessions and failed connects (once until a handshake succeeds); info:
+ * connections closed before they authenticated, one line per 5 s at most
+ * with the number closed since without a line.
  */
 #ifndef REPL_CONN_H
 #define REPL_CONN_H

@@ -250,6 +250,12 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 			repl_conn_close(c, "both nodes are sources");
 			return;
 		}
+		/* the source numbers on from its last session, which may
+		 * have ended with operations that never got here: without
+		 * taking its position, a barrier with nothing new to send
+		 * waited for their acknowledgement forever (replicate-
+		 * stale-seq) */
+		repl_apply_session_at(f->seq);
 		repl_apply_reset();
 		P.acked = P.applied;
 		P.current = FALSE;	/* until this session's catch-up ends */
