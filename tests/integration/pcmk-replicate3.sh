@@ -49,12 +49,18 @@ t1=$(nt_ms)
 before=$(cat "$NT_TMP"/sent.* | grep -c '^ok')
 pm_kill 1
 nt_log "node1 powered off after $before acknowledged messages"
-nt_wait 60 '[ "$(pm_where ms_replicate_1 Promoted)" = node2 ] || [ "$(pm_where ms_replicate_1 Promoted)" = node3 ]' ||
-	{ pm_logs; nt_fail "neither node2 nor node3 promoted 60 s after node1 died"; }
-P=$(pm_where ms_replicate_1 Promoted); P=${P#node}
+# (Pacemaker may first try the replica that is behind: both scored 100
+# until their monitors ran; its promote is refused, naming the other, and
+# the other is promoted)
+nt_wait 60 '[ "$(pm_smtp_from)" = node2 ] || [ "$(pm_smtp_from)" = node3 ]' ||
+	{ pm_logs; nt_fail "no SMTP from node2 or node3 on the VIP 60 s after node1 died"; }
+tf=$(( $(nt_ms) - t1 ))
+P=$(pm_smtp_from); P=${P#node}
 O=$((5 - P))	# the other replica
-nt_wait 60 '[ "$(pm_smtp_from)" = node$P ]' || { pm_logs; nt_fail "no SMTP from node$P on the VIP 60 s after node1 died"; }
-nt_log "node$P promoted, SMTP on the VIP from it $(( $(nt_ms) - t1 )) ms after node1's death"
+nt_wait 10 '[ "$(pm_where ms_replicate_1 Promoted)" = node$P ]' ||
+	nt_fail "SMTP from node$P, but replicate promoted on '$(pm_where ms_replicate_1 Promoted)'"
+refused=$(grep -h "promote refused" "$NT_TMP"/node$O/log/pacemaker/pacemaker.log 2>/dev/null | tail -1 | sed 's/.*error output \[ //')
+nt_log "node$P promoted, SMTP on the VIP from it $tf ms after node1's death${refused:+; node$O refused first: $refused}"
 pm_load_wait
 acked=$PM_ACKED errs=$PM_ERRS
 nt_log "sent $((4 * per)) at 40/s: acknowledged $acked, SMTP errors $errs"
