@@ -255,8 +255,10 @@ def main():
         rss = rss_kb(pa.pid)
         watches = inotify_watches(pa.pid)
         print("source daemon     RSS %d kB = %.0f bytes per file (%d files), inotify watches %d "
-              "(status: watches=%s, %d directories)" %
-              (rss, rss * 1024.0 / nfiles, nfiles, watches, st.get("watches"), ndirs))
+              "(status: watches=%s, %d directories); its table of the replica's files: %s files "
+              "in %s bytes" %
+              (rss, rss * 1024.0 / nfiles, nfiles, watches, st.get("watches"), ndirs,
+               st.get("known", "?"), st.get("known_bytes", "?")))
 
         # 3. catch-up after the replica was down
         rb.stop(pb)

@@ -61,6 +61,7 @@ repl_clear(hbs_repl *p)
 	g_clear_pointer(&p->error, g_free);
 	p->session_up = FALSE;
 	p->queued = p->seq = p->acked = p->applied = p->ack_age_ms = -1;
+	p->replicas = -1;
 }
 
 hbs_report *
@@ -293,6 +294,8 @@ hbs_parse_repl(hbs_report *r, const char *text)
 			p->applied = parse_int(v, -1);
 		else if (strcmp(*t, "ack_age_ms") == 0)
 			p->ack_age_ms = parse_int(v, -1);
+		else if (strcmp(*t, "replicas") == 0)
+			p->replicas = parse_int(v, -1);
 	}
 	if (p->role == NULL || (strcmp(p->role, "source") != 0 &&
 				strcmp(p->role, "replica") != 0)) {
@@ -438,6 +441,12 @@ evaluate_repl(hbs_report *r, gint64 ack_warn_ms)
 		else if (!p->session_up)
 			problem(r, HBS_WARNING, "replication catching up (%s)",
 				p->session);
+		else if (p->seq > p->acked && p->acked >= 0 &&
+			 p->ack_age_ms > ack_warn_ms && p->replicas > 1)
+			problem(r, HBS_WARNING, "a replica has not acknowledged "
+				"for %" G_GINT64_FORMAT " s (%" G_GINT64_FORMAT
+				" operations queued)", p->ack_age_ms / 1000,
+				p->queued);
 		else if (p->seq > p->acked && p->acked >= 0 &&
 			 p->ack_age_ms > ack_warn_ms)
 			problem(r, HBS_WARNING, "replica has not acknowledged for "
@@ -593,12 +602,22 @@ hbs_format_text(const hbs_report *r, GString *out)
 	} else {
 		g_string_append_printf(out, " %s, session %s%s\n", p->role,
 			p->session, p->session_up ? " (up)" : " (DOWN)");
-		if (strcmp(p->role, "source") == 0) {
+		if (strcmp(p->role, "source") == 0 && p->replicas > 1) {
+			/* positions, not counts: `replicate status` has a
+			 * line per replica */
+			g_string_append_printf(out, "  %" G_GINT64_FORMAT
+				" replicas, queued %" G_GINT64_FORMAT " for the "
+				"slowest (position %" G_GINT64_FORMAT ", acked %"
+				G_GINT64_FORMAT ")", p->replicas, p->queued,
+				p->seq, p->acked);
+		} else if (strcmp(p->role, "source") == 0) {
 			g_string_append_printf(out, "  queued %" G_GINT64_FORMAT
 				", lag %" G_GINT64_FORMAT " operations (seq %"
 				G_GINT64_FORMAT ", acked %" G_GINT64_FORMAT ")",
 				p->queued, p->seq >= 0 && p->acked >= 0 ?
 				p->seq - p->acked : -1, p->seq, p->acked);
+		}
+		if (strcmp(p->role, "source") == 0) {
 			if (p->ack_age_ms >= 0)
 				g_string_append_printf(out, ", last ack %"
 					G_GINT64_FORMAT ".%01" G_GINT64_FORMAT
@@ -767,11 +786,12 @@ hbs_format_json(const hbs_report *r, GString *out)
 	json_kv_str(out, "role", p->role, FALSE);
 	json_kv_str(out, "session", p->session, FALSE);
 	json_kv_bool(out, "session_up", p->session_up);
+	json_kv_int(out, "replicas", p->replicas > 1 ? p->replicas : 1);
 	json_kv_int(out, "queued", p->queued);
 	json_kv_int(out, "seq", p->seq);
 	json_kv_int(out, "acked", p->acked);
-	json_kv_int(out, "lag", p->seq >= 0 && p->acked >= 0 ?
-		    p->seq - p->acked : -1);
+	json_kv_int(out, "lag", p->seq >= 0 && p->acked >= 0 &&
+		    p->replicas <= 1 ? p->seq - p->acked : -1);
 	json_kv_int(out, "applied", p->applied);
 	json_kv_int(out, "ack_age_ms", p->ack_age_ms);
 	g_string_append_c(out, '}');

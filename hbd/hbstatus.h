@@ -87,6 +87,9 @@ typedef struct hbs_repl {
 	gboolean session_up;	/* source: stream; replica: a peer */
 	gint64 queued, seq, acked, applied;	/* -1 unknown */
 	gint64 ack_age_ms;	/* -1 unknown or never */
+	gint64 replicas;	/* source with several peers: how many (seq
+				 * and acked are then positions, not counts);
+				 * -1: one */
 } hbs_repl;
 
 typedef struct hbs_report {

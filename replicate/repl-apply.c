@@ -494,6 +494,12 @@ repl_apply_set_position(guint64 seq)
 }
 
 void
+repl_apply_session_at(guint64 seq)
+{
+	applied_seq = MAX(applied_seq, seq);
+}
+
+void
 repl_apply_set_notify(repl_apply_notify_fn fn)
 {
 	notify_fn = fn;

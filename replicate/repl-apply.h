@@ -33,6 +33,11 @@ typedef void (*repl_apply_notify_fn)(GPtrArray *failed);
  * a new session), and start syncing what was received. */
 void repl_apply_reset(void);
 void repl_apply_set_position(guint64 seq);
+/* A session starts at the source's position seq (its HELLO): what came
+ * before is applied here or void (the session's catch-up covers it), so
+ * the next completed sync makes everything up to seq durable.  Before
+ * repl_apply_reset(), which starts that sync. */
+void repl_apply_session_at(guint64 seq);
 void repl_apply_set_notify(repl_apply_notify_fn fn);
 
 /* 0, or an error (negative; *out_err: owned text naming the frame). */

@@ -96,7 +96,7 @@ cmp_str(gconstpointer a, gconstpointer b)
 
 void
 repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
-		  guint64 delta_threshold, GHashTable *known, GQueue *out)
+		  guint64 delta_threshold, struct repl_ptab *known, GQueue *out)
 {
 	struct diff_ctx c = { .q = G_QUEUE_INIT, .manifest = manifest,
 			       .delta_threshold = delta_threshold };
@@ -110,7 +110,7 @@ repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_hash_table_remove_all(known);
+	repl_ptab_clear(known);
 	c.keys = union_mode || g_hash_table_size(manifest) > 0;
 	repl_tree_walk(local_cb, &c);
 	g_hash_table_iter_init(&it, manifest);
@@ -118,8 +118,9 @@ repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 		struct mval *m = v;
 
 		if (!m->is_dir)
-			g_hash_table_insert(known, g_strdup(k),
-					    g_memdup2(m, sizeof(*m)));
+			repl_ptab_set(known, k, &(struct repl_fstate){
+				.size = m->size, .mtime = m->mtime,
+				.mode = m->mode });
 		if (!g_hash_table_contains(c.local, k))
 			g_ptr_array_add(gone, k);
 	}

@@ -58,7 +58,8 @@ repl_conf_free(struct repl_conf *c)
 		g_free(c->root_path[i]);
 	}
 	g_free(c->listen_addr);
-	g_free(c->peer_addr);
+	for (int i = 0; i < c->npeers; i++)
+		g_free(c->peer_addrs[i]);
 	g_free(c->keyfile);
 	g_free(c->statedir);
 	g_free(c->control);
@@ -74,6 +75,7 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 	size_t pos = 0;
 	int lineno = 0;
 	gboolean err = FALSE;
+	int barrier_line = 0;
 
 #define ERR(ln, ...) (hb_diag_error(d, fname, (ln), __VA_ARGS__), err = TRUE)
 
@@ -137,10 +139,37 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 				c->listen_addr = g_strdup(w[1]);
 				c->listen_port = v;
 			} else {
-				g_free(c->peer_addr);
-				c->peer_addr = g_strdup(w[1]);
-				c->peer_port = v;
+				for (int i = 0; i < c->npeers; i++)
+					if (!strcmp(c->peer_addrs[i], w[1]) &&
+					    c->peer_ports[i] == (int)v)
+						ERR(lineno, "duplicate peer '%s %s'",
+						    w[1], w[2]);
+				if (err)
+					break;
+				if (c->npeers == REPL_MAX_PEERS) {
+					ERR(lineno, "too many peers (at most %d)",
+					    REPL_MAX_PEERS);
+					break;
+				}
+				c->peer_addrs[c->npeers] = g_strdup(w[1]);
+				c->peer_ports[c->npeers++] = v;
+				c->peer_addr = c->peer_addrs[0];
+				c->peer_port = c->peer_ports[0];
 			}
+		} else if (!strcmp(w[0], "barrier")) {
+			ARGS(1);
+			if (!strcmp(w[1], "all")) {
+				c->barrier_need = 0;
+			} else if (!strcmp(w[1], "one")) {
+				c->barrier_need = 1;
+			} else if (parse_num(w[1], REPL_MAX_PEERS, &v) && v > 0) {
+				c->barrier_need = v;
+			} else {
+				ERR(lineno, "barrier must be all, one or a number "
+				    "from 1 to %d, not '%s'", REPL_MAX_PEERS, w[1]);
+				break;
+			}
+			barrier_line = lineno;
 		} else if (!strcmp(w[0], "keyfile")) {
 			ARGS(1);
 			g_free(c->keyfile);
@@ -211,6 +240,9 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 		ERR(0, "no 'keyfile' configured");
 	if (!err && !c->peer_addr && !c->listen_addr)
 		ERR(0, "need 'peer' and/or 'listen'");
+	if (!err && c->barrier_need > 1 && c->barrier_need > c->npeers)
+		ERR(barrier_line, "barrier %d needs at least %d peers, %d "
+		    "configured", c->barrier_need, c->barrier_need, c->npeers);
 #undef ERR
 	if (err) {
 		repl_conf_free(c);
@@ -218,6 +250,14 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 	}
 	*out = c;
 	return 0;
+}
+
+gboolean
+repl_barrier_met(int need, guint nin, guint nok)
+{
+	if (nin == 0)
+		return FALSE;
+	return need <= 0 ? nok >= nin : nok >= (guint)need;
 }
 
 char *
@@ -231,9 +271,15 @@ repl_conf_dump(const struct repl_conf *c)
 	if (c->listen_addr)
 		g_string_append_printf(s, "listen %s %d\n", c->listen_addr,
 				       c->listen_port);
-	if (c->peer_addr)
-		g_string_append_printf(s, "peer %s %d\n", c->peer_addr,
-				       c->peer_port);
+	for (int i = 0; i < c->npeers; i++)
+		g_string_append_printf(s, "peer %s %d\n", c->peer_addrs[i],
+				       c->peer_ports[i]);
+	if (c->barrier_need == 0)
+		g_string_append(s, "barrier all\n");
+	else if (c->barrier_need == 1)
+		g_string_append(s, "barrier one\n");
+	else
+		g_string_append_printf(s, "barrier %d\n", c->barrier_need);
 	g_string_append_printf(s, "keyfile %s\n", c->keyfile);
 	g_string_append_printf(s, "role %s\n", c->source ? "source" : "replica");
 	g_string_append_printf(s, "statedir %s\n", c->statedir);

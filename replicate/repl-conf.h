@@ -4,7 +4,11 @@
  * Lines are "keyword value..."; '#' starts a comment.  Keywords:
  *   root NAME PATH      a tree to replicate (up to REPL_MAX_ROOTS)
  *   listen ADDR PORT    where this node accepts its peer (replica role)
- *   peer ADDR PORT      where the peer listens (used in source role)
+ *   peer ADDR PORT      where a replica listens (used in source role);
+ *                       repeatable, up to REPL_MAX_PEERS, no duplicates
+ *   barrier all|one|N   what a SYNC barrier waits for: every replica
+ *                       that has a session (all, the default), at least
+ *                       one, or at least N (N <= the number of peers)
  *   keyfile PATH        pre-shared key file (>= 16 bytes, used as TLS-PSK)
  *   role source|replica initial role (the resource agent switches it)
  *   statedir PATH       applied position and reconcile flag
@@ -26,6 +30,7 @@
 #include "diag.h"
 
 #define REPL_MAX_ROOTS 16
+#define REPL_MAX_PEERS 8
 #define REPL_CONF_MAXFILE (1024 * 1024)	/* replicate.conf, bytes */
 #define REPL_KEYFILE_MAX (64 * 1024)	/* the keyfile, bytes */
 
@@ -35,8 +40,12 @@ struct repl_conf {
 	char *root_path[REPL_MAX_ROOTS];
 	char *listen_addr;
 	int listen_port;
-	char *peer_addr;
+	int npeers;
+	char *peer_addrs[REPL_MAX_PEERS];
+	int peer_ports[REPL_MAX_PEERS];
+	char *peer_addr;	/* the first peer (borrowed from peer_addrs), or NULL */
 	int peer_port;
+	int barrier_need;	/* 0: all replicas with a session; N: at least N */
 	char *keyfile;
 	gboolean source;
 	char *statedir;
@@ -57,5 +66,11 @@ void repl_conf_free(struct repl_conf *c);
  * included), one per line in a fixed order; parses back to the same
  * configuration and the same text (replicate -T).  Owned (g_free). */
 char *repl_conf_dump(const struct repl_conf *c);
+
+/* The barrier policy (conf->barrier_need, 0 = all): is a barrier met
+ * when nin replicas count for it (their sessions were up when it was
+ * asked, or joined it at their catch-up and are still up) and nok of
+ * them acknowledged its position?  Never with nin == 0. */
+gboolean repl_barrier_met(int need, guint nin, guint nok);
 
 #endif

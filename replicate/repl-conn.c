@@ -7,8 +7,12 @@
  * frames (parsed before reading on; "input overrun" closes otherwise);
  * while the owner holds the input nothing is read from the socket and
  * no frame is delivered; a connection is watched for writability only
- * while it has something to send (or its owner has, ops->ready).
- * Logs at err: bad frames, TLS setup; warning/info: closed sessions.
+ * while it has something to send (or its owner has, ops->ready), and
+ * during its TLS handshake only when TLS waits to write; accepting and
+ * unauthenticated inbound connections run at G_PRIORITY_LOW, below the
+ * session (a connection flood at the port is served when it is idle).
+ * Logs at err: bad frames, TLS setup; warning: closed sessions; info:
+ * closed unauthenticated connections, one line per 5 s with a count.
  */
 #include "config.h"
 
@@ -47,9 +51,12 @@ struct repl_conn {
 	int fd;
 	SSL *ssl;
 	gboolean handshaking;
+	gboolean hs_write;	/* the handshake waits to write (else to read) */
 	gboolean outbound;
 	gboolean dead;
 	gboolean held;		/* a frame was left unconsumed */
+	gboolean session;	/* a session: outbound from its connect, inbound
+				 * once authenticated (its owner gets closed) */
 	guint hs_timer;
 	guint resume_idle;
 	GByteArray *in;		/* received, frames parsed up to in_off */
@@ -70,6 +77,8 @@ static struct {
 	void *listen_user;
 	int listen_fd;
 	gboolean connect_failed_logged;
+	gint64 hs_logged_us;	/* last unauthenticated close logged */
+	guint64 hs_unlogged;	/* closed since without a line */
 	guint64 bytes_out;	/* TLS payload bytes sent, all sessions */
 } K = { .listen_fd = -1 };
 
@@ -169,8 +178,8 @@ conn_watch(struct repl_conn *c)
 	/* writable also while the owner has something it could send: a
 	 * flush that empties the buffer after the pump stopped at its high
 	 * mark must not leave the rest of a file unsent */
-	if (c->out->len || c->handshaking ||
-	    (c == K.session && c->ops->ready && c->ops->ready(c, c->user)))
+	if (c->out->len || (c->handshaking && c->hs_write) ||
+	    (c->session && c->ops->ready && c->ops->ready(c, c->user)))
 		want |= G_IO_OUT;
 	if (c->src && want == c->cond)
 		return;
@@ -181,6 +190,9 @@ conn_watch(struct repl_conn *c)
 	c->src = g_unix_fd_source_new(c->fd, want);
 	g_source_set_callback(c->src, (GSourceFunc)(void (*)(void))conn_io_cb,
 			      c, NULL);
+	/* a stranger's connection waits while the session has work */
+	if (c->handshaking && !c->outbound)
+		g_source_set_priority(c->src, G_PRIORITY_LOW);
 	g_source_attach(c->src, NULL);
 	c->cond = want;
 }
@@ -197,6 +209,25 @@ conn_free_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Connections closed before they authenticated: one line per 5 s at
+ * most (a connection flood at the port must not flood the log), with
+ * how many were closed since without a line. */
+static void
+hs_close_log(const struct repl_conn *c, const char *why)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (K.hs_logged_us && now - K.hs_logged_us < 5 * G_USEC_PER_SEC) {
+		K.hs_unlogged++;
+		return;
+	}
+	hb_log(LOG_INFO, "session with %s closed: %s (%" G_GUINT64_FORMAT
+	       " more unauthenticated connections closed without a line)",
+	       c->peer, why, K.hs_unlogged);
+	K.hs_logged_us = now;
+	K.hs_unlogged = 0;
+}
+
 void
 repl_conn_close(struct repl_conn *c, const char *why)
 {
@@ -209,8 +240,10 @@ repl_conn_close(struct repl_conn *c, const char *why)
 	if (c->resume_idle)
 		g_source_remove(c->resume_idle);
 	c->resume_idle = 0;
-	hb_log(c->handshaking ? LOG_INFO : LOG_WARNING,
-	       "session with %s closed: %s", c->peer, why);
+	if (c->handshaking)
+		hs_close_log(c, why);
+	else
+		hb_log(LOG_WARNING, "session with %s closed: %s", c->peer, why);
 	if (c->src) {
 		g_source_destroy(c->src);
 		g_source_unref(c->src);
@@ -218,8 +251,9 @@ repl_conn_close(struct repl_conn *c, const char *why)
 	}
 	SSL_free(c->ssl);
 	close(c->fd);
-	if (K.session == c) {
+	if (K.session == c)
 		K.session = NULL;
+	if (c->session) {
 		if (c->ops->closed)
 			c->ops->closed(c, c->user);
 	}
@@ -427,7 +461,7 @@ conn_read(struct repl_conn *c)
 static void
 conn_pump(struct repl_conn *c)
 {
-	if (c == K.session && c->ops->pump)
+	if (c->session && c->ops->pump)
 		c->ops->pump(c, c->user);
 	if (!c->dead)
 		conn_flush(c);
@@ -448,15 +482,26 @@ conn_io_cb(int fd, GIOCondition cond, gpointer data)
 			r = SSL_get_error(c->ssl, r);
 			if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE)
 				ssl_fail(c, r);
+			else {
+				/* wait for what TLS asks: watching a silent
+				 * peer's socket for writability spins */
+				c->hs_write = r == SSL_ERROR_WANT_WRITE;
+				conn_watch(c);
+			}
 			goto out;
 		}
 		c->handshaking = FALSE;
+		g_source_set_priority(c->src, G_PRIORITY_DEFAULT);
 		K.connect_failed_logged = FALSE;
 		hb_log(LOG_INFO, "session with %s authenticated (%s)", c->peer,
 		       SSL_get_cipher_name(c->ssl));
-		if (!c->outbound && K.session && K.session != c)
-			repl_conn_close(K.session, "replaced by a new session");
-		K.session = c;
+		if (!c->outbound) {
+			if (K.session && K.session != c)
+				repl_conn_close(K.session,
+						"replaced by a new session");
+			K.session = c;
+		}
+		c->session = TRUE;
 		if (c->ops->up)
 			c->ops->up(c, c->user);
 	}
@@ -544,6 +589,7 @@ conn_new(int fd, gboolean outbound, const char *peer,
 	else
 		SSL_set_accept_state(c->ssl);
 	c->handshaking = TRUE;
+	c->hs_write = outbound;	/* a client connects, then writes first */
 	conn_watch(c);
 	c->hs_timer = g_timeout_add(HANDSHAKE_MS, handshake_timeout_cb, c);
 	return c;
@@ -573,9 +619,8 @@ repl_conn_connect(const char *addr, int port, const struct repl_conn_ops *ops,
 	socklen_t len;
 	int fd;
 	g_autofree char *peer = NULL;
+	struct repl_conn *c;
 
-	if (K.session && !K.session->dead)
-		return NULL;
 	if (resolve(addr, port, &ss, &len) < 0) {
 		hb_log(LOG_ERR, "cannot resolve peer '%s'", addr);
 		return NULL;
@@ -592,8 +637,9 @@ repl_conn_connect(const char *addr, int port, const struct repl_conn_ops *ops,
 		return NULL;
 	}
 	peer = g_strdup_printf("%s:%d", addr, port);
-	K.session = conn_new(fd, TRUE, peer, ops, user);
-	return K.session;
+	c = conn_new(fd, TRUE, peer, ops, user);
+	c->session = TRUE;
+	return c;
 }
 
 static gboolean
@@ -636,7 +682,10 @@ repl_conn_listen(const char *addr, int port, const struct repl_conn_ops *ops,
 		return -errno;
 	K.listen_ops = ops;
 	K.listen_user = user;
-	g_unix_fd_add(K.listen_fd, G_IO_IN, accept_cb, NULL);
+	/* accepting runs below the session's priority: a connection flood
+	 * at the port is served when the session has nothing to do */
+	g_unix_fd_add_full(G_PRIORITY_LOW, K.listen_fd, G_IO_IN, accept_cb,
+			   NULL, NULL);
 	return 0;
 }
 
@@ -668,6 +717,15 @@ guint
 repl_conn_queued(const struct repl_conn *c)
 {
 	return c ? c->out->len : 0;
+}
+
+void
+repl_conn_trim(struct repl_conn *c)
+{
+	if (c && !c->dead && c->out->len == 0) {
+		g_byte_array_unref(c->out);
+		c->out = g_byte_array_new();
+	}
 }
 
 guint64

@@ -4,10 +4,15 @@
  * Contract: repl_conn_setup() derives the pre-shared key from the key
  * file and prepares TLS 1.2 PSK (PSK-AES256-GCM-SHA384 or
  * PSK-CHACHA20-POLY1305) for both directions; a peer without the key
- * fails the handshake (3 s at most) and is never read.  There is at most
- * one session (repl_conn_session()): an outbound connection is the
- * session from its connect on; an inbound one becomes it once
- * authenticated, and then closes the session it replaces.
+ * fails the handshake (3 s at most) and is never read; a connection that
+ * has not authenticated costs nothing while it is silent (its handshake
+ * waits for what TLS asks, read or write) and, inbound, is served only
+ * when the session has nothing to do (G_PRIORITY_LOW, accepting too).
+ * Every outbound connection is a session of its own from its connect on
+ * (a source has one per replica; its owner keeps one per peer); there is
+ * at most one inbound session (repl_conn_session()): an inbound
+ * connection becomes it once authenticated, and then closes the one it
+ * replaces.
  *
  * Everything above this module reaches the peer through the ops given
  * to repl_conn_connect()/repl_conn_listen(), called from the main loop:
@@ -25,7 +30,9 @@
  * Sends never block: frames are encoded into the send buffer, written as
  * far as the socket takes them, and the rest goes when it is writable.
  * Logs at err: bad frames (naming the peer), TLS setup; warning: closed
- * sessions and failed connects (once until a handshake succeeds).
+ * sessions and failed connects (once until a handshake succeeds); info:
+ * connections closed before they authenticated, one line per 5 s at most
+ * with the number closed since without a line.
  */
 #ifndef REPL_CONN_H
 #define REPL_CONN_H
@@ -55,13 +62,14 @@ void repl_conn_cleanup(void);
 /* Accept sessions on addr:port; 0 or -errno. */
 int repl_conn_listen(const char *addr, int port,
 		     const struct repl_conn_ops *ops, void *user);
-/* Connect to addr:port, unless a session is up (NULL then, or when the
- * connect failed at once).  Borrowed: valid until its closed(). */
+/* Connect to addr:port (NULL when the connect failed at once).  The
+ * caller keeps at most one per peer.  Borrowed: valid until its
+ * closed(). */
 struct repl_conn *repl_conn_connect(const char *addr, int port,
 				    const struct repl_conn_ops *ops,
 				    void *user);
 
-/* The one session, or NULL (borrowed). */
+/* The one inbound session, or NULL (borrowed). */
 struct repl_conn *repl_conn_session(void);
 /* Close c (no-op when closed); why goes to the log. */
 void repl_conn_close(struct repl_conn *c, const char *why);
@@ -74,6 +82,9 @@ gboolean repl_conn_outbound(const struct repl_conn *c);
 gboolean repl_conn_alive(const struct repl_conn *c);
 /* Bytes waiting in c's send buffer. */
 guint repl_conn_queued(const struct repl_conn *c);
+/* Give back the memory of the send buffer when it is empty (it keeps
+ * the size of its fullest moment: 2-4 MiB after a bulk transfer). */
+void repl_conn_trim(struct repl_conn *c);
 /* Payload bytes sent by every session so far. */
 guint64 repl_conn_bytes_out(void);
 

@@ -35,9 +35,8 @@ static gboolean
 connect_cb(gpointer d)
 {
 	(void)d;
-	if (C.source && C.conf->peer_addr)
-		repl_conn_connect(C.conf->peer_addr, C.conf->peer_port,
-				  repl_source_conn_ops(), NULL);
+	if (C.source)
+		repl_source_connect();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -64,8 +63,7 @@ become_replica(void)
 {
 	if (!C.source)
 		return;
-	repl_source_stop();
-	repl_conn_close(repl_conn_session(), "becoming replica");
+	repl_source_stop();	/* closes the sessions with the replicas */
 	C.source = FALSE;
 	repl_replica_set_active(TRUE);
 	hb_log(LOG_NOTICE, "replica role");

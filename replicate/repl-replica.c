@@ -27,6 +27,9 @@ static struct {
 	gboolean active;	/* not the source */
 	guint64 applied;	/* highest seq applied and fsynced */
 	gboolean dirty;		/* was a source: reconcile on next session */
+	guint64 complete;	/* applied when last caught up (see below) */
+	gboolean current;	/* caught up in this session: complete follows
+				 * applied */
 	guint64 acked;		/* last position sent to the source */
 	guint save_timer;
 	struct repl_conn *held;	/* session whose input waits for the disk */
@@ -41,7 +44,8 @@ state_save(void)
 	g_autofree char *path = g_build_filename(P.conf->statedir, "state", NULL);
 	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
 	g_autofree char *txt = g_strdup_printf("applied %" G_GUINT64_FORMAT
-		"\ndirty %d\n", P.applied, P.dirty ? 1 : 0);
+		"\ndirty %d\ncomplete %" G_GUINT64_FORMAT "\n", P.applied,
+		P.dirty ? 1 : 0, P.complete);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) ||
@@ -63,6 +67,10 @@ state_load(void)
 		return;
 	if ((p = strstr(txt, "applied ")))
 		P.applied = g_ascii_strtoull(p + 8, NULL, 10);
+	/* a state file from before "complete": applied was complete */
+	P.complete = P.applied;
+	if ((p = strstr(txt, "complete ")))
+		P.complete = MIN(P.applied, g_ascii_strtoull(p + 9, NULL, 10));
 	if ((p = strstr(txt, "dirty ")))
 		P.dirty = p[6] == '1';
 }
@@ -201,6 +209,8 @@ replica_report(GPtrArray *failed)
 	if (failed)
 		g_ptr_array_unref(failed);
 	P.applied = MAX(P.applied, repl_apply_durable());
+	if (P.current)
+		P.complete = P.applied;
 	if (P.applied <= P.acked || !c)
 		return;
 	P.acked = P.applied;
@@ -240,8 +250,15 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 			repl_conn_close(c, "both nodes are sources");
 			return;
 		}
+		/* the source numbers on from its last session, which may
+		 * have ended with operations that never got here: without
+		 * taking its position, a barrier with nothing new to send
+		 * waited for their acknowledgement forever (replicate-
+		 * stale-seq) */
+		repl_apply_session_at(f->seq);
 		repl_apply_reset();
 		P.acked = P.applied;
+		P.current = FALSE;	/* until this session's catch-up ends */
 		{
 			struct repl_frame a = { .type = REPL_HELLO_ACK,
 				.seq = P.applied, .kind = P.dirty ? 1 : 0 };
@@ -250,6 +267,7 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 		}
 		/* fallthrough */
 	case REPL_RESCAN:
+		P.current = FALSE;
 		manifest_send(c);
 		return;
 	case REPL_SIGREQ: {
@@ -264,10 +282,16 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 		g_autofree char *p = g_strndup(f->path, f->path_len);
 
 		if (f->path_len == 0) {
+			/* the catch-up (and a union reconcile) is complete,
+			 * and everything before it durable (a control frame
+			 * waits for that) */
+			P.applied = MAX(P.applied, repl_apply_durable());
+			P.complete = P.applied;
+			P.current = TRUE;
+			hb_log(LOG_NOTICE, "%s with %s complete", P.dirty ?
+			       "reconcile" : "catch-up", repl_conn_peer(c));
 			P.dirty = FALSE;	/* union reconcile complete */
 			state_save();
-			hb_log(LOG_NOTICE, "reconcile with %s complete",
-			       repl_conn_peer(c));
 			return;
 		}
 		if (!repl_path_valid(f->path, f->path_len))
@@ -434,8 +458,10 @@ repl_replica_status(void)
 	struct repl_conn *c = repl_conn_session();
 
 	return g_strdup_printf("role=replica session=%s applied=%"
-			       G_GUINT64_FORMAT " dirty=%d\n",
-			       c ? repl_conn_peer(c) : "none", P.applied, P.dirty);
+			       G_GUINT64_FORMAT " dirty=%d complete=%"
+			       G_GUINT64_FORMAT "\n",
+			       c ? repl_conn_peer(c) : "none", P.applied, P.dirty,
+			       P.complete);
 }
 
 void

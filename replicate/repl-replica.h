@@ -4,7 +4,8 @@
  * files the source asks for.
  *
  * Contract: repl_replica_init() loads the state file (STATEDIR/state:
- * "applied N", "dirty 0|1") and hands the position to the applier;
+ * "applied N", "dirty 0|1", "complete N") and hands the position to the
+ * applier;
  * repl_replica_conn_ops() are the ops for inbound sessions.  Frames are
  * applied in order; one that must see the tree settled (a rename over,
  * or a delta against, a file waiting to be linked; session control) or
@@ -16,6 +17,13 @@
  * within 100 ms.  While this node is the source (repl_replica_set_active
  * FALSE) an inbound HELLO is refused.  "dirty": this node was a source
  * since the last complete reconcile (the next session is a union).
+ * "complete": the applied position when this replica last held
+ * everything its source had sent (from the end of a session's catch-up,
+ * the empty FETCH, on it follows applied; a new session or a RESCAN
+ * freezes it until that session's catch-up ends).  Sequence numbers are
+ * one series over a source's replicas, so a catch-up's frames carry
+ * numbers above those a current replica holds: "applied" overstates a
+ * replica in the middle of its catch-up, "complete" does not.
  * Logs at err: peer errors, apply failures; notice: reconcile complete.
  */
 #ifndef REPL_REPLICA_H
@@ -31,7 +39,7 @@ const struct repl_conn_ops *repl_replica_conn_ops(void);
 void repl_replica_set_active(gboolean active);
 /* This node becomes a source: the next session reconciles. */
 void repl_replica_mark_dirty(void);
-/* "role=replica session=... applied=N dirty=0|1\n" (owned). */
+/* "role=replica session=... applied=N dirty=0|1 complete=N\n" (owned). */
 char *repl_replica_status(void);
 /* After the main loop: everything received to disk, state saved. */
 void repl_replica_shutdown(void);

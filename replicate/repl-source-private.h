@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <glib.h>
 
+#include "repl-ptab.h"
+
 /* Operations waiting to be sent; each reads the file's state when it is
  * sent, so replaying one is harmless. */
 enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE,
@@ -21,6 +23,7 @@ struct op {
 	char *path;
 	char *path2;
 	struct barrier *b;
+	guint64 cap;		/* capture number (repl-source.c), 0: none */
 };
 
 /* What the replica holds (manifest entry or file sent since). */
@@ -66,6 +69,7 @@ st_mtime_ns(const struct stat *st)
  * replica's files.  Logs the counts at notice.
  */
 void repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
-		       guint64 delta_threshold, GHashTable *known, GQueue *out);
+		       guint64 delta_threshold, struct repl_ptab *known,
+		       GQueue *out);
 
 #endif

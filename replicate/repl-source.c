@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +33,7 @@
 #include "repl-apply.h"
 #include "repl-delta.h"
 #include "repl-path.h"
+#include "repl-ptab.h"
 #include "repl-source-private.h"
 #include "repl-source.h"
 #include "repl-tree.h"
@@ -40,11 +44,16 @@
 
 enum phase { PH_DOWN, PH_HELLO, PH_MANIFEST, PH_STREAM };
 
+/* A barrier's state for one replica: it does not count (its session
+ * was down when the barrier was asked, or broke since), its marker
+ * waits for the end of the catch-up, is queued, or was sent (target). */
+enum bst { B_NONE, B_WAIT, B_QUEUED, B_ASSIGNED };
+
 struct barrier {
 	repl_reply_fn reply;	/* answers the client, once */
 	void *ctx;
-	gboolean assigned;
-	guint64 target;
+	guint8 st[REPL_MAX_PEERS];
+	guint64 target[REPL_MAX_PEERS];
 };
 
 struct xfer {
@@ -57,33 +66,114 @@ struct xfer {
 	int kind;
 	guint32 mode;
 	gint64 mtime;
+	guint64 cap;		/* capture number of its op */
+};
+
+/* One replica (a `peer` of replicate.conf): its session and what was
+ * sent to it.  Every replica has its own queue, catch-up and position;
+ * the changes captured are queued for each one whose session is up. */
+struct peer {
+	int idx;
+	char *name;		/* "addr:port" */
+	struct repl_conn *conn;	/* the session, from connect to closed */
+	GQueue ops;
+	enum phase phase;
+	GHashTable *manifest;
+	struct repl_ptab *known;	/* what the replica holds */
+	GHashTable *late;	/* held-back new big files -> timer id */
+	GHashTable *failing;	/* paths the replica failed -> seq of resend */
+	gboolean union_mode;
+	gboolean catching;	/* streaming its catch-up (until the empty
+				 * FETCH that ends it is sent) */
+	guint64 hello_seq;	/* the position its session's HELLO announced */
+	guint64 sent;		/* the last seq sent to it */
+	guint64 acked;		/* the last seq it acknowledged as durable */
+	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
+	guint64 cur_cap;	/* capture number of the op being sent */
+	struct xfer *x;
+	char *await_sig;
+	gboolean trim;		/* much was freed: give it back when idle */
 };
 
 static struct {
 	const struct repl_conf *conf;
 	gboolean on;
-	struct repl_conn *conn;	/* the session, from up to closed */
-	GQueue ops;
-	enum phase phase;
-	GHashTable *manifest;
-	GHashTable *known;
-	GHashTable *late;	/* held-back new big files -> timer id */
-	GHashTable *failing;	/* paths the replica failed -> seq of resend */
-	gboolean union_mode;
-	guint64 seq;
-	guint64 acked;
-	gint64 ack_us;		/* monotonic time of the last ack, 0 = none */
-	struct xfer *x;
-	char *await_sig;
+	int npeers;
+	struct peer peers[REPL_MAX_PEERS];
+	guint64 seq;		/* the highest seq sent to any replica */
+	guint64 cap;		/* the last capture number */
 	GList *barriers;
 } S;
 
-static void source_pump(void);
+/* Operations queued at once above which the memory they took is given
+ * back to the system once the queue is empty (a catch-up of 200,000
+ * files queues 200,000 operations; glibc keeps freed small blocks). */
+#define TRIM_OPS 10000
+
+/* a path waiting on a timer for one replica */
+struct pref {
+	struct peer *p;
+	char *path;
+};
+
+static void source_pump(struct peer *p);
+
+static struct pref *
+pref_new(struct peer *p, const char *path)
+{
+	struct pref *r = g_new(struct pref, 1);
+
+	r->p = p;
+	r->path = g_strdup(path);
+	return r;
+}
 
 static void
-op_push(int type, const char *path, const char *path2)
+pref_free(gpointer data)
 {
-	g_queue_push_tail(&S.ops, op_new(type, path, path2));
+	struct pref *r = data;
+
+	g_free(r->path);
+	g_free(r);
+}
+
+/*
+ * Sequence numbers compare between replicas (the promotable clone
+ * promotes the one that is furthest): a change captured by inotify gets
+ * a capture number c, and every replica receives its frame as c * CAP_STEP
+ * (or just above its last number), whenever its queue gets there.  A
+ * replica that acknowledged N holds every change captured before
+ * N / CAP_STEP that was sent to it: a replica whose queue lags has the
+ * lower position, not just the later one.  Frames of no captured change
+ * (catch-up, resends, directory refreshes) take the replica's next
+ * number; a capture number is always above every number handed out, so
+ * a long catch-up does not inflate a replica's later positions (the
+ * replica's "complete" position ignores the catch-up itself).  Each
+ * replica sees its numbers strictly increasing, with gaps.  With one
+ * peer there is nothing to compare: numbers go up by one, as they always
+ * did (hbd status shows seq - acked as the operations waiting).
+ */
+#define CAP_STEP (G_GUINT64_CONSTANT(1) << 20)
+
+static guint64
+next_capture(void)
+{
+	S.cap = MAX(S.cap + 1, S.seq / CAP_STEP + 1);
+	return S.cap;
+}
+
+static guint64
+next_seq(struct peer *p, guint64 cap)
+{
+	p->sent = S.npeers > 1 ? MAX(p->sent + 1, cap * CAP_STEP) : p->sent + 1;
+	S.seq = MAX(S.seq, p->sent);
+	return p->sent;
+}
+
+static void
+op_push(struct peer *p, int type, const char *path, const char *path2)
+{
+	g_queue_push_tail(&p->ops, op_new(type, path, path2));
 }
 
 static void
@@ -102,35 +192,70 @@ xfer_free(struct xfer *x)
 static void
 barrier_reply(struct barrier *b, const char *text)
 {
+	/* its markers still queued for other replicas go with it */
+	for (int i = 0; i < S.npeers; i++) {
+		GList *l, *next;
+
+		if (b->st[i] != B_QUEUED)
+			continue;
+		for (l = S.peers[i].ops.head; l; l = next) {
+			struct op *o = l->data;
+
+			next = l->next;
+			if (o->type == OP_BARRIER && o->b == b) {
+				g_queue_delete_link(&S.peers[i].ops, l);
+				op_free(o);
+				break;
+			}
+		}
+	}
 	b->reply(text, b->ctx);
 	S.barriers = g_list_remove(S.barriers, b);
 	g_free(b);
 }
 
+/* Answer every barrier the policy (replicate.conf `barrier`) now
+ * holds as met: enough of the replicas that count for it acknowledged
+ * its position for them.  A file a replica could not store keeps that
+ * replica from counting as acknowledged until a resend of it is. */
 static void
 barriers_check(void)
 {
 	GList *l = S.barriers;
-	GHashTableIter it;
-	gpointer k, v;
+	gboolean clean[REPL_MAX_PEERS];
 
-	/* a file the replica could not store holds every barrier until a
-	 * resend of it is acknowledged */
-	g_hash_table_iter_init(&it, S.failing);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		if (v && GPOINTER_TO_SIZE(v) <= S.acked)
-			g_hash_table_iter_remove(&it);
-	if (g_hash_table_size(S.failing))
-		return;
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, p->failing);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (v && GPOINTER_TO_SIZE(v) <= p->acked)
+				g_hash_table_iter_remove(&it);
+		clean[i] = g_hash_table_size(p->failing) == 0;
+	}
 	while (l) {
 		struct barrier *b = l->data;
+		guint nin = 0, nok = 0;
+		guint64 pos = 0;
 
 		l = l->next;
-		if (b->assigned && b->target <= S.acked) {
+		for (int i = 0; i < S.npeers; i++) {
+			if (b->st[i] == B_NONE)
+				continue;
+			nin++;
+			if (b->st[i] == B_ASSIGNED && clean[i] &&
+			    b->target[i] <= S.peers[i].acked) {
+				nok++;
+				pos = MAX(pos, b->target[i]);
+			}
+		}
+		if (repl_barrier_met(S.conf->barrier_need, nin, nok)) {
 			char msg[64];
 
 			g_snprintf(msg, sizeof(msg), "OK %" G_GUINT64_FORMAT "\n",
-				   b->target);
+				   pos);
 			barrier_reply(b, msg);
 		}
 	}
@@ -142,23 +267,23 @@ static gboolean
 watch_active(void *u)
 {
 	(void)u;
-	return S.phase != PH_DOWN;
+	for (int i = 0; i < S.npeers; i++)
+		if (S.peers[i].phase != PH_DOWN)
+			return TRUE;
+	return FALSE;
 }
 
+/* The replica no longer has path (a file, or a directory and all below). */
 static void
-known_drop(const char *path)
+known_drop(struct peer *p, const char *path)
 {
-	GHashTableIter it;
-	gpointer k, v;
-	size_t n = strlen(path);
+	repl_ptab_drop(p->known, path);
+}
 
-	g_hash_table_iter_init(&it, S.known);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const char *p = k;
-
-		if (!strncmp(p, path, n) && (p[n] == '/' || p[n] == '\0'))
-			g_hash_table_iter_remove(&it);
-	}
+static gboolean
+known_has(struct peer *p, const char *path)
+{
+	return repl_ptab_get(p->known, path, NULL);
 }
 
 /*
@@ -168,20 +293,17 @@ known_drop(const char *path)
  * copy on the delete, and the rename that follows goes as a delta.
  */
 static void
-xfer_abandon(const char *from, const char *to)
+xfer_abandon(struct peer *p, const char *from, const char *to)
 {
-	struct mval *m = g_hash_table_lookup(S.known, to);
-
-	if (!S.x || S.x->kind != REPL_KIND_FULL || strcmp(S.x->path, from) ||
-	    g_hash_table_contains(S.known, from) ||
-	    g_hash_table_contains(S.failing, from) || !m || m->is_dir ||
-	    S.x->size <= S.conf->delta_threshold)
+	if (!p->x || p->x->kind != REPL_KIND_FULL || strcmp(p->x->path, from) ||
+	    known_has(p, from) || g_hash_table_contains(p->failing, from) ||
+	    !known_has(p, to) || p->x->size <= S.conf->delta_threshold)
 		return;
 	hb_debug("%s: '%s' renamed to '%s' after %" G_GUINT64_FORMAT " of %"
 		 G_GUINT64_FORMAT " bytes: sending a delta instead", __func__,
-		 from, to, S.x->off, S.x->size);
-	g_clear_pointer(&S.x, xfer_free);
-	repl_conn_sendf(S.conn, REPL_DELETE, ++S.seq, from, NULL);
+		 from, to, p->x->off, p->x->size);
+	g_clear_pointer(&p->x, xfer_free);
+	repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, 0), from, NULL);
 }
 
 static void
@@ -194,21 +316,36 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 		[REPL_CHANGE_MKDIR] = OP_MKDIR,
 	};
 
+	guint64 cap = next_capture();
+
 	(void)u;
-	if (kind == REPL_CHANGE_RENAME && !is_dir)
-		xfer_abandon(path, path2);
-	op_push(op[kind], path, path2);
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+
+		if (p->phase == PH_DOWN)
+			continue;
+		if (kind == REPL_CHANGE_RENAME && !is_dir)
+			xfer_abandon(p, path, path2);
+		op_push(p, op[kind], path, path2);
+		((struct op *)g_queue_peek_tail(&p->ops))->cap = cap;
+		if (p->ops.length > TRIM_OPS)
+			p->trim = TRUE;
+	}
 }
 
 static void
 watch_overflow(void *u)
 {
 	(void)u;
-	g_queue_clear_full(&S.ops, (GDestroyNotify)op_free);
-	if (S.phase == PH_STREAM || S.phase == PH_MANIFEST) {
-		g_hash_table_remove_all(S.manifest);
-		S.phase = PH_MANIFEST;
-		repl_conn_sendf(S.conn, REPL_RESCAN, 0, NULL, NULL);
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+
+		g_queue_clear_full(&p->ops, (GDestroyNotify)op_free);
+		if (p->phase == PH_STREAM || p->phase == PH_MANIFEST) {
+			g_hash_table_remove_all(p->manifest);
+			p->phase = PH_MANIFEST;
+			repl_conn_sendf(p->conn, REPL_RESCAN, 0, NULL, NULL);
+		}
 	}
 }
 
@@ -216,7 +353,8 @@ static void
 watch_changed(void *u)
 {
 	(void)u;
-	source_pump();
+	for (int i = 0; i < S.npeers; i++)
+		source_pump(&S.peers[i]);
 }
 
 static const struct repl_watch_ops watch_ops = {
@@ -234,28 +372,38 @@ repl_source_start(const struct repl_conf *conf)
 	if (S.on)
 		return 0;
 	S.conf = conf;
-	if (!S.manifest) {
-		S.manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
+	S.npeers = conf->npeers;
+	/* continue this node's numbering (it may have been a replica) */
+	S.seq = MAX(S.seq, repl_apply_durable());
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+
+		if (p->manifest)
+			continue;
+		p->idx = i;
+		p->name = g_strdup_printf("%s:%d", conf->peer_addrs[i],
+					  conf->peer_ports[i]);
+		p->manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   g_free, g_free);
-		S.known = g_hash_table_new_full(g_str_hash, g_str_equal,
-						g_free, g_free);
-		S.late = g_hash_table_new_full(g_str_hash, g_str_equal,
+		p->known = repl_ptab_new();
+		p->late = g_hash_table_new_full(g_str_hash, g_str_equal,
 					       g_free, NULL);
-		S.failing = g_hash_table_new_full(g_str_hash, g_str_equal,
+		p->failing = g_hash_table_new_full(g_str_hash, g_str_equal,
 						  g_free, NULL);
-		g_queue_init(&S.ops);
+		g_queue_init(&p->ops);
+		p->phase = PH_DOWN;
 	}
-	S.phase = PH_DOWN;
 	r = repl_watch_start(&watch_ops, NULL);
 	if (r < 0)
 		return r;
 	S.on = TRUE;
-	hb_log(LOG_NOTICE, "source role: watching %u directories",
-	       repl_watch_count());
+	hb_log(LOG_NOTICE, "source role: watching %u directories%s",
+	       repl_watch_count(), repl_watch_polled() ?
+	       ", polling some for want of inotify watches" : "");
 	return 0;
 }
 
-static void session_down(void);
+static void session_down(struct peer *p);
 
 void
 repl_source_stop(void)
@@ -264,10 +412,17 @@ repl_source_stop(void)
 
 	if (!S.on)
 		return;
-	session_down();
-	repl_watch_stop();
 	while ((l = S.barriers))
 		barrier_reply(l->data, "ERR role changed\n");
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+		struct repl_conn *c = p->conn;
+
+		session_down(p);
+		/* its closed() finds the peer down already */
+		repl_conn_close(c, "becoming replica");
+	}
+	repl_watch_stop();
 	S.on = FALSE;
 }
 
@@ -276,64 +431,105 @@ repl_source_stop(void)
 static void
 session_up(struct repl_conn *c, void *user)
 {
-	(void)user;
-	S.conn = c;
-	S.phase = PH_HELLO;
-	repl_conn_sendf(S.conn, REPL_HELLO, S.seq, NULL, NULL);
+	struct peer *p = user;
+
+	p->conn = c;
+	p->phase = PH_HELLO;
+	p->hello_seq = S.seq;
+	repl_conn_sendf(p->conn, REPL_HELLO, S.seq, NULL, NULL);
 }
 
-static void
-session_down(void)
+void
+repl_source_connect(void)
 {
-	S.conn = NULL;
-	g_queue_clear_full(&S.ops, (GDestroyNotify)op_free);
-	g_clear_pointer(&S.x, xfer_free);
-	g_clear_pointer(&S.await_sig, g_free);
-	if (S.manifest)
-		g_hash_table_remove_all(S.manifest);
-	if (S.failing)
-		g_hash_table_remove_all(S.failing);	/* catch-up covers them */
-	for (GList *l = S.barriers; l; l = l->next) {
-		((struct barrier *)l->data)->assigned = FALSE;
-		((struct barrier *)l->data)->target = 0;
+	for (int i = 0; S.on && i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+
+		if (!p->conn)
+			p->conn = repl_conn_connect(S.conf->peer_addrs[i],
+						    S.conf->peer_ports[i],
+						    repl_source_conn_ops(), p);
 	}
-	if (S.phase != PH_DOWN)
-		hb_log(LOG_WARNING, "session down: will catch up on reconnect");
-	S.phase = PH_DOWN;
+}
+
+/* p's session is gone (or the role changes): its queue goes, and it
+ * counts no more for the barriers that wait (the caller answers those
+ * that no replica counts for any more). */
+static void
+session_down(struct peer *p)
+{
+	p->conn = NULL;
+	g_queue_clear_full(&p->ops, (GDestroyNotify)op_free);
+	g_clear_pointer(&p->x, xfer_free);
+	g_clear_pointer(&p->await_sig, g_free);
+	if (p->manifest)
+		g_hash_table_remove_all(p->manifest);
+	if (p->failing)
+		g_hash_table_remove_all(p->failing);	/* catch-up covers them */
+	for (GList *l = S.barriers; l; l = l->next) {
+		((struct barrier *)l->data)->st[p->idx] = B_NONE;
+		((struct barrier *)l->data)->target[p->idx] = 0;
+	}
+	if (p->phase != PH_DOWN)
+		hb_log(LOG_WARNING, "session with %s down: will catch up on "
+		       "reconnect", p->name);
+	p->phase = PH_DOWN;
+	p->catching = FALSE;
 }
 
 static void
-catch_up(void)
+catch_up(struct peer *p)
 {
 	GQueue q = G_QUEUE_INIT;
 	struct op *o;
 
-	repl_catchup_plan(S.manifest, S.union_mode, S.conf->delta_threshold,
-			  S.known, &q);
+	repl_catchup_plan(p->manifest, p->union_mode, S.conf->delta_threshold,
+			  p->known, &q);
+	p->trim = p->trim || q.length + g_hash_table_size(p->manifest) > TRIM_OPS;
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&q)))
-		g_queue_push_head(&S.ops, o);
-	if (S.union_mode)
-		op_push(OP_FETCH, "", NULL);	/* empty FETCH: union done */
+		g_queue_push_head(&p->ops, o);
+	/* empty FETCH: the catch-up (and a union reconcile) is done; the
+	 * replica's "complete" position follows its applied one from there */
+	op_push(p, OP_FETCH, "", NULL);
+	g_hash_table_remove_all(p->manifest);
+	p->phase = PH_STREAM;
+	p->catching = TRUE;
+}
+
+/* p's catch-up is sent (its empty FETCH): it joins the barriers that wait
+ * for it.  One asked while this session started (B_WAIT), one asked while
+ * no replica had a session (the first catch-up takes it), and with
+ * `barrier N` one that fewer than N replicas count for. */
+static void
+catch_up_sent(struct peer *p)
+{
+	p->catching = FALSE;
 	for (GList *l = S.barriers; l; l = l->next) {
 		struct barrier *b = l->data;
+		int nin = 0;
+		struct op *o;
 
-		if (!b->assigned && !b->target) {
+		for (int i = 0; i < S.npeers; i++)
+			if (b->st[i] != B_NONE)
+				nin++;
+		if (b->st[p->idx] == B_WAIT || nin == 0 ||
+		    (b->st[p->idx] == B_NONE && nin < S.conf->barrier_need)) {
 			o = op_new(OP_BARRIER, NULL, NULL);
 			o->b = b;
-			b->target = 1;	/* marker queued */
-			g_queue_push_tail(&S.ops, o);
+			b->st[p->idx] = B_QUEUED;
+			g_queue_push_tail(&p->ops, o);
 		}
 	}
-	g_hash_table_remove_all(S.manifest);
-	S.phase = PH_STREAM;
 }
 
 
 static void
-start_full(const char *path, int fd, const struct stat *st)
+start_full(struct peer *p, const char *path, int fd, const struct stat *st)
 {
 	struct xfer *x = g_new0(struct xfer, 1);
+
+	x->cap = p->cur_cap;
 
 	x->fd = fd;
 	x->path = g_strdup(path);
@@ -341,51 +537,51 @@ start_full(const char *path, int fd, const struct stat *st)
 	x->kind = REPL_KIND_FULL;
 	x->mode = st->st_mode & 07777;
 	x->mtime = st_mtime_ns(st);
-	S.x = x;
+	p->x = x;
 }
 
 static void
-on_sig(const struct repl_frame *f)
+on_sig(struct peer *p, const struct repl_frame *f)
 {
 	struct stat st;
 	int fd;
 	FILE *delta;
 	int err;
 
-	if (!S.await_sig || f->path_len != strlen(S.await_sig) ||
-	    memcmp(f->path, S.await_sig, f->path_len))
+	if (!p->await_sig || f->path_len != strlen(p->await_sig) ||
+	    memcmp(f->path, p->await_sig, f->path_len))
 		return;
-	fd = repl_tree_open_wire(S.await_sig, &st);
+	fd = repl_tree_open_wire(p->await_sig, &st);
 	if (fd < 0) {
-		g_clear_pointer(&S.await_sig, g_free);
+		g_clear_pointer(&p->await_sig, g_free);
 		return;
 	}
 	if (f->kind == 1 || f->data_len == 0) {
-		start_full(S.await_sig, fd, &st);
-		g_clear_pointer(&S.await_sig, g_free);
+		start_full(p, p->await_sig, fd, &st);
+		g_clear_pointer(&p->await_sig, g_free);
 		return;
 	}
 	delta = tmpfile();
 	err = delta ? repl_delta_make(f->data, f->data_len, fd, delta) : -errno;
 	if (err) {
 		hb_log(LOG_WARNING, "delta for '%s' failed (%s): sending whole",
-		       S.await_sig, hb_strerror(err));
+		       p->await_sig, hb_strerror(err));
 		if (delta)
 			fclose(delta);
-		start_full(S.await_sig, fd, &st);
+		start_full(p, p->await_sig, fd, &st);
 	} else {
-		start_full(S.await_sig, fd, &st);
+		start_full(p, p->await_sig, fd, &st);
 		close(fd);
-		S.x->delta = delta;
-		S.x->fd = fileno(delta);
-		S.x->size = ftell(delta);
-		S.x->final_size = st.st_size;
-		S.x->kind = REPL_KIND_DELTA;
+		p->x->delta = delta;
+		p->x->fd = fileno(delta);
+		p->x->size = ftell(delta);
+		p->x->final_size = st.st_size;
+		p->x->kind = REPL_KIND_DELTA;
 		hb_debug("%s: delta for '%s': %" G_GUINT64_FORMAT " bytes for %"
-			 G_GUINT64_FORMAT, __func__, S.await_sig, S.x->size,
-			 S.x->final_size);
+			 G_GUINT64_FORMAT, __func__, p->await_sig, p->x->size,
+			 p->x->final_size);
 	}
-	g_clear_pointer(&S.await_sig, g_free);
+	g_clear_pointer(&p->await_sig, g_free);
 }
 
 static gboolean late_cb(gpointer data);
@@ -400,43 +596,52 @@ late_wait_ms(off_t size)
 	return (guint)MIN(100 + size / 100000, 2000);
 }
 
+struct refresh {
+	struct peer *p;
+	GQueue *q;
+};
+
 static void
 refresh_found(const char *wire, gboolean is_dir, int dfd, const char *name,
 	      void *u)
 {
+	struct refresh *rf = u;
+	struct peer *p = rf->p;
 	struct op *o;
 
 	if (!is_dir) {
 		struct stat st;
-		struct mval *m = g_hash_table_lookup(S.known, wire);
+		struct repl_fstate m;
 
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			return;
-		if (m && m->size == (guint64)st.st_size &&
-		    m->mtime == st_mtime_ns(&st))
+		if (repl_ptab_get(p->known, wire, &m) &&
+		    m.size == (guint64)st.st_size && m.mtime == st_mtime_ns(&st))
 			return;
 	}
 	o = g_new0(struct op, 1);
 	o->type = is_dir ? OP_MKDIR : OP_PUT;
 	o->path = g_strdup(wire);
-	g_queue_push_tail(u, o);
+	g_queue_push_tail(rf->q, o);
 }
 
 /* Queue on q what the replica may lack under directory wire (which it
  * has): MKDIR for each directory (harmless when it exists), PUT for each
  * file it does not have as it is now. */
 static void
-refresh_dir(const char *wire, GQueue *q)
+refresh_dir(struct peer *p, const char *wire, GQueue *q)
 {
-	repl_tree_scan(wire, 0, TRUE, NULL, refresh_found, q);
+	struct refresh rf = { p, q };
+
+	repl_tree_scan(wire, 0, TRUE, NULL, refresh_found, &rf);
 }
 
 /* A session streams and no signature is awaited: the pump may send. */
 static gboolean
-streaming(void)
+streaming(struct peer *p)
 {
-	return S.on && S.phase == PH_STREAM && !S.await_sig;
+	return S.on && p->phase == PH_STREAM && !p->await_sig;
 }
 
 /*
@@ -451,21 +656,21 @@ streaming(void)
  * do early).  A delete of path ends the chase: the file is gone.
  */
 static void
-chase_moved(const char *path)
+chase_moved(struct peer *p, const char *path)
 {
 	guint n = 0;
 
 	if (!S.barriers)
 		return;
 	repl_watch_drain();
-	for (GList *l = S.ops.head; l && n < 4096; l = l->next, n++) {
+	for (GList *l = p->ops.head; l && n < 4096; l = l->next, n++) {
 		struct op *o = l->data;
 
 		if (o->type == OP_DELETE && !strcmp(o->path, path))
 			return;
 		if (o->type == OP_RENAME && !strcmp(o->path, path)) {
-			g_queue_unlink(&S.ops, l);
-			g_queue_push_head_link(&S.ops, l);
+			g_queue_unlink(&p->ops, l);
+			g_queue_push_head_link(&p->ops, l);
 			return;
 		}
 	}
@@ -478,34 +683,35 @@ chase_moved(const char *path)
  * writes within one tick leave the same mtime.
  */
 static gboolean
-put_is_current(const char *path, const struct stat *st)
+put_is_current(struct peer *p, const char *path, const struct stat *st)
 {
-	struct mval *m = g_hash_table_lookup(S.known, path);
+	struct repl_fstate m;
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((gint64)now.tv_sec * 1000000000 + now.tv_nsec - st_mtime_ns(st) <
 	    20 * 1000000)
 		return FALSE;
-	return m && !m->is_dir && !g_hash_table_contains(S.failing, path) &&
-	       (!S.x || strcmp(S.x->path, path)) &&
-	       m->size == (guint64)st->st_size &&
-	       m->mtime == st_mtime_ns(st) && m->mode == (st->st_mode & 07777);
+	return repl_ptab_get(p->known, path, &m) &&
+	       !g_hash_table_contains(p->failing, path) &&
+	       (!p->x || strcmp(p->x->path, path)) &&
+	       m.size == (guint64)st->st_size &&
+	       m.mtime == st_mtime_ns(st) && m.mode == (st->st_mode & 07777);
 }
 
 /* Send what fits; returns when the queue is empty or the socket is full. */
 static void
-source_pump(void)
+source_pump(struct peer *p)
 {
 	struct op *o;
 
-	while (streaming() && repl_conn_alive(S.conn) &&
-	       repl_conn_queued(S.conn) < OUT_HIGH) {
+	while (streaming(p) && repl_conn_alive(p->conn) &&
+	       repl_conn_queued(p->conn) < OUT_HIGH) {
 		struct stat st;
 		int fd;
 
-		if (S.x) {
-			struct xfer *x = S.x;
+		if (p->x) {
+			struct xfer *x = p->x;
 			struct repl_frame f = { .type = REPL_DATA, .kind = x->kind,
 				.path = x->path, .path_len = strlen(x->path),
 				.mode = x->mode };
@@ -513,9 +719,9 @@ source_pump(void)
 
 			if (x->off < x->size) {
 				f.offset = x->off;
-				r = repl_conn_send_pread(S.conn, &f, x->fd, MIN(REPL_CHUNK,
+				r = repl_conn_send_pread(p->conn, &f, x->fd, MIN(REPL_CHUNK,
 						    x->size - x->off), x->off);
-				if (S.x != x)	/* the send failed: session down */
+				if (p->x != x)	/* the send failed: session down */
 					continue;
 				if (r > 0) {
 					x->off += r;
@@ -527,30 +733,35 @@ source_pump(void)
 			f.offset = 0;
 			f.data = NULL;
 			f.data_len = 0;
-			f.seq = ++S.seq;
+			f.seq = next_seq(p, x->cap);
 			f.mode = x->mode;
 			f.mtime_ns = x->mtime;
 			f.size = x->kind == REPL_KIND_DELTA ? x->final_size : x->off;
-			repl_conn_send(S.conn, &f);
-			if (S.x != x)	/* the send failed: session down */
+			repl_conn_send(p->conn, &f);
+			if (p->x != x)	/* the send failed: session down */
 				continue;
-			if (g_hash_table_contains(S.failing, x->path))
-				g_hash_table_insert(S.failing, g_strdup(x->path),
+			if (g_hash_table_contains(p->failing, x->path))
+				g_hash_table_insert(p->failing, g_strdup(x->path),
 						    GSIZE_TO_POINTER(f.seq));
-			{
-				struct mval *m = g_new0(struct mval, 1);
-
-				m->size = f.size;
-				m->mtime = x->mtime;
-				m->mode = x->mode;
-				g_hash_table_insert(S.known, g_strdup(x->path), m);
-			}
-			g_clear_pointer(&S.x, xfer_free);
+			repl_ptab_set(p->known, x->path, &(struct repl_fstate){
+				.size = f.size, .mtime = x->mtime, .mode = x->mode });
+			g_clear_pointer(&p->x, xfer_free);
 			continue;
 		}
-		o = g_queue_pop_head(&S.ops);
-		if (!o)
+		o = g_queue_pop_head(&p->ops);
+		if (!o) {
+			if (p->trim && !repl_conn_queued(p->conn)) {
+				repl_conn_trim(p->conn);
+				/* its nodes were made among the operations */
+				repl_ptab_compact(p->known);
+#ifdef __GLIBC__
+				malloc_trim(0);
+#endif
+				p->trim = FALSE;
+			}
 			break;
+		}
+		p->cur_cap = o->cap;
 		switch (o->type) {
 		case OP_PUT:
 		case OP_PUT_LATE:
@@ -558,12 +769,12 @@ source_pump(void)
 			fd = repl_tree_open_wire(o->path, &st);
 			if (fd < 0) {
 				/* gone again: a delete or a rename follows */
-				chase_moved(o->path);
-				if (g_hash_table_remove(S.failing, o->path))
+				chase_moved(p, o->path);
+				if (g_hash_table_remove(p->failing, o->path))
 					barriers_check();
 				break;
 			}
-			if (o->type == OP_PUT && put_is_current(o->path, &st)) {
+			if (o->type == OP_PUT && put_is_current(p, o->path, &st)) {
 				/* an earlier PUT of this file already sent it
 				 * as it is now (Dovecot rewrites its index and
 				 * uidlist on every delivery: under load many
@@ -571,57 +782,59 @@ source_pump(void)
 				close(fd);
 				break;
 			}
-			if (o->type == OP_PUT && !S.barriers &&
+			if (o->type == OP_PUT && o->cap && !S.barriers &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    !g_hash_table_contains(S.known, o->path)) {
+			    !known_has(p, o->path)) {
 				/* a big new file is often an editor's temp
 				 * file about to replace a known one: wait a
-				 * moment, the rename then goes as a delta */
+				 * moment, the rename then goes as a delta
+				 * (only a change inotify saw: a catch-up's
+				 * file held back would be sent after the
+				 * catch-up's end) */
 				close(fd);
-				if (!g_hash_table_contains(S.late, o->path))
-					g_hash_table_insert(S.late,
+				if (!g_hash_table_contains(p->late, o->path))
+					g_hash_table_insert(p->late,
 						g_strdup(o->path), GUINT_TO_POINTER(
 						g_timeout_add_full(G_PRIORITY_DEFAULT,
 						late_wait_ms(st.st_size), late_cb,
-						g_strdup(o->path),
-						g_free)));
+						pref_new(p, o->path),
+						pref_free)));
 				break;
 			}
 			if (o->type != OP_FULL &&
 			    (guint64)st.st_size > S.conf->delta_threshold &&
-			    g_hash_table_contains(S.known, o->path)) {
+			    known_has(p, o->path)) {
 				close(fd);
-				S.await_sig = g_strdup(o->path);
-				repl_conn_sendf(S.conn, REPL_SIGREQ, 0, o->path, NULL);
+				p->await_sig = g_strdup(o->path);
+				repl_conn_sendf(p->conn, REPL_SIGREQ, 0, o->path, NULL);
 				break;
 			}
-			start_full(o->path, fd, &st);
+			start_full(p, o->path, fd, &st);
 			break;
 		case OP_RENAME: {
-			struct mval *m;
+			struct repl_fstate m;
 			g_autofree char *abs = repl_tree_abs(o->path2);
 
-			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			if (!known_has(p, o->path) && abs &&
 			    lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
 				/* the replica never had the old name: send the
 				 * new one (a delta if it has an older copy) */
-				struct op *p = g_new0(struct op, 1);
+				struct op *q = g_new0(struct op, 1);
 
-				p->type = OP_PUT_LATE;
-				p->path = g_strdup(o->path2);
-				g_queue_push_head(&S.ops, p);
+				q->type = OP_PUT_LATE;
+				q->path = g_strdup(o->path2);
+				g_queue_push_head(&p->ops, q);
 				break;
 			}
-			if (!g_hash_table_contains(S.known, o->path) && abs &&
+			if (!known_has(p, o->path) && abs &&
 			    lstat(abs, &st) < 0 && errno == ENOENT) {
 				/* the new name is gone too: the file moved on */
-				chase_moved(o->path2);
-				if (S.phase != PH_STREAM)
+				chase_moved(p, o->path2);
+				if (p->phase != PH_STREAM)
 					break;	/* the events overflowed */
 			}
-			repl_conn_sendf(S.conn, REPL_RENAME, ++S.seq, o->path, o->path2);
-			known_drop(o->path2);
-			repl_tree_rekey(S.known, o->path, o->path2, NULL, NULL);
+			repl_conn_sendf(p->conn, REPL_RENAME, next_seq(p, o->cap), o->path, o->path2);
+			repl_ptab_move(p->known, o->path, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
 				/* files put into the directory before it moved
 				 * may not have been sent yet (their PUT found
@@ -629,28 +842,28 @@ source_pump(void)
 				GQueue q = G_QUEUE_INIT;
 				struct op *r;
 
-				refresh_dir(o->path2, &q);
+				refresh_dir(p, o->path2, &q);
 				while ((r = g_queue_pop_tail(&q)))
-					g_queue_push_head(&S.ops, r);
+					g_queue_push_head(&p->ops, r);
 				break;
 			}
 			/* what was sent under the old name may predate the
 			 * last write (e.g. sent on an early event): resend */
-			m = g_hash_table_lookup(S.known, o->path2);
 			if (abs && lstat(abs, &st) == 0 && S_ISREG(st.st_mode) &&
-			    (!m || m->size != (guint64)st.st_size ||
-			     m->mtime != st_mtime_ns(&st))) {
-				struct op *p = g_new0(struct op, 1);
+			    (!repl_ptab_get(p->known, o->path2, &m) ||
+			     m.size != (guint64)st.st_size ||
+			     m.mtime != st_mtime_ns(&st))) {
+				struct op *q = g_new0(struct op, 1);
 
-				p->type = OP_PUT;
-				p->path = g_strdup(o->path2);
-				g_queue_push_head(&S.ops, p);
+				q->type = OP_PUT;
+				q->path = g_strdup(o->path2);
+				g_queue_push_head(&p->ops, q);
 			}
 			break;
 		}
 		case OP_DELETE:
-			repl_conn_sendf(S.conn, REPL_DELETE, ++S.seq, o->path, NULL);
-			known_drop(o->path);
+			repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, o->cap), o->path, NULL);
+			known_drop(p, o->path);
 			break;
 		case OP_MKDIR: {
 			g_autofree char *abs = repl_tree_abs(o->path);
@@ -659,49 +872,53 @@ source_pump(void)
 
 			if (!abs || lstat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
 				break;
-			f.seq = ++S.seq;
+			f.seq = next_seq(p, o->cap);
 			f.mode = st.st_mode & 07777;
-			repl_conn_send(S.conn, &f);
+			repl_conn_send(p->conn, &f);
 			break;
 		}
 		case OP_FETCH:
-			repl_conn_sendf(S.conn, REPL_FETCH, 0, o->path, NULL);
+			repl_conn_sendf(p->conn, REPL_FETCH, 0, o->path, NULL);
+			if (!*o->path)
+				catch_up_sent(p);
 			break;
 		case OP_ATTR: {
 			/* chmod of a file the replica has as it is now: mode
 			 * only; anything else is sent as content */
 			g_autofree char *abs = repl_tree_abs(o->path);
-			struct mval *m = g_hash_table_lookup(S.known, o->path);
+			struct repl_fstate m;
 			struct repl_frame f = { .type = REPL_ATTR, .path = o->path,
 				.path_len = strlen(o->path) };
 
-			if (!m || !abs || lstat(abs, &st) < 0 ||
-			    !S_ISREG(st.st_mode) || m->size != (guint64)st.st_size)
+			if (!repl_ptab_get(p->known, o->path, &m) || !abs ||
+			    lstat(abs, &st) < 0 || !S_ISREG(st.st_mode) ||
+			    m.size != (guint64)st.st_size)
 				break;
-			if (m->mtime != st_mtime_ns(&st)) {
+			if (m.mtime != st_mtime_ns(&st)) {
 				/* mtime moved: maybe a write, send the content
 				 * (a delta when big) rather than trust it */
-				struct op *p = g_new0(struct op, 1);
+				struct op *q = g_new0(struct op, 1);
 
-				p->type = OP_PUT;
-				p->path = g_strdup(o->path);
-				g_queue_push_head(&S.ops, p);
+				q->type = OP_PUT;
+				q->path = g_strdup(o->path);
+				g_queue_push_head(&p->ops, q);
 				break;
 			}
-			if (m->mode == (st.st_mode & 07777))
+			if (m.mode == (st.st_mode & 07777))
 				break;
-			f.seq = ++S.seq;
+			f.seq = next_seq(p, o->cap);
 			f.mode = st.st_mode & 07777;
 			f.mtime_ns = st_mtime_ns(&st);
 			f.size = st.st_size;
-			m->mode = f.mode;
-			m->mtime = f.mtime_ns;
-			repl_conn_send(S.conn, &f);
+			m.mode = f.mode;
+			m.mtime = f.mtime_ns;
+			repl_ptab_set(p->known, o->path, &m);
+			repl_conn_send(p->conn, &f);
 			break;
 		}
 		case OP_BARRIER:
-			o->b->assigned = TRUE;
-			o->b->target = S.seq;
+			o->b->st[p->idx] = B_ASSIGNED;
+			o->b->target[p->idx] = p->sent;
 			barriers_check();
 			break;
 		}
@@ -712,111 +929,122 @@ source_pump(void)
 static gboolean
 ready_cb(struct repl_conn *c, void *user)
 {
-	(void)c; (void)user;
-	return streaming() && (S.x || S.ops.length);
+	struct peer *p = user;
+
+	(void)c;
+	return streaming(p) && (p->x || p->ops.length);
 }
 
 static gboolean
 late_cb(gpointer data)
 {
+	struct pref *r = data;
+	struct peer *p = r->p;
 	struct op *o;
 
-	g_hash_table_remove(S.late, data);
-	if (S.phase == PH_STREAM) {
+	if (p->phase == PH_STREAM) {
 		o = g_new0(struct op, 1);
 		o->type = OP_PUT_LATE;
-		o->path = g_strdup(data);
-		g_queue_push_tail(&S.ops, o);
-		source_pump();
+		o->path = g_strdup(r->path);
+		g_queue_push_tail(&p->ops, o);
 	}
+	g_hash_table_remove(p->late, r->path);	/* r: freed after the return */
+	source_pump(p);
 	return G_SOURCE_REMOVE;
 }
 
 static gboolean
 retry_cb(gpointer data)
 {
-	if (S.phase == PH_STREAM) {
-		op_push(OP_FULL, data, NULL);
-		source_pump();
+	struct pref *r = data;
+
+	if (r->p->phase == PH_STREAM) {
+		op_push(r->p, OP_FULL, r->path, NULL);
+		source_pump(r->p);
 	}
 	return G_SOURCE_REMOVE;
 }
 
 static void
-source_frame(struct repl_conn *c, const struct repl_frame *f)
+source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 {
 	switch (f->type) {
 	case REPL_HELLO_ACK:
-		if (S.phase != PH_HELLO)
+		if (p->phase != PH_HELLO)
 			goto bad;
+		/* the session starts at the HELLO's position or the
+		 * replica's, the higher: what a former session numbered
+		 * and never delivered is void (the catch-up covers it), so
+		 * no barrier waits for its acknowledgement */
 		S.seq = MAX(S.seq, f->seq);
-		S.acked = MAX(S.acked, f->seq);
-		S.ack_us = g_get_monotonic_time();
-		S.union_mode = f->kind == 1;
-		S.phase = PH_MANIFEST;
-		g_hash_table_remove_all(S.manifest);
-		hb_log(LOG_INFO, "session up: replica at seq %" G_GUINT64_FORMAT
-		       "%s", f->seq, S.union_mode ? ", reconciling (union)" : "");
+		p->sent = p->acked = MAX(p->hello_seq, f->seq);
+		p->ack_us = g_get_monotonic_time();
+		p->union_mode = f->kind == 1;
+		p->phase = PH_MANIFEST;
+		g_hash_table_remove_all(p->manifest);
+		hb_log(LOG_INFO, "session with %s up: replica at seq %"
+		       G_GUINT64_FORMAT "%s", p->name, f->seq,
+		       p->union_mode ? ", reconciling (union)" : "");
 		return;
 	case REPL_MANIFEST: {
 		size_t off = 0;
 		struct repl_mentry e;
 		int r;
 
-		if (S.phase != PH_MANIFEST)
+		if (p->phase != PH_MANIFEST)
 			goto bad;
 		while ((r = repl_mentry_next(f->data, f->data_len, &off, &e)) == 0) {
 			struct mval *m;
 
 			if (!repl_path_valid(e.path, e.path_len) ||
-			    g_hash_table_size(S.manifest) >= MAX_MANIFEST)
+			    g_hash_table_size(p->manifest) >= MAX_MANIFEST)
 				goto bad;
 			m = g_new0(struct mval, 1);
 			m->is_dir = e.is_dir;
 			m->mode = e.mode;
 			m->size = e.size;
 			m->mtime = e.mtime_ns;
-			g_hash_table_insert(S.manifest, g_strndup(e.path, e.path_len), m);
+			g_hash_table_insert(p->manifest, g_strndup(e.path, e.path_len), m);
 		}
 		if (r < 0)
 			goto bad;
 		return;
 	}
 	case REPL_MANIFEST_END:
-		if (S.phase != PH_MANIFEST)
+		if (p->phase != PH_MANIFEST)
 			goto bad;
-		catch_up();
+		catch_up(p);
 		break;
 	case REPL_ACK:
-		if (f->seq > S.seq)
+		if (f->seq > p->sent)
 			goto bad;
-		S.acked = MAX(S.acked, f->seq);
-		S.ack_us = g_get_monotonic_time();
+		p->acked = MAX(p->acked, f->seq);
+		p->ack_us = g_get_monotonic_time();
 		barriers_check();
 		break;
 	case REPL_SIG:
-		on_sig(f);
+		on_sig(p, f);
 		break;
 	case REPL_RESYNC: {
-		g_autofree char *p = g_strndup(f->path, f->path_len);
+		g_autofree char *path = g_strndup(f->path, f->path_len);
 		struct op *o = g_new0(struct op, 1);
 
-		known_drop(p);		/* it does not have it as we thought */
+		known_drop(p, path);	/* it does not have it as we thought */
 		o->type = OP_PUT;	/* a delta when the replica has a copy */
-		o->path = g_steal_pointer(&p);
-		g_queue_push_head(&S.ops, o);
+		o->path = g_steal_pointer(&path);
+		g_queue_push_head(&p->ops, o);
 		break;
 	}
 	case REPL_ERROR: {
-		g_autofree char *p = g_strndup(f->path, f->path_len);
+		g_autofree char *path = g_strndup(f->path, f->path_len);
 
 		hb_log(LOG_ERR, "peer %s could not apply: %.*s", repl_conn_peer(c),
 		       (int)MIN(f->data_len, 300), (const char *)f->data);
-		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
-			g_hash_table_insert(S.failing, g_strdup(p), NULL);
-		if (f->kind == 1 && *p && repl_path_valid(p, strlen(p)))
+		if (f->kind == 1 && *path && repl_path_valid(path, strlen(path))) {
+			g_hash_table_insert(p->failing, g_strdup(path), NULL);
 			g_timeout_add_full(G_PRIORITY_DEFAULT, 1000, retry_cb,
-					   g_steal_pointer(&p), g_free);
+					   pref_new(p, path), pref_free);
+		}
 		break;
 	}
 	case REPL_DATA:
@@ -835,11 +1063,11 @@ source_frame(struct repl_conn *c, const struct repl_frame *f)
 	default:
 		goto bad;
 	}
-	source_pump();
+	source_pump(p);
 	return;
 bad:
 	hb_log(LOG_ERR, "peer %s: unexpected %s frame in phase %d",
-	       repl_conn_peer(c), repl_type_name(f->type), S.phase);
+	       repl_conn_peer(c), repl_type_name(f->type), p->phase);
 	repl_conn_close(c, "protocol error");
 }
 
@@ -848,8 +1076,7 @@ bad:
 static gboolean
 frame_cb(struct repl_conn *c, const struct repl_frame *f, void *user)
 {
-	(void)user;
-	source_frame(c, f);
+	source_frame(user, c, f);
 	return TRUE;
 }
 
@@ -864,25 +1091,39 @@ batch_end_cb(struct repl_conn *c, gboolean drained, void *user)
 static void
 pump_cb(struct repl_conn *c, void *user)
 {
-	(void)c; (void)user;
-	source_pump();
+	(void)c;
+	source_pump(user);
 }
 
 static void
 closed_cb(struct repl_conn *c, void *user)
 {
-	GList *l;
+	struct peer *p = user;
+	GList *l, *next;
 
-	(void)c; (void)user;
-	session_down();
+	if (p->conn != c && p->conn)
+		return;		/* not its session (cannot happen) */
+	session_down(p);
 	/* the session broke (not a role change): a barrier asked after this
-	 * gets "phase=down" from STATUS and its caller decides (replicate-mda:
-	 * accepted here only, or 451 with -s); one that was waiting gets the
-	 * same answer now instead of holding its caller until a reconnect or
-	 * its timeout (a standby that crashed held an SMTP session for
-	 * replicate-mda's -w) */
-	while ((l = S.barriers))
-		barrier_reply(l->data, "DOWN session lost\n");
+	 * gets "phase=down" from STATUS when no replica has a session, and
+	 * its caller decides (replicate-mda: accepted here only, or 451 with
+	 * -s); one that was waiting and no replica counts for any more gets
+	 * the same answer now instead of holding its caller until a
+	 * reconnect or its timeout (a standby that crashed held an SMTP
+	 * session for replicate-mda's -w).  With several replicas, those
+	 * left may now meet the policy. */
+	for (l = S.barriers; l; l = next) {
+		struct barrier *b = l->data;
+		gboolean counted = FALSE;
+
+		next = l->next;
+		for (int i = 0; i < S.npeers; i++)
+			if (b->st[i] != B_NONE)
+				counted = TRUE;
+		if (!counted)
+			barrier_reply(b, "DOWN session lost\n");
+	}
+	barriers_check();
 }
 
 static const struct repl_conn_ops source_ops = {
@@ -905,6 +1146,7 @@ repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 {
 	struct barrier *b;
 	struct op *o;
+	gboolean current = FALSE;
 
 	if (S.conf->async) {
 		reply("OK async\n", ctx);
@@ -915,54 +1157,145 @@ repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
 	b->ctx = ctx;
 	S.barriers = g_list_append(S.barriers, b);
 	repl_watch_drain();
-	source_pump();	/* may hold back new big files ... */
-	{
+	/* while some replica is current (streaming past its catch-up), one
+	 * still catching up does not count: it gets the change anyway, and a
+	 * long catch-up would hold every delivery */
+	for (int i = 0; i < S.npeers; i++)
+		if (S.peers[i].phase == PH_STREAM && !S.peers[i].catching)
+			current = TRUE;
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
 		GHashTableIter it;
 		gpointer k, v;
 
+		source_pump(p);	/* may hold back new big files ... */
 		/* ... which the barrier must cover: send them now */
-		g_hash_table_iter_init(&it, S.late);
+		g_hash_table_iter_init(&it, p->late);
 		while (g_hash_table_iter_next(&it, &k, &v)) {
 			g_source_remove(GPOINTER_TO_UINT(v));
 			o = g_new0(struct op, 1);
 			o->type = OP_PUT_LATE;
 			o->path = g_strdup(k);
-			g_queue_push_tail(&S.ops, o);
+			g_queue_push_tail(&p->ops, o);
 		}
-		g_hash_table_remove_all(S.late);
+		g_hash_table_remove_all(p->late);
+		if (path && *path && p->phase != PH_DOWN)
+			op_push(p, OP_PUT, path, NULL);
+		if (p->phase == PH_DOWN ||
+		    (current && (p->phase != PH_STREAM || p->catching)))
+			continue;	/* counts only if it joins at catch-up */
+		if (p->phase == PH_HELLO || p->phase == PH_MANIFEST) {
+			b->st[i] = B_WAIT;	/* marker added after catch-up */
+			continue;
+		}
+		o = g_new0(struct op, 1);
+		o->type = OP_BARRIER;
+		o->b = b;
+		b->st[i] = B_QUEUED;
+		g_queue_push_tail(&p->ops, o);
 	}
-	if (path && *path && S.phase != PH_DOWN)
-		op_push(OP_PUT, path, NULL);
-	if (S.phase == PH_DOWN || S.phase == PH_HELLO || S.phase == PH_MANIFEST)
-		return;		/* marker added after catch-up */
-	o = g_new0(struct op, 1);
-	o->type = OP_BARRIER;
-	o->b = b;
-	b->target = 1;
-	g_queue_push_tail(&S.ops, o);
-	source_pump();
+	/* the pumps may answer it (and free b) */
+	for (int i = 0; i < S.npeers; i++)
+		source_pump(&S.peers[i]);
 }
 
+/* How a barrier asked now would count this replica's position: the
+ * policy's position over the replicas with a session (all: the lowest;
+ * N: the N-th highest). */
+static guint64
+policy_acked(void)
+{
+	guint64 a[REPL_MAX_PEERS];
+	int n = 0, need = S.conf->barrier_need;
+
+	for (int i = 0; i < S.npeers; i++) {
+		guint64 v = S.peers[i].acked;
+		int j;
+
+		if (S.peers[i].phase == PH_DOWN)
+			continue;
+		for (j = n++; j > 0 && a[j - 1] < v; j--)	/* descending */
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+	if (n == 0)
+		return S.npeers ? S.peers[0].acked : 0;
+	if (need <= 0 || need > n)
+		return a[n - 1];
+	return a[need - 1];
+}
+
+/*
+ * The first line is the node's (what replicate-mda, hbd status and the
+ * agent read): phase is the furthest session's, so "phase=down" means no
+ * replica has a session; queued, outq and ack_age_ms the largest over
+ * the replicas with a session; acked the policy's position.  With one
+ * peer this is that session's line as it always was.  Then one line per
+ * configured peer: "replica ADDR:PORT session=PHASE queued= sent=
+ * acked= ack_age_ms= outq=[ sending=...]".
+ */
 char *
 repl_source_status(void)
 {
 	static const char *const ph[] = { "down", "hello", "manifest", "stream" };
+	GString *s = g_string_new(NULL);
+	GString *lines = g_string_new(NULL);
+	enum phase best = PH_DOWN;
+	guint queued = 0, outq = 0, held = 0;
+	gsize known = 0, known_bytes = 0;
+	gint64 age = -1, now = g_get_monotonic_time();
+	struct peer *px = NULL;
 
-	g_autofree char *x = S.x ? g_strdup_printf(" sending=%s:%" G_GUINT64_FORMAT
-		"/%" G_GUINT64_FORMAT, S.x->path, S.x->off, S.x->size) : NULL;
+	for (int i = 0; i < S.npeers; i++) {
+		struct peer *p = &S.peers[i];
+		/* ack_age_ms: since the replica last acknowledged (-1: never) */
+		gint64 a = p->ack_us ? (now - p->ack_us) / 1000 : -1;
+		guint oq = repl_conn_queued(p->conn);
 
-	/* ack_age_ms: since the replica last acknowledged (-1: never) */
-	gint64 ack_age = S.ack_us ? (g_get_monotonic_time() - S.ack_us) / 1000
-		: -1;
-
-	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
+		held += g_hash_table_size(p->late);
+		known += repl_ptab_files(p->known);
+		known_bytes += repl_ptab_bytes(p->known);
+		if (p->phase != PH_DOWN || S.npeers == 1) {
+			best = MAX(best, p->phase);
+			queued = MAX(queued, p->ops.length);
+			outq = MAX(outq, oq);
+			age = MAX(age, a);
+			if (!px && (p->x || p->await_sig))
+				px = p;
+		}
+		g_string_append_printf(lines, "replica %s session=%s queued=%u "
+			"sent=%" G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT
+			" ack_age_ms=%" G_GINT64_FORMAT " outq=%u", p->name,
+			p->catching ? "catchup" : ph[p->phase], p->ops.length,
+			p->sent, p->acked, a, oq);
+		if (p->x)
+			g_string_append_printf(lines, " sending=%s:%"
+				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, p->x->path,
+				p->x->off, p->x->size);
+		g_string_append_c(lines, '\n');
+	}
+	g_string_append_printf(s, "role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
-		G_GINT64_FORMAT " watches=%u "
-		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
-		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
-		repl_watch_count(),
-		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
-		repl_conn_queued(repl_conn_session()), x ? x : "",
-		S.await_sig ? " awaiting_signature=" : "",
-		S.await_sig ? S.await_sig : "", repl_conn_bytes_out());
+		G_GINT64_FORMAT " watches=%u polled=%u known=%" G_GSIZE_FORMAT
+		" known_bytes=%" G_GSIZE_FORMAT " "
+		"barriers=%u held=%u outq=%u", ph[best], queued, S.seq,
+		policy_acked(), age, repl_watch_count(), repl_watch_polled(),
+		known, known_bytes, g_list_length(S.barriers), held, outq);
+	if (px && px->x)
+		g_string_append_printf(s, " sending=%s:%" G_GUINT64_FORMAT "/%"
+			G_GUINT64_FORMAT, px->x->path, px->x->off, px->x->size);
+	if (px && px->await_sig)
+		g_string_append_printf(s, " awaiting_signature=%s", px->await_sig);
+	g_string_append_printf(s, " bytes_out=%" G_GUINT64_FORMAT, repl_conn_bytes_out());
+	if (S.npeers > 1 && S.conf->barrier_need > 1)
+		g_string_append_printf(s, " replicas=%d barrier=%d", S.npeers,
+				       S.conf->barrier_need);
+	else if (S.npeers > 1)
+		g_string_append_printf(s, " replicas=%d barrier=%s", S.npeers,
+				       S.conf->barrier_need ? "one" : "all");
+	g_string_append_c(s, '\n');
+	if (S.npeers > 1)
+		g_string_append(s, lines->str);
+	g_string_free(lines, TRUE);
+	return g_string_free(s, FALSE);
 }

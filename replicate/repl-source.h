@@ -4,13 +4,21 @@
  * (repl-catchup.c), and sent in order; barriers for the mail path.
  *
  * Contract: between repl_source_start() and repl_source_stop() the trees
- * are watched; repl_source_conn_ops() are the ops of the outbound session
- * (repl-conn.h): HELLO, the replica's manifest, the catch-up, then the
- * stream.  repl_source_barrier(path) answers reply("OK N\n") once the
- * replica acknowledged as durable every change made before the call
- * (and path, sent first), "OK async\n" at once in async mode, or
+ * are watched; every configured peer (replicate.conf `peer`, repeatable)
+ * is a replica with an outbound session of its own (repl-conn.h; the ops
+ * are repl_source_conn_ops(), user = the peer): HELLO, the replica's
+ * manifest, its catch-up, then the stream; each has its own queue and
+ * position.  repl_source_barrier(path) answers reply("OK N\n") once the
+ * barrier policy (`barrier all|one|N`, repl_barrier_met) holds: all /
+ * one / N of the replicas that count for it acknowledged as durable
+ * every change made before the call (and path, sent first).  A replica
+ * counts when it was current at the call (streaming, its catch-up sent);
+ * when none was, every one with a session, once caught up; when none had
+ * a session, the first to catch up (with `barrier N`, also one that
+ * catches up while fewer than N count); it stops counting when its
+ * session breaks.  "OK async\n" at once in async mode,
  * "ERR role changed\n" when the role changes first, "DOWN session
- * lost\n" when the session breaks while it waits; reply is called
+ * lost\n" when no replica counts for it any more; reply is called
  * exactly once, from the main loop or from inside the call.
  * Logs at err: peer errors on apply; notice: the catch-up plan.
  */
@@ -28,8 +36,12 @@ typedef void (*repl_reply_fn)(const char *text, void *ctx);
 int repl_source_start(const struct repl_conf *conf);
 void repl_source_stop(void);
 const struct repl_conn_ops *repl_source_conn_ops(void);
+/* Connect to every configured peer that has no session (the connect
+ * timer calls it every 500 ms while this node is the source). */
+void repl_source_connect(void);
 void repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx);
-/* "role=source phase=... bytes_out=N\n" (owned). */
+/* "role=source phase=... bytes_out=N\n", and with several peers one
+ * "replica ADDR:PORT session=..." line per peer (owned). */
 char *repl_source_status(void);
 
 #endif

@@ -11,12 +11,20 @@
  * a DELETE, into them a PUT (file) or MKDIR and a PUT per file inside (a
  * directory).  A new hard link is a PUT (it gets no close-after-write).
  * ops->overflow(): the kernel dropped events, everything must be compared
- * again.  ops->changed(): after the changes of one read of the inotify
+ * again (directories created meanwhile get their watch before it is
+ * called).  A directory that cannot get a watch because the kernel's
+ * limit is reached (ENOSPC) is polled instead, with everything below
+ * it: compared with its previous scan on a timer (every second, or ten
+ * times as long as the last poll took, at most 30 s), the differences
+ * given as changes (a move is a DELETE and a PUT there, a file is given
+ * once it is 100 ms old); each poll first tries to watch it again.  ops->changed(): after the changes of one read of the inotify
  * fd, from the main loop.  repl_watch_drain() takes what is queued in the
  * kernel now (changes given before it returns).  The module owns the
  * inotify fd and the watch tables; it uses the tree (repl-tree.h) only.
- * Logs at err: inotify_add_watch failures other than a vanished path;
- * warning: queue overflow.
+ * Logs at err: inotify_add_watch failures other than a vanished path,
+ * the watch limit (with fs.inotify.max_user_watches and its value, once
+ * until every directory is watched again: notice); warning: queue
+ * overflow (with fs.inotify.max_queued_events and its value).
  */
 #ifndef REPL_WATCH_H
 #define REPL_WATCH_H
@@ -45,5 +53,7 @@ void repl_watch_stop(void);
 void repl_watch_drain(void);
 /* Directories watched. */
 guint repl_watch_count(void);
+/* Directories polled for want of a watch (each with all below it). */
+guint repl_watch_polled(void);
 
 #endif

@@ -66,6 +66,83 @@ test_bad(void)
 	bad("keyfile /k\n", "no 'root'");
 	bad("root mail /x\nkeyfile\n", "r.conf:2: 'keyfile' takes 1");
 	badn("root a /x\0root b /y\n", 20, "NUL");
+	bad("root m /x\nkeyfile /k\npeer a 1\npeer b 1\npeer a 1\n",
+	    "r.conf:5: duplicate peer 'a 1'");
+	bad("root m /x\nkeyfile /k\npeer a 1\npeer b 1\npeer c 1\n"
+	    "peer d 1\npeer e 1\npeer f 1\npeer g 1\npeer h 1\npeer i 1\n",
+	    "r.conf:11: too many peers (at most 8)");
+	bad("root m /x\nkeyfile /k\npeer a 1\nbarrier most\n",
+	    "r.conf:4: barrier must be all, one or a number");
+	bad("root m /x\nkeyfile /k\npeer a 1\nbarrier 0\n",
+	    "r.conf:4: barrier must be");
+	bad("root m /x\nkeyfile /k\npeer a 1\nbarrier 9\n",
+	    "r.conf:4: barrier must be");
+	bad("root m /x\nkeyfile /k\nbarrier 2\npeer a 1\n",
+	    "r.conf:3: barrier 2 needs at least 2 peers, 1 configured");
+	bad("root m /x\nkeyfile /k\npeer a 1\nbarrier\n",
+	    "r.conf:4: 'barrier' takes 1");
+}
+
+/* several peers, the barrier policy; one peer is what it always was */
+static void
+test_peers(void)
+{
+	const char *t = "root m /x\nkeyfile /k\npeer 10.0.0.2 7790\n"
+		"peer 10.0.0.3 7791\npeer 10.0.0.2 7792\nbarrier 2\n";
+	const char *one = "root m /x\nkeyfile /k\npeer h 9\npeer h 9 # dup\n";
+	struct repl_conf *c = NULL;
+	hb_diag *d = hb_diag_new();
+
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, d), ==, 0);
+	g_assert_cmpint(c->npeers, ==, 3);
+	g_assert_cmpstr(c->peer_addrs[1], ==, "10.0.0.3");
+	g_assert_cmpint(c->peer_ports[1], ==, 7791);
+	g_assert_cmpint(c->peer_ports[2], ==, 7792);
+	g_assert_cmpstr(c->peer_addr, ==, "10.0.0.2");	/* the first */
+	g_assert_cmpint(c->peer_port, ==, 7790);
+	g_assert_cmpint(c->barrier_need, ==, 2);
+	repl_conf_free(c);
+	c = NULL;
+	t = "root m /x\nkeyfile /k\npeer h 9\n";
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, d), ==, 0);
+	g_assert_cmpint(c->npeers, ==, 1);
+	g_assert_cmpint(c->barrier_need, ==, 0);	/* all: as with one peer */
+	repl_conf_free(c);
+	c = NULL;
+	t = "root m /x\nkeyfile /k\npeer a 1\npeer b 1\nbarrier one\n";
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, d), ==, 0);
+	g_assert_cmpint(c->barrier_need, ==, 1);
+	repl_conf_free(c);
+	c = NULL;
+	t = "root m /x\nkeyfile /k\nlisten :: 1\nbarrier one\n";
+	g_assert_cmpint(repl_conf_parse(t, strlen(t), "r.conf", &c, d), ==, 0);
+	repl_conf_free(c);
+	g_assert_cmpuint(d->errors->len, ==, 0);
+	hb_diag_free(d);
+	/* a repeated identical peer line is an error now, not "last wins" */
+	bad(one, "r.conf:4: duplicate peer 'h 9'");
+}
+
+/* the policy: all = every replica that counts; one; N */
+static void
+test_barrier_policy(void)
+{
+	/* need (0 = all), replicas that count, replicas that acked, met? */
+	static const int cases[][4] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 0, 0 },	/* nobody counts: the caller
+						 * answers DOWN */
+		{ 0, 1, 1, 1 }, { 0, 2, 1, 0 }, { 0, 2, 2, 1 }, { 0, 3, 0, 0 },
+		{ 1, 2, 0, 0 }, { 1, 2, 1, 1 }, { 1, 1, 1, 1 },
+		/* N: while fewer than N count, it waits */
+		{ 2, 1, 1, 0 }, { 2, 3, 1, 0 }, { 2, 3, 2, 1 }, { 2, 3, 3, 1 },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+		if (repl_barrier_met(cases[i][0], cases[i][1], cases[i][2]) !=
+		    (gboolean)cases[i][3])
+			g_error("barrier %d, %d counting, %d acked: want %s",
+				cases[i][0], cases[i][1], cases[i][2],
+				cases[i][3] ? "met" : "not met");
 }
 
 /* -T: the dump of a parse parses back to the same dump */
@@ -78,7 +155,10 @@ test_dump(void)
 		"logfacility local3\nlogfile /var/log/r.log\n"
 		"statedir /s\ncontrol /c.sock\n";
 	const char *minimal = "root m /x\nkeyfile /k\npeer h 1\n";
-	const char *texts[] = { t, minimal, "root m /x\nkeyfile /k\nlisten :: 9\n"
+	const char *three = "root m /x\nkeyfile /k\npeer a 1\npeer b 2\n"
+		"peer c 3\nbarrier 3\n";
+	const char *texts[] = { t, minimal, three,
+				"root m /x\nkeyfile /k\npeer a 1\nbarrier 1\n", "root m /x\nkeyfile /k\nlisten :: 9\n"
 				"logfacility none\n" };
 
 	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
@@ -110,5 +190,7 @@ main(int argc, char **argv)
 	g_test_add_func("/repl/conf/good", test_good);
 	g_test_add_func("/repl/conf/bad", test_bad);
 	g_test_add_func("/repl/conf/dump", test_dump);
+	g_test_add_func("/repl/conf/peers", test_peers);
+	g_test_add_func("/repl/conf/barrier_policy", test_barrier_policy);
 	return g_test_run();
 }

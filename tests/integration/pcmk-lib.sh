@@ -133,12 +133,13 @@ pm_logs() {
 	pm_ex "$(pm_live)" crm_mon -1 -A >&2 2>/dev/null
 }
 
-# pm_mail_node N PEER: node N's mail store as in mail-lib.sh's ml_setup
+# pm_mail_node N PEER...: node N's mail store as in mail-lib.sh's ml_setup
 # (Postfix whose smtpd hands every message to replicate-mda, Dovecot on
-# the replicated Maildirs and accounts, replicate.conf streaming to node
-# PEER), all under $NT_TMP/nodeN = /run/hbdnode inside the node.
+# the replicated Maildirs and accounts, replicate.conf streaming to every
+# node PEER, with `barrier $PM_BARRIER` when set), all under
+# $NT_TMP/nodeN = /run/hbdnode inside the node.
 pm_mail_node() {
-	local n=$1 peer=$2 d=$NT_TMP/node$1
+	local n=$1 d=$NT_TMP/node$1 p; shift
 	[ -f "$NT_TMP/replkey" ] || { head -c 48 /dev/urandom | base64 >"$NT_TMP/replkey"; chmod 600 "$NT_TMP/replkey"; }
 	mkdir -p "$d/accounts" "$d/repl"
 	rm_postfix_conf "$d" node$n $PM_NET.$n all
@@ -158,7 +159,8 @@ pm_mail_node() {
 root mail $d/vmail
 root accounts $d/accounts
 listen 0.0.0.0 7795
-peer $PM_NET.$peer 7795
+$(for p in "$@"; do echo "peer $PM_NET.$p 7795"; done)
+${PM_BARRIER:+barrier $PM_BARRIER}
 keyfile $NT_TMP/replkey
 role replica
 statedir $d/repl
@@ -178,8 +180,9 @@ pm_mda() {
 pm_smtp_from() { rm_smtp_banner client $PM_VIP 2>/dev/null | awk '{print $2}'; }
 
 # pm_mail_cluster NODES [TOKEN]: the mail cluster of pcmk-replicate and
-# bench/pcmk-failover.  node1 and node2 hold the mail store (node3, when
-# there, only votes).  The CIB is hb2pcmk's conversion of the two-node
+# bench/pcmk-failover.  The nodes of PM_DATA_NODES (default "1 2") hold
+# the mail store, each listing the others as replicate peers (node3, when
+# there and not a data node, only votes).  The CIB is hb2pcmk's conversion of the two-node
 # haresources line (VIP, replicate, postfix, dovecot, MailTo: the group
 # colocated with and ordered after the promoted replicate clone), plus
 # the daemon's path, MailTo's own Postfix instance, and "the clone never
@@ -187,8 +190,9 @@ pm_smtp_from() { rm_smtp_banner client $PM_VIP 2>/dev/null | awk '{print $2}'; }
 pm_mail_cluster() {
 	local nodes=$1 n
 	pm_setup "$nodes" "${2:-1000}"
-	pm_mail_node 1 2
-	pm_mail_node 2 1
+	for n in ${PM_DATA_NODES:-1 2}; do
+		pm_mail_node $n $(for p in ${PM_DATA_NODES:-1 2}; do [ $p = $n ] || echo $p; done)
+	done
 	mkdir -p "$NT_TMP/ha.d"
 	printf 'node %s\nbcast eth0\nauto_failback off\n' "$(for n in $nodes; do printf 'node%s ' $n; done)" >"$NT_TMP/ha.d/ha.cf"
 	echo "node1 IPaddr::$PM_VIP/24/eth0 replicate::/run/hbdnode/replicate.conf postfix::/run/hbdnode/postfix dovecot::/run/hbdnode/dovecot.conf MailTo::admin@example.org::pcmk-mail" >"$NT_TMP/ha.d/haresources"
@@ -197,14 +201,50 @@ pm_mail_cluster() {
 		-e 's|params email=admin@example.org|& sendmail_args="-C /run/hbdnode/postfix"|' "$NT_TMP/cluster.crm"
 	grep -q "binary=" "$NT_TMP/cluster.crm" || nt_fail "no replicate primitive in the conversion"
 	case " $nodes " in *" 3 "*)
-		echo "location loc_repl_data_nodes ms_replicate_1 -inf: node3" >>"$NT_TMP/cluster.crm" ;;
+		case " ${PM_DATA_NODES:-1 2} " in *" 3 "*) ;; *)
+			echo "location loc_repl_data_nodes ms_replicate_1 -inf: node3" >>"$NT_TMP/cluster.crm" ;;
+		esac ;;
 	esac
 	for n in $nodes; do pm_start $n; done
 	nt_wait 60 pm_online || { pm_logs; nt_fail "cluster not online in 60 s"; }
-	pm_mda 1; pm_mda 2
+	for n in ${PM_DATA_NODES:-1 2}; do pm_mda $n; done
 	pm_crm configure load update "$NT_TMP/cluster.crm" >"$NT_TMP/load.out" 2>&1 ||
 		nt_fail "crm configure load update: $(cat "$NT_TMP/load.out")"
 	nt_wait 60 '[ "$(pm_where ms_replicate_1 Promoted)" = node1 ] && [ "$(pm_where group_1)" = node1 ] && [ "$(pm_where MailTo_1)" = node1 ]' ||
 		{ pm_logs; nt_fail "promoted replicate + mail group not on node1"; }
 	nt_wait 20 '[ "$(pm_smtp_from)" = node1 ]' || nt_fail "SMTP on the VIP is not node1's"
+}
+
+# pm_load SECS: SMTP load on the VIP from the client node, 4 clients x
+# 10 msgs/s for SECS seconds, each line of $NT_TMP/sent.N "ok N" or "err
+# N ..."; the clients' pids in PM_LOAD_PIDS.  pm_load_wait waits for them,
+# gathers $NT_TMP/sent and sets PM_ACKED and PM_ERRS.
+pm_load() {
+	local c per=$((10 * $1))
+	PM_LOAD_PIDS=()
+	: >"$NT_TMP/sent"
+	for c in 0 1 2 3; do
+		nt_exec client python3 "$HB_TOP/tests/integration/mailclient.py" send $PM_VIP \
+			$((c * 100000 + 1)) $per 10 >"$NT_TMP/sent.$c" &
+		PM_LOAD_PIDS+=($!); NT_PIDS+=($!)
+	done
+}
+pm_load_wait() {
+	wait "${PM_LOAD_PIDS[@]}"
+	cat "$NT_TMP"/sent.* >"$NT_TMP/sent"
+	PM_ACKED=$(grep -c '^ok' "$NT_TMP/sent"); PM_ERRS=$(grep -c '^err' "$NT_TMP/sent")
+}
+
+# pm_check_all WHAT: every message acknowledged in $NT_TMP/sent is read
+# exactly once over IMAP on the VIP
+pm_check_all() {
+	local what=$1 ack missing dups
+	ack=$(awk '$1 == "ok" {print "msg-" $2}' "$NT_TMP/sent" | sort)
+	nt_exec client python3 "$HB_TOP/tests/integration/mailclient.py" subjects $PM_VIP user 2>/dev/null |
+		sort >"$NT_TMP/got"
+	dups=$(uniq -d "$NT_TMP/got" | wc -l)
+	missing=$(comm -23 <(echo "$ack") "$NT_TMP/got" | grep -c .)
+	nt_log "$what: acknowledged $(echo "$ack" | grep -c .), found $(wc -l <"$NT_TMP/got"), missing $missing, duplicates $dups"
+	[ "$missing" -eq 0 ] || nt_fail "$what: $missing acknowledged message(s) missing"
+	[ "$dups" -eq 0 ] || nt_fail "$what: $dups duplicate(s)"
 }

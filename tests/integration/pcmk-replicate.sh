@@ -18,7 +18,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/resources-mail.inc"
 source "$(dirname "$0")/pcmk-lib.sh"
 rm_have_mail
-CLIENT="python3 $HB_TOP/tests/integration/mailclient.py"
 t0=$(nt_ms)
 pm_mail_cluster "1 2 3" 1000
 pm_ex 2 crm_resource --locate -r ms_replicate_1 | grep -q "running on: node2 *$" ||
@@ -57,13 +56,8 @@ agent 2 monitor OCF_RESKEY_CRM_meta_interval=10000 >/dev/null 2>&1
 [ "$(score 2)" = 100 ] || nt_fail "node2 current again: score '$(score 2)', want 100"
 
 # load: 4 clients x 10 msgs/s; node1 powered off at 40%
-: >"$NT_TMP/sent"
 per=$((10 * SECS))
-pids=()
-for c in 0 1 2 3; do
-	nt_exec client $CLIENT send $PM_VIP $((c * 100000 + 1)) $per 10 >"$NT_TMP/sent.$c" &
-	pids+=($!); NT_PIDS+=($!)
-done
+pm_load $SECS
 sleep $((SECS * 4 / 10))
 t1=$(nt_ms)
 before=$(cat "$NT_TMP"/sent.* | grep -c '^ok')
@@ -72,22 +66,11 @@ nt_log "node1 powered off after $before acknowledged messages"
 nt_wait 60 '[ "$(pm_smtp_from)" = node2 ]' || { pm_logs; nt_fail "no SMTP from node2 on the VIP 60 s after node1 died"; }
 nt_log "SMTP on the VIP from node2 $(( $(nt_ms) - t1 )) ms after node1's death"
 [ "$(pm_where ms_replicate_1 Promoted)" = node2 ] || nt_fail "replicate not promoted on node2"
-wait "${pids[@]}"
-cat "$NT_TMP"/sent.* >"$NT_TMP/sent"
-acked=$(grep -c '^ok' "$NT_TMP/sent"); errs=$(grep -c '^err' "$NT_TMP/sent")
+pm_load_wait
+acked=$PM_ACKED errs=$PM_ERRS
 nt_log "sent $((4 * per)) at 40/s: acknowledged $acked, SMTP errors $errs ($(awk '$1 == "err" {print $3}' "$NT_TMP/sent" | sort | uniq -c | tr '\n' ' '))"
 [ "$acked" -gt $((before + 40)) ] || nt_fail "too little mail acknowledged after the failover ($acked, $before before)"
-check_all() {
-	local what=$1 ack got missing dups
-	ack=$(awk '$1 == "ok" {print "msg-" $2}' "$NT_TMP/sent" | sort)
-	nt_exec client $CLIENT subjects $PM_VIP user 2>/dev/null | sort >"$NT_TMP/got"
-	dups=$(uniq -d "$NT_TMP/got" | wc -l)
-	missing=$(comm -23 <(echo "$ack") "$NT_TMP/got" | grep -c .)
-	nt_log "$what: acknowledged $(echo "$ack" | grep -c .), found $(wc -l <"$NT_TMP/got"), missing $missing, duplicates $dups"
-	[ "$missing" -eq 0 ] || nt_fail "$what: $missing acknowledged message(s) missing"
-	[ "$dups" -eq 0 ] || nt_fail "$what: $dups duplicate(s)"
-}
-check_all "after failover"
+pm_check_all "after failover"
 
 # node1 boots again: its replicate instance rejoins unpromoted and catches up
 pm_start 1
@@ -103,7 +86,7 @@ same() { diff <(cd "$NT_TMP/node1/vmail/user" && find new cur -type f | sed 's/:
 nt_wait 30 same || nt_fail "node1's Maildir differs from node2's after catch-up"
 nt_log "node1 rejoined as replica and holds node2's $(find "$NT_TMP/node2/vmail/user" -type f | wc -l) messages"
 nt_wait 20 '[ "$(score 1)" = 100 ]' || nt_fail "node1's promotion score is '$(score 1)', want 100"
-check_all "after node1 rejoined"
+pm_check_all "after node1 rejoined"
 
 # an administrative switchover: node2 goes to standby, so its instance is
 # demoted (barrier first) and stopped (the daemon ends), node1 promoted
@@ -116,5 +99,5 @@ nt_wait 20 '! "$HB_BUILD/replicate/replicate" -S "$NT_TMP/node2/repl/ctl" -w 2 s
 	nt_fail "node2's daemon still answers after its instance stopped"
 agent 2 monitor; rc=$?; [ $rc = 7 ] || nt_fail "monitor on node2 after stop: $rc, want 7"
 agent 1 monitor; rc=$?; [ $rc = 8 ] || nt_fail "monitor on node1 after promotion: $rc, want 8"
-check_all "after the switchover"
+pm_check_all "after the switchover"
 nt_pass "$acked acknowledged, 0 lost, $errs SMTP errors during the switch"

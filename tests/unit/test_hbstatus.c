@@ -132,6 +132,32 @@ test_degraded(void)
 		       "ack_age_ms=45000\n");
 	hbs_evaluate(r, 30000);
 	g_assert_cmpuint(r->problems->len, ==, 3);
+	/* several replicas: positions, not counts; the queue is what waits */
+	hbs_parse_repl(r, "role=source phase=stream queued=7 seq=3145728 "
+		       "acked=2097152 ack_age_ms=45000 watches=4 barriers=0 "
+		       "held=0 outq=0 bytes_out=1 replicas=2 barrier=all\n"
+		       "replica 10.0.0.2:7790 session=stream queued=0 sent=3145728 "
+		       "acked=3145728 ack_age_ms=10 outq=0\n"
+		       "replica 10.0.0.3:7790 session=stream queued=7 sent=2097152 "
+		       "acked=2097152 ack_age_ms=45000 outq=0\n");
+	g_assert_cmpint(r->repl.replicas, ==, 2);
+	g_assert_cmpint(r->repl.seq, ==, 3145728);	/* the first line's */
+	hbs_evaluate(r, 30000);
+	g_assert_cmpuint(r->problems->len, ==, 4);
+	g_assert_cmpstr(g_ptr_array_index(r->problems, 3), ==, "a replica has "
+			"not acknowledged for 45 s (7 operations queued)");
+	{
+		g_autoptr(GString) out = g_string_new(NULL);
+
+		hbs_format_text(r, out);
+		g_assert_nonnull(strstr(out->str, "  2 replicas, queued 7 for the "
+					"slowest (position 3145728, acked 2097152)"));
+		g_assert_null(strstr(out->str, "operations (seq"));
+		g_string_truncate(out, 0);
+		hbs_format_json(r, out);
+		g_assert_nonnull(strstr(out->str, "\"replicas\":2,\"queued\":7,"));
+		g_assert_nonnull(strstr(out->str, "\"lag\":null,"));
+	}
 }
 
 static void
