@@ -196,8 +196,16 @@ def repl_pair(src, dst, tag):
 
 
 def repl_bytes(conf):
-    out = repl_ctl(conf, "status").stdout
-    return int(out.split("bytes_out=")[1].split()[0])
+    """bytes_out from the daemon's status; -1 (and what it said, and the
+    end of its log) when it does not answer."""
+    r = repl_ctl(conf, "status")
+    if "bytes_out=" not in r.stdout:
+        log = os.path.join(os.path.dirname(conf) + ".log")
+        print("  status failed (exit %d): %s" % (r.returncode, (r.stdout + r.stderr).strip()))
+        if os.path.exists(log):
+            print("  " + "  ".join(open(log).readlines()[-8:]))
+        return -1
+    return int(r.stdout.split("bytes_out=")[1].split()[0])
 
 
 # ---- rsync daemon -------------------------------------------------------------

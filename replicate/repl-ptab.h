@@ -16,8 +16,8 @@
  * the table would then believe the replica has one as the other is;
  * the source only trusts an entry whose size, mtime and mode all match
  * the file as it is, so the worst case is a file sent as a delta
- * against a copy the replica lacks (the replica answers with a full
- * resend request).  Pure data structure: no I/O, no logging; the
+ * against a copy the replica lacks (it answers with an empty signature
+ * and the file goes whole).  Pure data structure: no I/O, no logging; the
  * caller's paths are borrowed.
  */
 #ifndef REPL_PTAB_H

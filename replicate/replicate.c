@@ -14,12 +14,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib-unix.h>
 
 #include "fileread.h"
@@ -201,6 +203,25 @@ main(int argc, char **argv)
 	g_autofree char *sock_buf = NULL;
 	struct repl_conf *conf = NULL;
 	int opt, check = 0, dump = 0, debug = -1, wait_s = 60, r;
+
+#if !GLIB_CHECK_VERSION(2, 76, 0)
+	/* GLib before 2.76 keeps GSlice's pages (the GQueue links of a
+	 * 200,000-file catch-up) after they are freed; plain malloc gives
+	 * them back (source RSS after a 20,000-file initial sync 10.9-11.5
+	 * MB -> 9.1-9.2 MB).  GLib reads G_SLICE before main() runs, hence
+	 * the exec of ourselves (same pid; by its real path, so that the
+	 * process name stays "replicate"); a G_SLICE of the caller wins,
+	 * and if the exec fails we go on as we are. */
+	if (!getenv("G_SLICE")) {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (n > 0 && setenv("G_SLICE", "always-malloc", 1) == 0) {
+			self[n] = '\0';
+			execv(self, argv);
+		}
+	}
+#endif
 
 	while ((opt = getopt(argc, argv, "c:d:tTS:w:h")) != -1) {
 		switch (opt) {
