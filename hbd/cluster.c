@@ -385,7 +385,7 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 	const char *t = hb_msg_get(m, "t");
 	const char *dest = hb_msg_get(m, "dest");
 	gboolean ns = t != NULL && g_str_has_prefix(t, "NS_");
-	g_autoptr(GString) out = g_string_new(NULL);
+	g_autoptr(GString) out = g_string_sized_new(1024);
 	g_autoptr(GBytes) net = NULL;
 	g_autoptr(GBytes) classic = NULL;
 	int rc;
@@ -452,7 +452,7 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 static void
 cluster_note_missing(hbd_cluster *c, hb_msg *m)
 {
-	g_autoptr(GString) miss = g_string_new(NULL);
+	g_autoptr(GString) miss = NULL;
 	gint64 now = now_ms();
 	guint i;
 
@@ -463,10 +463,13 @@ cluster_note_missing(hbd_cluster *c, hb_msg *m)
 		    n->status == HBD_NODE_DEAD || n->last_status == 0 ||
 		    now - n->last_status <= 2 * (gint64)c->clean_ms)
 			continue;
-		g_string_append_printf(miss, "%s%s", miss->len ? "," : "",
-				       n->name);
+		if (miss == NULL)
+			miss = g_string_new(NULL);
+		else
+			g_string_append_c(miss, ',');
+		g_string_append(miss, n->name);
 	}
-	if (miss->len > 0)
+	if (miss != NULL)
 		hb_msg_set(m, "hbdmiss", miss->str);
 }
 
