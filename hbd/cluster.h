@@ -63,6 +63,7 @@ typedef struct hbd_node {
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
 	gboolean restarted;	/* new generation seen, no status yet */
+	gboolean is_hbd;	/* its last status had hbd=1: no acks to it */
 	uint64_t shut_gen;	/* generation that sent shutdone */
 	double obs_lost, obs_total;	/* its seqs we missed / saw, decayed */
 } hbd_node;
@@ -105,7 +106,9 @@ struct hbd_cluster {
 	gboolean comm_up;
 	gint64 start_ms;
 	gint64 last_status_sent;
-	guint send_timer, check_timer;
+	guint send_timer;
+	guint check_timer;	/* 1 while check_src is armed */
+	GSource *check_src;	/* dead-node checks (one source, re-armed) */
 	guint check_ms;		/* check interval until comm up */
 	gint64 check_due;	/* when check_timer fires */
 	guint rexmit_ms;
