@@ -401,9 +401,9 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 	hb_msg_set(m, "src", c->self->name);
 	hb_msg_set_bin(m, "srcuuid", c->self->uuid, HBD_UUID_LEN);
 	if (!ns)
-		hb_msg_setf(m, "seq", "%" PRIx64, ++c->seq);
-	hb_msg_setf(m, "hg", "%" PRIx64, c->gen);
-	hb_msg_setf(m, "ts", "%lx", (unsigned long)time(NULL));
+		hb_msg_set_hex(m, "seq", ++c->seq);
+	hb_msg_set_hex(m, "hg", c->gen);
+	hb_msg_set_hex(m, "ts", (uint64_t)time(NULL));
 	if (!ns)
 		hb_msg_set(m, "ld", loadavg());
 	hb_msg_setf(m, "ttl", "%d", c->cfg->hopfudge + (int)c->cfg->nodes->len);
@@ -482,7 +482,7 @@ cluster_send_status(hbd_cluster *c)
 
 	hb_msg_set(m, "t", "status");
 	hb_msg_set(m, "st", hbd_nstatus_name(c->self->status));
-	hb_msg_setf(m, "dt", "%x", c->cfg->deadtime_ms);
+	hb_msg_set_hex(m, "dt", c->cfg->deadtime_ms);
 	hb_msg_set(m, "protocol", "1");
 	/* we ignore NS_ackmsg: an hbd peer need not send us any (a real
 	 * Heartbeat ignores the field; cluster_status_msg) */

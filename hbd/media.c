@@ -646,6 +646,41 @@ hbd_medium_drop(hbd_medium *m)
 		       " dropped so far)", m->desc, m->tx_dropped);
 }
 
+/* UDP sends go on a connected socket: no route lookup per packet.  It is
+ * connected again every MEDIA_RECONNECT_MS (after a disconnect, so that
+ * the source address follows the device's); while it cannot be (no route
+ * yet), packets go with sendto() as before.  An ICMP error caused by an
+ * earlier packet (the peer's port closed: hbd not running there) is
+ * reported by the next send, which then did not go out: it is sent once
+ * more. */
+#define MEDIA_RECONNECT_MS 5000
+
+static ssize_t
+media_udp_send(hbd_medium *m, const void *pkt, size_t len)
+{
+	gint64 now = g_get_monotonic_time() / 1000;
+	ssize_t n;
+
+	if (m->connect_ms == 0 || now - m->connect_ms >= MEDIA_RECONNECT_MS) {
+		struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+		m->connect_ms = now;
+		if (m->connected && connect(m->send_fd, &unspec,
+					    sizeof(unspec)) != 0)
+			hb_debug("%s: disconnect: %s", m->desc, g_strerror(errno));
+		m->connected = connect(m->send_fd, (struct sockaddr *)m->dst,
+				       m->dstlen) == 0;
+	}
+	if (!m->connected)
+		return sendto(m->send_fd, pkt, len, MSG_DONTWAIT,
+			      (struct sockaddr *)m->dst, m->dstlen);
+	n = send(m->send_fd, pkt, len, MSG_DONTWAIT);
+	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		      errno == ENETUNREACH || errno == EHOSTDOWN))
+		n = send(m->send_fd, pkt, len, MSG_DONTWAIT);
+	return n;
+}
+
 void
 hbd_medium_send(hbd_medium *m, const void *pkt, size_t len)
 {
@@ -662,8 +697,7 @@ hbd_medium_send(hbd_medium *m, const void *pkt, size_t len)
 		m->tx_packets++;
 		return;
 	}
-	if (sendto(m->send_fd, pkt, len, MSG_DONTWAIT,
-		   (struct sockaddr *)m->dst, m->dstlen) < 0)
+	if (media_udp_send(m, pkt, len) < 0)
 		m->tx_dropped++;
 	else
 		m->tx_packets++;

@@ -155,6 +155,33 @@ hb_msg_setf(hb_msg *m, const char *name, const char *fmt, ...)
 	hb_msg_set(m, name, v);
 }
 
+/* v in base 16 (lowercase, as "%" PRIx64) or 10, without printf. */
+static void
+msg_set_num(hb_msg *m, const char *name, uint64_t v, unsigned base)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = digits[v % base];
+		v /= base;
+	} while (v > 0);
+	msg_put(m, name, HB_FIELD_STRING, buf + i, sizeof(buf) - i);
+}
+
+void
+hb_msg_set_hex(hb_msg *m, const char *name, uint64_t v)
+{
+	msg_set_num(m, name, v, 16);
+}
+
+void
+hb_msg_set_dec(hb_msg *m, const char *name, uint64_t v)
+{
+	msg_set_num(m, name, v, 10);
+}
+
 void
 hb_msg_append_len(hb_msg *m, const char *name, size_t nlen, int type,
 		  const void *v, size_t vlen)

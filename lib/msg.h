@@ -40,6 +40,9 @@ void hb_msg_set(hb_msg *m, const char *name, const char *value);
 void hb_msg_setf(hb_msg *m, const char *name, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 void hb_msg_set_bin(hb_msg *m, const char *name, const void *v, size_t len);
+/* v as lowercase hex ("%" PRIx64) or decimal: a heartbeat's numbers. */
+void hb_msg_set_hex(hb_msg *m, const char *name, uint64_t v);
+void hb_msg_set_dec(hb_msg *m, const char *name, uint64_t v);
 /* Appends a field from counted bytes (name[0..nlen), v[0..vlen)), copied
  * once, without looking for the name: for decoders that have already
  * checked that every name is new (a duplicate would break the uniqueness
