@@ -80,7 +80,7 @@ typedef struct hbd_fence_rec {
 
 typedef struct hbd_counters {
 	guint64 rx, accepted, dup, bad_format, bad_auth, bad_node, replay,
-		too_old, own, tx, rexmit_sent, rexmit_req;
+		too_old, own, tx, rexmit_sent, rexmit_req, ack_sent;
 } hbd_counters;
 
 typedef struct hbd_cluster hbd_cluster;
