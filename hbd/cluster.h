@@ -15,6 +15,9 @@
  *   message hook (the resource manager) exactly once, in sequence order
  *   as received; our own sent messages are handed to it too (Heartbeat
  *   processes its own messages).
+ * - The status tick, its rate under loss and the dead-node checks are
+ *   liveness.c's (liveness.h); cluster.c is the packets: sending,
+ *   receiving, the control messages, quiet media.
  * - Everything runs on the GLib main loop; nothing blocks.
  */
 #ifndef HBD_CLUSTER_H
@@ -63,6 +66,7 @@ typedef struct hbd_node {
 	guint ack_trigger;	/* 0..9 */
 	GPtrArray *links;	/* hbd_link * */
 	gboolean restarted;	/* new generation seen, no status yet */
+	gboolean is_hbd;	/* its last status had hbd=1: no acks to it */
 	uint64_t shut_gen;	/* generation that sent shutdone */
 	double obs_lost, obs_total;	/* its seqs we missed / saw, decayed */
 } hbd_node;
@@ -79,7 +83,7 @@ typedef struct hbd_fence_rec {
 
 typedef struct hbd_counters {
 	guint64 rx, accepted, dup, bad_format, bad_auth, bad_node, replay,
-		too_old, own, tx, rexmit_sent, rexmit_req;
+		too_old, own, tx, rexmit_sent, rexmit_req, ack_sent;
 } hbd_counters;
 
 typedef struct hbd_cluster hbd_cluster;
@@ -105,7 +109,9 @@ struct hbd_cluster {
 	gboolean comm_up;
 	gint64 start_ms;
 	gint64 last_status_sent;
-	guint send_timer, check_timer;
+	guint send_timer;
+	guint check_timer;	/* 1 while check_src is armed */
+	GSource *check_src;	/* dead-node checks (one source, re-armed) */
 	guint check_ms;		/* check interval until comm up */
 	gint64 check_due;	/* when check_timer fires */
 	guint rexmit_ms;
@@ -141,8 +147,6 @@ struct hbd_cluster {
 int hbd_cluster_new(hb_config *cfg, hb_authkeys *keys, const char *statedir,
 		    const char *nodename, hbd_cluster **out, char **out_err);
 void hbd_cluster_free(hbd_cluster *c);
-/* Starts heartbeats and timers. */
-void hbd_cluster_start(hbd_cluster *c);
 /* Swaps in a new authkeys (SIGHUP); takes ownership. */
 void hbd_cluster_set_keys(hbd_cluster *c, hb_authkeys *keys);
 
@@ -154,18 +158,14 @@ void hbd_cluster_input(hbd_cluster *c, const char *link, const guint8 *pkt,
  * message hook.  dest (may be NULL) addresses one node. */
 void hbd_cluster_send(hbd_cluster *c, hb_msg *m);
 
+/* The timers' side (liveness.c, contract in liveness.h): */
+/* Starts heartbeats and timers. */
+void hbd_cluster_start(hbd_cluster *c);
 /* A ping node answered (ping.c). */
 void hbd_cluster_ping_reply(hbd_cluster *c, const char *name);
 /* Number of ping nodes we reach; sent as "pingscore" in our status
  * messages (when ping nodes are configured) so the peer can compare. */
 int hbd_cluster_ping_score(hbd_cluster *c);
-
-/* Status interval (ms) for a link losing about p (0..1) of the packets
- * (0: no loss seen lately): clean_ms while the link is clean, else the
- * longest deadtime/n, n > 1, at which n - 1 losses in a row (what a false
- * death takes) are expected less than once in 100 hours at a loss of
- * max(30 %, 1.25 p); never below 10 ms nor above clean_ms.  Pure. */
-guint hbd_send_interval(guint deadtime_ms, guint clean_ms, double p);
 
 hbd_node *hbd_cluster_find(hbd_cluster *c, const char *name);
 hbd_node *hbd_cluster_peer(hbd_cluster *c);	/* first other normal node */

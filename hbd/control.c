@@ -136,10 +136,10 @@ ctl_dispatch(hbd_control *ctl, char **argv, GString *out)
 			"\nbad_auth %" G_GUINT64_FORMAT "\nbad_node %" G_GUINT64_FORMAT
 			"\nreplay %" G_GUINT64_FORMAT "\ntx %" G_GUINT64_FORMAT
 			"\nrexmit_sent %" G_GUINT64_FORMAT "\nsend_ms %u"
-			"\nloss_pct %.1f\n",
+			"\nloss_pct %.1f\nack_sent %" G_GUINT64_FORMAT "\n",
 			k->rx, k->accepted, k->dup, k->bad_format, k->bad_auth,
 			k->bad_node, k->replay, k->tx, k->rexmit_sent,
-			ctl->c->send_ms, 100 * ctl->c->loss);
+			ctl->c->send_ms, 100 * ctl->c->loss, k->ack_sent);
 		return 0;
 	}
 	if (ctl->hook != NULL) {

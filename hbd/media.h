@@ -71,6 +71,8 @@ struct hbd_medium {
 	/* destination of UDP sends */
 	struct sockaddr_storage *dst;
 	unsigned dstlen;
+	gboolean connected;		/* send_fd connected to dst */
+	gint64 connect_ms;		/* last (re)connect, monotonic */
 };
 
 /* Opens one medium.  Returns 0, or -errno with a message in *out_err

@@ -11,13 +11,48 @@
 
 #include "msg.h"
 
-static void
-msg_field_clear(hb_field *f)
+/* Names and values live in the message's arena: chunks that are never
+ * moved (borrowed pointers stay valid) and are freed with the message, so
+ * a heartbeat's dozen fields cost no allocation each.  A replaced value
+ * stays in the arena until then (messages are short-lived). */
+#define MSG_CHUNK 1024
+
+struct hb_msg_chunk {
+	struct hb_msg_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+static char *
+msg_alloc(hb_msg *m, size_t n)
 {
-	g_free(f->name);
-	g_free(f->value);
-	f->name = NULL;
-	f->value = NULL;
+	struct hb_msg_chunk *c = m->chunks;
+	char *p;
+
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = MAX(n, MSG_CHUNK);
+
+		c = g_malloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = m->chunks;
+		m->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+/* A NUL-terminated copy of p[0..n) in the arena. */
+static char *
+msg_dup(hb_msg *m, const void *p, size_t n)
+{
+	char *d = msg_alloc(m, n + 1);
+
+	if (n > 0)
+		memcpy(d, p, n);
+	d[n] = '\0';
+	return d;
 }
 
 hb_msg *
@@ -25,19 +60,22 @@ hb_msg_new(void)
 {
 	hb_msg *m = g_new0(hb_msg, 1);
 
-	m->fields = g_array_new(FALSE, TRUE, sizeof(hb_field));
+	/* room for a heartbeat's dozen fields without growing */
+	m->fields = g_array_sized_new(FALSE, TRUE, sizeof(hb_field), 16);
 	return m;
 }
 
 void
 hb_msg_free(hb_msg *m)
 {
-	guint i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->fields->len; i++)
-		msg_field_clear(&g_array_index(m->fields, hb_field, i));
+	while (m->chunks != NULL) {
+		struct hb_msg_chunk *c = m->chunks;
+
+		m->chunks = c->next;
+		g_free(c);
+	}
 	g_array_free(m->fields, TRUE);
 	g_free(m);
 }
@@ -62,17 +100,12 @@ static void
 msg_put(hb_msg *m, const char *name, int type, const void *v, size_t len)
 {
 	hb_field *f = msg_find(m, name);
-	char *copy = g_malloc(len + 1);
+	char *copy = msg_dup(m, v, len);
 
-	if (len > 0)
-		memcpy(copy, v, len);
-	copy[len] = '\0';
-	if (f != NULL) {
-		g_free(f->value);
-	} else {
+	if (f == NULL) {
 		hb_field nf = { 0 };
 
-		nf.name = g_strdup(name);
+		nf.name = msg_dup(m, name, strlen(name));
 		g_array_append_val(m->fields, nf);
 		f = &g_array_index(m->fields, hb_field, m->fields->len - 1);
 	}
@@ -105,12 +138,61 @@ void
 hb_msg_setf(hb_msg *m, const char *name, const char *fmt, ...)
 {
 	va_list ap;
+	char buf[64];		/* numbers, mostly: formatted on the stack */
 	g_autofree char *v = NULL;
+	int n;
 
+	va_start(ap, fmt);
+	n = g_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		msg_put(m, name, HB_FIELD_STRING, buf, (size_t)n);
+		return;
+	}
 	va_start(ap, fmt);
 	v = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	hb_msg_set(m, name, v);
+}
+
+/* v in base 16 (lowercase, as "%" PRIx64) or 10, without printf. */
+static void
+msg_set_num(hb_msg *m, const char *name, uint64_t v, unsigned base)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = digits[v % base];
+		v /= base;
+	} while (v > 0);
+	msg_put(m, name, HB_FIELD_STRING, buf + i, sizeof(buf) - i);
+}
+
+void
+hb_msg_set_hex(hb_msg *m, const char *name, uint64_t v)
+{
+	msg_set_num(m, name, v, 16);
+}
+
+void
+hb_msg_set_dec(hb_msg *m, const char *name, uint64_t v)
+{
+	msg_set_num(m, name, v, 10);
+}
+
+void
+hb_msg_append_len(hb_msg *m, const char *name, size_t nlen, int type,
+		  const void *v, size_t vlen)
+{
+	hb_field f = { 0 };
+
+	f.name = msg_dup(m, name, nlen);
+	f.type = type;
+	f.value = msg_dup(m, v, vlen);
+	f.vlen = vlen;
+	g_array_append_val(m->fields, f);
 }
 
 void
@@ -128,7 +210,6 @@ hb_msg_remove(hb_msg *m, const char *name)
 		hb_field *f = &g_array_index(m->fields, hb_field, i);
 
 		if (strcmp(f->name, name) == 0) {
-			msg_field_clear(f);
 			g_array_remove_index(m->fields, i);
 			return;
 		}

@@ -28,6 +28,7 @@ typedef struct hb_field {
 
 typedef struct hb_msg {
 	GArray *fields;		/* hb_field, in order */
+	struct hb_msg_chunk *chunks;	/* names and values (msg.c) */
 } hb_msg;
 
 hb_msg *hb_msg_new(void);
@@ -39,6 +40,15 @@ void hb_msg_set(hb_msg *m, const char *name, const char *value);
 void hb_msg_setf(hb_msg *m, const char *name, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 void hb_msg_set_bin(hb_msg *m, const char *name, const void *v, size_t len);
+/* v as lowercase hex ("%" PRIx64) or decimal: a heartbeat's numbers. */
+void hb_msg_set_hex(hb_msg *m, const char *name, uint64_t v);
+void hb_msg_set_dec(hb_msg *m, const char *name, uint64_t v);
+/* Appends a field from counted bytes (name[0..nlen), v[0..vlen)), copied
+ * once, without looking for the name: for decoders that have already
+ * checked that every name is new (a duplicate would break the uniqueness
+ * above). */
+void hb_msg_append_len(hb_msg *m, const char *name, size_t nlen, int type,
+		       const void *v, size_t vlen);
 void hb_msg_remove(hb_msg *m, const char *name);
 
 /* String field value, or NULL when absent or binary. */

@@ -30,6 +30,36 @@ typedef struct wire_span {
 
 /* ---------------------------------------------------------------- encode */
 
+/* Appends standard base64 with padding (g_base64_encode's output) without
+ * an allocation. */
+static void
+wire_append_base64(GString *out, const char *v, size_t n)
+{
+	size_t start = out->len, len;
+	gint state = 0, save = 0;
+
+	g_string_set_size(out, start + (n / 3 + 1) * 4 + 4);
+	len = g_base64_encode_step((const guchar *)v, n, FALSE,
+				   out->str + start, &state, &save);
+	len += g_base64_encode_close(FALSE, out->str + start + len, &state,
+				     &save);
+	g_string_truncate(out, start + len);
+}
+
+/* Appends n in decimal (the netstring lengths) without printf. */
+static void
+wire_append_size(GString *out, size_t n)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	g_string_append_len(out, buf + i, (gssize)(sizeof(buf) - i));
+}
+
 void
 hb_wire_render_classic_body(const hb_msg *m, const char *skip, GString *out)
 {
@@ -37,22 +67,30 @@ hb_wire_render_classic_body(const hb_msg *m, const char *skip, GString *out)
 
 	for (i = 0; i < m->fields->len; i++) {
 		const hb_field *f = &g_array_index(m->fields, hb_field, i);
-		size_t j;
+		const char *p, *end, *nl;
 
 		if (skip != NULL && strcmp(f->name, skip) == 0)
 			continue;
 		if (f->type == HB_FIELD_BINARY) {
-			g_autofree char *b64 = g_base64_encode(
-				(const guchar *)f->value, f->vlen);
-
-			g_string_append_printf(out, "(1)%s=%s\n", f->name, b64);
+			g_string_append(out, "(1)");
+			g_string_append(out, f->name);
+			g_string_append_c(out, '=');
+			wire_append_base64(out, f->value, f->vlen);
+			g_string_append_c(out, '\n');
 			continue;
 		}
 		g_string_append(out, f->name);
 		g_string_append_c(out, '=');
-		for (j = 0; j < f->vlen; j++)
-			g_string_append_c(out, f->value[j] == '\n'
-					  ? WIRE_ESC_NL : f->value[j]);
+		/* runs without a newline at once; '\n' is escaped */
+		for (p = f->value, end = f->value + f->vlen; p < end; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL) {
+				g_string_append_len(out, p, end - p);
+				break;
+			}
+			g_string_append_len(out, p, nl - p);
+			g_string_append_c(out, WIRE_ESC_NL);
+		}
 		g_string_append_c(out, '\n');
 	}
 }
@@ -60,7 +98,7 @@ hb_wire_render_classic_body(const hb_msg *m, const char *skip, GString *out)
 int
 hb_wire_sign(hb_msg *m, const hb_authkeys *k)
 {
-	g_autoptr(GString) body = g_string_new(NULL);
+	g_autoptr(GString) body = g_string_sized_new(1024);
 	char auth[HB_AUTH_MAXSTR];
 	int rc;
 
@@ -86,9 +124,13 @@ wire_encode_netstring(const hb_msg *m, const hb_authkeys *k, GString *out)
 	for (i = 0; i < m->fields->len; i++) {
 		const hb_field *f = &g_array_index(m->fields, hb_field, i);
 
-		g_string_append_printf(out, "%zu:(%d)%s=",
-				       3 + strlen(f->name) + 1 + f->vlen,
-				       f->type, f->name);
+		size_t nlen = strlen(f->name);
+
+		wire_append_size(out, 3 + nlen + 1 + f->vlen);
+		g_string_append_len(out, f->type == HB_FIELD_BINARY ? ":(1)" :
+				    ":(0)", 4);
+		g_string_append_len(out, f->name, (gssize)nlen);
+		g_string_append_c(out, '=');
 		g_string_append_len(out, f->value, (gssize)f->vlen);
 		g_string_append_c(out, ',');
 		if (out->len - start > HB_WIRE_MAXPACKET)
@@ -101,7 +143,10 @@ wire_encode_netstring(const hb_msg *m, const hb_authkeys *k, GString *out)
 		g_string_truncate(out, start);
 		return rc;
 	}
-	g_string_append_printf(out, "%zu:%s,", strlen(auth), auth);
+	wire_append_size(out, strlen(auth));
+	g_string_append_c(out, ':');
+	g_string_append(out, auth);
+	g_string_append_c(out, ',');
 	if (out->len - start > HB_WIRE_MAXPACKET)
 		goto toobig;
 	return 0;
@@ -234,7 +279,8 @@ wire_base64(const char *v, size_t n, guchar **out, size_t *out_len)
 }
 
 /* Builds the message from spans; classic string values get 0x13 -> '\n'
- * and binary values are base64-decoded. */
+ * and binary values are base64-decoded.  Names are unique (wire_add_span),
+ * so each field is appended with one copy. */
 static int
 wire_build(const wire_span *spans, guint n, gboolean classic,
 	   hb_msg **out)
@@ -244,7 +290,6 @@ wire_build(const wire_span *spans, guint n, gboolean classic,
 
 	for (i = 0; i < n; i++) {
 		const wire_span *s = &spans[i];
-		g_autofree char *name = g_strndup(s->name, s->nlen);
 
 		if (s->type == HB_FIELD_BINARY && classic) {
 			guchar *bin = NULL;
@@ -253,19 +298,21 @@ wire_build(const wire_span *spans, guint n, gboolean classic,
 
 			if (rc < 0)
 				return rc;
-			hb_msg_set_bin(m, name, bin, blen);
+			hb_msg_append_len(m, s->name, s->nlen, HB_FIELD_BINARY,
+					  bin, blen);
 			g_free(bin);
-		} else if (s->type == HB_FIELD_BINARY) {
-			hb_msg_set_bin(m, name, s->val, s->vlen);
 		} else {
-			g_autofree char *v = g_strndup(s->val, s->vlen);
-			size_t j;
+			hb_msg_append_len(m, s->name, s->nlen, s->type,
+					  s->val, s->vlen);
+			if (classic && s->type == HB_FIELD_STRING) {
+				hb_field *f = &g_array_index(m->fields, hb_field,
+							     m->fields->len - 1);
+				char *e = f->value;
 
-			if (classic)
-				for (j = 0; j < s->vlen; j++)
-					if (v[j] == WIRE_ESC_NL)
-						v[j] = '\n';
-			hb_msg_set(m, name, v);
+				while ((e = memchr(e, WIRE_ESC_NL, f->vlen -
+						   (size_t)(e - f->value))) != NULL)
+					*e++ = '\n';
+			}
 		}
 	}
 	*out = g_steal_pointer(&m);
@@ -315,7 +362,7 @@ wire_decode_classic(const char *p, size_t len, const hb_authkeys *k,
 	auth = hb_msg_get(m, "auth");
 	if (auth == NULL)
 		return HB_EAUTH;
-	body = g_string_new(NULL);
+	body = g_string_sized_new(len);
 	hb_wire_render_classic_body(m, "auth", body);
 	rc = hb_auth_verify(k, auth, body->str, body->len);
 	if (rc < 0)

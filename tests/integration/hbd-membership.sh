@@ -33,6 +33,9 @@ hb_cl node1 hbstatus | grep -q "Heartbeat is running" || nt_fail hbstatus
 [ "$(hb_cl node1 hbparameter -p deadtime)" = 600ms ] || nt_fail "hbparameter deadtime: $(hb_cl node1 hbparameter -p deadtime)"
 hb_cl node1 nodestatus nosuchnode 2>/dev/null; [ $? -eq 11 ] || nt_fail "unknown node rc"
 sleep 1
+# hbd ignores acks and says so in its status (hbd=1): none between two hbd
+acks=$(echo counters | socat - "UNIX-CONNECT:$NT_TMP/node1/hbd.sock" | awk '$1 == "ack_sent" {print $2}')
+[ "$acks" = 0 ] || nt_fail "node1 sent $acks acks to an hbd peer"
 # kill -9 node2 and time the detection
 t0=$(nt_ms)
 kill -9 "${HB_PID[node2]}"

@@ -125,6 +125,43 @@ test_msg(void)
 	hb_msg_free(NULL);
 }
 
+/* The numbers of the control fields, formatted without printf, and the
+ * arena: a value replaced many times, long values, borrowed pointers. */
+static void
+test_msg_numbers(void)
+{
+	g_autoptr(hb_msg) m = hb_msg_new();
+	g_autofree char *big = g_strnfill(5000, 'v');
+	const char *old;
+	uint64_t v = 0;
+	int i;
+
+	hb_msg_set_hex(m, "seq", 0);
+	g_assert_cmpstr(hb_msg_get(m, "seq"), ==, "0");
+	hb_msg_set_hex(m, "seq", 0x6b056b88);
+	g_assert_cmpstr(hb_msg_get(m, "seq"), ==, "6b056b88");
+	hb_msg_set_hex(m, "hg", G_MAXUINT64);
+	g_assert_cmpstr(hb_msg_get(m, "hg"), ==, "ffffffffffffffff");
+	g_assert_true(hb_msg_get_hex(m, "hg", &v));
+	g_assert_cmpuint(v, ==, G_MAXUINT64);
+	hb_msg_set_dec(m, "firstseq", 1234567890123ULL);
+	g_assert_cmpstr(hb_msg_get(m, "firstseq"), ==, "1234567890123");
+	hb_msg_set_dec(m, "lastseq", 0);
+	g_assert_cmpstr(hb_msg_get(m, "lastseq"), ==, "0");
+	hb_msg_setf(m, "long", "%s", big);	/* longer than the stack buffer */
+	g_assert_cmpstr(hb_msg_get(m, "long"), ==, big);
+	old = hb_msg_get(m, "seq");
+	for (i = 0; i < 1000; i++)
+		hb_msg_set_hex(m, "seq", (uint64_t)i);
+	g_assert_cmpstr(old, ==, "6b056b88");	/* still valid until freed */
+	g_assert_cmpstr(hb_msg_get(m, "seq"), ==, "3e7");
+	g_assert_cmpuint(hb_msg_nfields(m), ==, 5);
+	hb_msg_append_len(m, "abcdef", 3, HB_FIELD_BINARY, "x\0y", 3);
+	g_assert_cmpuint(hb_msg_nfields(m), ==, 6);
+	g_assert_null(hb_msg_get(m, "abc"));	/* binary */
+	g_assert_nonnull(hb_msg_get_bin(m, "abc", NULL));
+}
+
 /* ------------------------------------------------------------ vectors */
 
 static hb_authkeys *
@@ -622,6 +659,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/wire/msg", test_msg);
+	g_test_add_func("/wire/msg-numbers", test_msg_numbers);
 	g_test_add_func("/wire/vectors", test_vectors);
 	g_test_add_func("/wire/ours-classic", test_ours_classic);
 	g_test_add_func("/wire/roundtrip", test_roundtrip);
