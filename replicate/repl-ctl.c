@@ -98,8 +98,11 @@ request_cb(hb_ctl_client *cl, const char *line, void *ud)
 	} else if (!strcmp(line, "STATUS")) {
 		reply = dyn = C.source ? repl_source_status() :
 			      repl_replica_status();
-	} else if (!strcmp(line, "ROLE source")) {
+	} else if (!strcmp(line, "ROLE source") ||
+		   !strcmp(line, "ROLE source planned")) {
 		reply = become_source() ? "ERR cannot start watching\n" : "OK\n";
+		if (line[11] != '\0' && C.source)
+			repl_source_handover();
 	} else if (!strcmp(line, "ROLE replica")) {
 		become_replica();
 		reply = "OK\n";
@@ -159,7 +162,9 @@ repl_ctl_client(const char *sock, int argc, char **argv, int timeout_s)
 				       argc > 1 ? argv[1] : "");
 	else if (!strcmp(cmd, "status"))
 		line = g_strdup("STATUS");
-	else if (!strcmp(cmd, "source"))
+	else if (!strcmp(cmd, "source") && argc > 1 && !strcmp(argv[1], "planned"))
+		line = g_strdup("ROLE source planned");
+	else if (!strcmp(cmd, "source") && argc == 1)
 		line = g_strdup("ROLE source");
 	else if (!strcmp(cmd, "replica"))
 		line = g_strdup("ROLE replica");

@@ -25,7 +25,8 @@
  *
  *   replicate-mda -D DOMAIN[,DOMAIN...] -S CONTROL_SOCKET
  *                 [-L LMTP | -b MAILDIR_BASE] [-R ADDR:PORT]
- *                 [-l ADDR:PORT] [-w SECS] [-t SECS] [-m MAXBYTES] [-s] [-f]
+ *                 [-l ADDR:PORT] [-w SECS] [-W MS] [-t SECS] [-m MAXBYTES]
+ *                 [-s] [-f]
  *
  * -b delivers local mail itself into BASE/local/ Maildirs instead of
  * through LMTP (no Sieve, no quota, no Dovecot index; one process less).
@@ -40,6 +41,9 @@
  * is down (standby dead) mail is accepted on this node alone, logged at
  * warning (with -s: 451 instead); when the session is up but the barrier does not complete
  * within -w seconds, or the daemon cannot be asked, the answer is 451.
+ * Before delivering, a node that is not the source yet, or a planned
+ * handover's new source before its first session, is waited for (at most
+ * -W ms, default 2000; source_wait): 451 if it still is not the source.
  * An upstream that cannot be reached gives 451 for the recipient.
  *
  * One process per connection (at most 64), like a Postfix service; each
@@ -95,6 +99,7 @@ static const char *relay_addr;	/* -R: Postfix reinjection smtpd */
 static char **domains;
 static const char *ctl_path;
 static int wait_secs = 10;
+static int handover_ms = 2000;	/* -W: wait for a handover's source */
 static int io_secs = 120;
 static bool strict;		/* -s: 451 instead of accepting alone */
 static size_t max_bytes = 50 * 1024 * 1024;
@@ -575,6 +580,41 @@ barrier(const char **out_why)
 	return 0;
 }
 
+/* Before anything is delivered: while this node is not the replication
+ * source yet (a planned move brings the address here a moment before the
+ * roles switch), or is a planned handover's new source whose first
+ * session is not up yet ("handover=1"), wait up to -W ms for it, asking
+ * every 20 ms.  Refusing at once (451) sent the client back to a new
+ * connection and its retry; a message delivered on a replica would be
+ * written into the tree the old source still replicates into.  0: go on
+ * (barrier() decides); -EPERM: still not the source. */
+static int
+source_wait(void)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)handover_ms * 1000;
+	gboolean waited = FALSE;
+	char buf[512];
+
+	for (;;) {
+		gboolean source;
+
+		if (ctl_ask("STATUS", buf, sizeof(buf), 5) != 0)
+			return 0;	/* barrier() says why */
+		source = strstr(buf, "role=source") != NULL;
+		if (source && (strstr(buf, "phase=stream") != NULL ||
+			       strstr(buf, " handover=1") == NULL))
+			break;
+		if (g_get_monotonic_time() >= end)
+			return source ? 0 : -EPERM;
+		waited = TRUE;
+		g_usleep(20000);
+	}
+	if (waited)
+		mda_log(LOG_INFO, "waited for the replication handover: this "
+			"node is the source now");
+	return 0;
+}
+
 /* ---- one client session --------------------------------------------- */
 
 struct session {
@@ -768,6 +808,15 @@ do_data(struct session *s)
 		txn_reset(s);
 		return;
 	}
+	if (handover_ms > 0 && source_wait() != 0) {
+		mda_log(LOG_ERR, "message from %s not delivered: this node is "
+			"not the replication source (waited %d ms): 451",
+			s->mail_arg, handover_ms);
+		reply(s->out, "451 4.3.0 not the active node, try again");
+		g_string_free(msg, TRUE);
+		txn_reset(s);
+		return;
+	}
 	t0 = g_get_monotonic_time();
 	if (base_dir)
 		maildir_deliver(s->rcpts, msg);
@@ -928,7 +977,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: replicate-mda -D DOMAINS -S CONTROL "
 		"[-L LMTP | -b BASE] [-R ADDR:PORT] [-l ADDR:PORT] [-w SECS] "
-		"[-t SECS] [-m BYTES] [-s] [-f]\n");
+		"[-W MS] [-t SECS] [-m BYTES] [-s] [-f]\n");
 }
 
 int
@@ -941,7 +990,7 @@ main(int argc, char **argv)
 	int ch, lfd, one = 1;
 	long port;
 
-	while ((ch = getopt(argc, argv, "l:b:L:R:D:S:w:t:m:fs")) != -1) {
+	while ((ch = getopt(argc, argv, "l:b:L:R:D:S:w:W:t:m:fs")) != -1) {
 		switch (ch) {
 		case 'l': listen_at = optarg; break;
 		case 'b': base_dir = optarg; break;
@@ -950,6 +999,7 @@ main(int argc, char **argv)
 		case 'D': domains = g_strsplit(optarg, ",", 32); break;
 		case 'S': ctl_path = optarg; break;
 		case 'w': wait_secs = atoi(optarg); break;
+		case 'W': handover_ms = atoi(optarg); break;
 		case 't': io_secs = atoi(optarg); break;
 		case 'm': max_bytes = strtoul(optarg, NULL, 10); break;
 		case 'f': foreground = TRUE; break;
@@ -966,9 +1016,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (wait_secs <= 0 || wait_secs > 3600 || io_secs <= 0 ||
-	    io_secs > 3600 || max_bytes < 1024) {
+	    io_secs > 3600 || max_bytes < 1024 || handover_ms < 0 ||
+	    handover_ms > 60000) {
 		fprintf(stderr, "replicate-mda: -w and -t must be 1..3600 s, "
-			"-m at least 1024 bytes\n");
+			"-W 0..60000 ms, -m at least 1024 bytes\n");
 		return 2;
 	}
 	lhost = g_strdup(listen_at);

@@ -76,7 +76,12 @@ static struct {
 	struct xfer *x;
 	char *await_sig;
 	GList *barriers;
+	gint64 handover_us;	/* planned handover began (0: none) */
 } S;
+
+/* A planned handover's new source tells replicate-mda to wait this long
+ * for its first session rather than accept on this node alone. */
+#define HANDOVER_WAIT_US (2 * G_USEC_PER_SEC)
 
 static void source_pump(void);
 
@@ -269,6 +274,14 @@ repl_source_stop(void)
 	while ((l = S.barriers))
 		barrier_reply(l->data, "ERR role changed\n");
 	S.on = FALSE;
+	S.handover_us = 0;
+}
+
+void
+repl_source_handover(void)
+{
+	S.handover_us = S.on && S.phase != PH_STREAM ?
+		g_get_monotonic_time() : 0;
 }
 
 /* ---- session ---------------------------------------------------------- */
@@ -327,6 +340,7 @@ catch_up(void)
 	}
 	g_hash_table_remove_all(S.manifest);
 	S.phase = PH_STREAM;
+	S.handover_us = 0;
 }
 
 
@@ -952,17 +966,21 @@ repl_source_status(void)
 		"/%" G_GUINT64_FORMAT, S.x->path, S.x->off, S.x->size) : NULL;
 
 	/* ack_age_ms: since the replica last acknowledged (-1: never) */
-	gint64 ack_age = S.ack_us ? (g_get_monotonic_time() - S.ack_us) / 1000
-		: -1;
+	gint64 now = g_get_monotonic_time();
+	gint64 ack_age = S.ack_us ? (now - S.ack_us) / 1000 : -1;
+	/* a planned handover's first session is expected shortly */
+	gboolean handover = S.handover_us != 0 &&
+		now - S.handover_us < HANDOVER_WAIT_US;
 
 	return g_strdup_printf("role=source phase=%s queued=%u seq=%"
 		G_GUINT64_FORMAT " acked=%" G_GUINT64_FORMAT " ack_age_ms=%"
 		G_GINT64_FORMAT " watches=%u "
 		"barriers=%u held=%u outq=%u%s%s%s bytes_out=%" G_GUINT64_FORMAT
-		"\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
+		"%s\n", ph[S.phase], S.ops.length, S.seq, S.acked, ack_age,
 		repl_watch_count(),
 		g_list_length(S.barriers), S.late ? g_hash_table_size(S.late) : 0,
 		repl_conn_queued(repl_conn_session()), x ? x : "",
 		S.await_sig ? " awaiting_signature=" : "",
-		S.await_sig ? S.await_sig : "", repl_conn_bytes_out());
+		S.await_sig ? S.await_sig : "", repl_conn_bytes_out(),
+		handover ? " handover=1" : "");
 }

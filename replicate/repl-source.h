@@ -29,7 +29,13 @@ int repl_source_start(const struct repl_conf *conf);
 void repl_source_stop(void);
 const struct repl_conn_ops *repl_source_conn_ops(void);
 void repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx);
-/* "role=source phase=... bytes_out=N\n" (owned). */
+/* A planned handover (ROLE source planned): the old source ended in
+ * sync and its daemon is there to receive, so the first session is
+ * expected within 2 s; until it streams (or those 2 s pass) the status
+ * carries "handover=1" and replicate-mda waits for it instead of
+ * accepting mail on this node alone.  No-op when streaming or stopped. */
+void repl_source_handover(void);
+/* "role=source phase=... bytes_out=N[ handover=1]\n" (owned). */
 char *repl_source_status(void);
 
 #endif
