@@ -77,6 +77,8 @@ static struct {
 	char *await_sig;
 	GList *barriers;
 	gint64 handover_us;	/* planned handover began (0: none) */
+	guint64 handover_pos;	/* ... holding exactly this position */
+	gboolean try_in_sync;	/* next HELLO offers to skip the catch-up */
 } S;
 
 /* A planned handover's new source tells replicate-mda to wait this long
@@ -275,13 +277,36 @@ repl_source_stop(void)
 		barrier_reply(l->data, "ERR role changed\n");
 	S.on = FALSE;
 	S.handover_us = 0;
+	S.try_in_sync = FALSE;
+}
+
+gboolean
+repl_source_session_up(void)
+{
+	return S.on && S.phase != PH_DOWN;
+}
+
+gboolean
+repl_source_in_sync(guint64 *out_pos)
+{
+	if (!S.on || S.phase != PH_STREAM)
+		return FALSE;
+	repl_watch_drain();	/* what happened is queued, or nothing did */
+	if (S.ops.length > 0 || S.x || S.await_sig ||
+	    g_hash_table_size(S.late) > 0 || g_hash_table_size(S.failing) > 0 ||
+	    S.acked != S.seq)
+		return FALSE;
+	*out_pos = S.seq;
+	return TRUE;
 }
 
 void
-repl_source_handover(void)
+repl_source_handover(guint64 pos)
 {
 	S.handover_us = S.on && S.phase != PH_STREAM ?
 		g_get_monotonic_time() : 0;
+	S.handover_pos = pos;
+	S.try_in_sync = S.handover_us != 0;
 }
 
 /* ---- session ---------------------------------------------------------- */
@@ -292,6 +317,15 @@ session_up(struct repl_conn *c, void *user)
 	(void)user;
 	S.conn = c;
 	S.phase = PH_HELLO;
+	if (S.try_in_sync) {
+		/* a planned handover: this node holds exactly handover_pos,
+		 * all the old source had; it says whether it ended there */
+		struct repl_frame h = { .type = REPL_HELLO,
+			.seq = S.handover_pos, .kind = REPL_HELLO_IN_SYNC };
+
+		repl_conn_send(S.conn, &h);
+		return;
+	}
 	repl_conn_sendf(S.conn, REPL_HELLO, S.seq, NULL, NULL);
 }
 
@@ -315,6 +349,52 @@ session_down(void)
 	S.phase = PH_DOWN;
 }
 
+/* Markers for the barriers that waited for the catch-up. */
+static void
+barriers_queue_waiting(void)
+{
+	struct op *o;
+
+	for (GList *l = S.barriers; l; l = l->next) {
+		struct barrier *b = l->data;
+
+		if (!b->assigned && !b->target) {
+			o = op_new(OP_BARRIER, NULL, NULL);
+			o->b = b;
+			b->target = 1;	/* marker queued */
+			g_queue_push_tail(&S.ops, o);
+		}
+	}
+}
+
+static void
+known_add(const char *wire, const struct stat *st, void *user)
+{
+	struct mval *m;
+
+	(void)user;
+	if (!S_ISREG(st->st_mode))
+		return;
+	m = g_new0(struct mval, 1);
+	m->mode = st->st_mode & 07777;
+	m->size = st->st_size;
+	m->mtime = st_mtime_ns(st);
+	g_hash_table_insert(S.known, g_strdup(wire), m);
+}
+
+/* Planned handover, both sides at the same position (HELLO_ACK kind 2):
+ * the replica holds what these trees hold, so no manifest and no plan;
+ * known is these trees (one local walk, for renames and deltas). */
+static void
+in_sync_start(void)
+{
+	g_hash_table_remove_all(S.known);
+	repl_tree_walk(known_add, NULL);
+	barriers_queue_waiting();
+	S.phase = PH_STREAM;
+	S.handover_us = 0;
+}
+
 static void
 catch_up(void)
 {
@@ -328,16 +408,7 @@ catch_up(void)
 		g_queue_push_head(&S.ops, o);
 	if (S.union_mode)
 		op_push(OP_FETCH, "", NULL);	/* empty FETCH: union done */
-	for (GList *l = S.barriers; l; l = l->next) {
-		struct barrier *b = l->data;
-
-		if (!b->assigned && !b->target) {
-			o = op_new(OP_BARRIER, NULL, NULL);
-			o->b = b;
-			b->target = 1;	/* marker queued */
-			g_queue_push_tail(&S.ops, o);
-		}
-	}
+	barriers_queue_waiting();
 	g_hash_table_remove_all(S.manifest);
 	S.phase = PH_STREAM;
 	S.handover_us = 0;
@@ -767,8 +838,22 @@ source_frame(struct repl_conn *c, const struct repl_frame *f)
 		S.acked = MAX(S.acked, f->seq);
 		S.ack_us = g_get_monotonic_time();
 		S.union_mode = f->kind == 1;
-		S.phase = PH_MANIFEST;
 		g_hash_table_remove_all(S.manifest);
+		if (f->kind == REPL_HELLO_IN_SYNC && S.try_in_sync &&
+		    f->seq == S.handover_pos) {
+			S.try_in_sync = FALSE;
+			hb_log(LOG_INFO, "session up: replica in sync at seq %"
+			       G_GUINT64_FORMAT " after a planned handover (no "
+			       "catch-up)", f->seq);
+			in_sync_start();
+			source_pump();
+			return;
+		}
+		if (f->kind == REPL_HELLO_IN_SYNC)
+			goto bad;	/* not offered: it sends no manifest */
+		/* one offer per handover: a later session catches up */
+		S.try_in_sync = FALSE;
+		S.phase = PH_MANIFEST;
 		hb_log(LOG_INFO, "session up: replica at seq %" G_GUINT64_FORMAT
 		       "%s", f->seq, S.union_mode ? ", reconciling (union)" : "");
 		return;

@@ -29,12 +29,22 @@ int repl_source_start(const struct repl_conf *conf);
 void repl_source_stop(void);
 const struct repl_conn_ops *repl_source_conn_ops(void);
 void repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx);
+/* A session is up or being set up (not "phase=down"). */
+gboolean repl_source_session_up(void);
+/* Everything this source changed is acknowledged by the replica and
+ * nothing else is pending (inotify events read first): *out_pos is the
+ * replica's position, equal to this source's. */
+gboolean repl_source_in_sync(guint64 *out_pos);
 /* A planned handover (ROLE source planned): the old source ended in
  * sync and its daemon is there to receive, so the first session is
  * expected within 2 s; until it streams (or those 2 s pass) the status
  * carries "handover=1" and replicate-mda waits for it instead of
- * accepting mail on this node alone.  No-op when streaming or stopped. */
-void repl_source_handover(void);
+ * accepting mail on this node alone.  pos: what this node holds (its
+ * replica position); the first session offers the old source to skip the
+ * catch-up (HELLO kind 2, repl-replica.h), which it accepts only when it
+ * ended as the source in sync at exactly pos; otherwise the usual
+ * catch-up runs.  No-op when streaming or stopped. */
+void repl_source_handover(guint64 pos);
 /* "role=source phase=... bytes_out=N[ handover=1]\n" (owned). */
 char *repl_source_status(void);
 
