@@ -103,32 +103,48 @@ handover_timeout(gpointer d)
 	return G_SOURCE_REMOVE;
 }
 
+/* After the barrier's reply (become_replica() stops the source, which
+ * answers its barriers: not from inside one's callback). */
+static gboolean
+handover_finish(gpointer d)
+{
+	struct handover *h = d;
+	g_autofree char *reply = NULL;
+	guint64 pos = 0;
+	gboolean clean = FALSE;
+
+	if (C.source) {
+		clean = repl_source_in_sync(&pos);
+		become_replica();
+		if (clean)
+			repl_replica_handover_clean(pos);
+	}
+	reply = clean ? g_strdup_printf("OK in sync at %" G_GUINT64_FORMAT
+					"\n", pos) : g_strdup("OK\n");
+	hb_ctl_client_reply(h->cl, reply);
+	g_free(h);
+	return G_SOURCE_REMOVE;
+}
+
 static void
 handover_barrier_cb(const char *text, void *ctx)
 {
 	struct handover *h = ctx;
 	g_autofree char *reply = NULL;
-	guint64 pos = 0;
-	gboolean clean;
 
 	if (h->timed_out) {
 		g_free(h);
 		return;
 	}
 	g_source_remove(h->timer);
-	if (strncmp(text, "OK ", 3) != 0 || !strcmp(text, "OK async\n") ||
-	    !C.source) {
-		reply = g_strdup_printf("ERR final barrier: %s", text);
-		hb_log(LOG_ERR, "planned handover: final barrier failed (%.*s); "
-		       "staying the source", (int)strcspn(text, "\n"), text);
-	} else {
-		clean = repl_source_in_sync(&pos);
-		become_replica();
-		if (clean)
-			repl_replica_handover_clean(pos);
-		reply = clean ? g_strdup_printf("OK in sync at %" G_GUINT64_FORMAT
-						"\n", pos) : g_strdup("OK\n");
+	h->timer = 0;
+	if (strncmp(text, "OK ", 3) == 0 && strcmp(text, "OK async\n") != 0) {
+		g_idle_add(handover_finish, h);
+		return;
 	}
+	reply = g_strdup_printf("ERR final barrier: %s", text);
+	hb_log(LOG_ERR, "planned handover: final barrier failed (%.*s); "
+	       "staying the source", (int)strcspn(text, "\n"), text);
 	hb_ctl_client_reply(h->cl, reply);
 	g_free(h);
 }
