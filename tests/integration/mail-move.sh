@@ -94,7 +94,7 @@ qmgr_watch() {
 	local from=${1#node} to=${2#node} out=$3 i p0 d0 seen_p= seen_d=
 	p0=$(grep -c "Planned move: group .* prepared" "$NT_TMP/node$to/ha-log")
 	d0=$(grep -c "postfix.* drained: new sessions refused" "$NT_TMP/node$from/ha-log")
-	for i in $(seq 1 1500); do
+	for i in $(seq 1 600); do
 		if [ -z "$seen_p" ] && [ "$(grep -c "Planned move: group .* prepared" "$NT_TMP/node$to/ha-log")" -gt "$p0" ]; then
 			seen_p=1
 			echo "prepared node$to qmgr:$(qmgr_of $to | tr '\n' ' ')" >>"$out"
@@ -104,7 +104,7 @@ qmgr_watch() {
 			echo "drained node$from qmgr:$(qmgr_of $from | tr '\n' ' ')" >>"$out"
 		fi
 		[ -n "$seen_p" ] && [ -n "$seen_d" ] && return 0
-		sleep 0.02
+		sleep 0.05	# (light: it runs during the measured gap)
 	done
 }
 
