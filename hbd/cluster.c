@@ -909,7 +909,8 @@ cluster_can_be_quiet(hbd_cluster *c, gint64 now)
 
 	if (!c->comm_up || c->shutting_down || c->send_ms != c->clean_ms ||
 	    (c->loss_seen != 0 && now - c->loss_seen < LOSS_HOLD_MS) ||
-	    now - c->busy_ms < QUIET_AFTER_MS || now < c->grace_until)
+	    now - c->busy_ms < QUIET_AFTER_MS || now < c->grace_until ||
+	    (c->listen_hook != NULL && c->listen_hook(c->hook_ud)))
 		return FALSE;
 	for (i = 0; i < c->nodes->len; i++) {
 		hbd_node *n = g_ptr_array_index(c->nodes, i);

@@ -133,6 +133,9 @@ struct hbd_cluster {
 	gint64 serial_log_ms;	/* a message serial lines cannot carry */
 	hbd_msg_hook msg_hook;
 	hbd_status_hook status_hook;
+	/* TRUE: keep reading the media at once, never only on the send tick
+	 * (a planned move: each of its messages is a step that waits) */
+	gboolean (*listen_hook)(void *ud);
 	void *hook_ud;
 	gboolean shutting_down;
 	gboolean pinging;	/* ping nodes are being probed */

@@ -45,6 +45,11 @@ struct rm_group;
 gboolean hbd_move_enabled(void);
 /* Requester: offer a planned move for this standby (hbd peer only). */
 gboolean hbd_move_offer(hbd_rm *rm);
+/* The cluster's listen hook (ud: the hbd_rm): TRUE while a standby or a
+ * planned move runs on this node, so that each of the peer's move
+ * messages is read when it arrives, not at the next heartbeat tick (an
+ * idle hbd reads its media only on the send tick, cluster.c). */
+gboolean hbd_move_listening(void *ud);
 /* Taker, on "me" with move=1: prepare the set (our terms), then answer
  * "other" with move=1. */
 void hbd_move_prepare(hbd_rm *rm, int set);

@@ -258,6 +258,7 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 						 rm_ipfail_cb, rm);
 	c->msg_hook = rm_msg_hook;
 	c->status_hook = rm_status_hook;
+	c->listen_hook = hbd_move_listening;
 	c->hook_ud = rm;
 	return rm;
 }

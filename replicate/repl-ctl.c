@@ -75,6 +75,100 @@ barrier_reply(const char *text, void *ctx)
 	hb_ctl_client_reply(ctx, text);
 }
 
+/* "ROLE replica planned": a planned move's end of this source in one
+ * request (one command less to fork on the move's path): a final barrier,
+ * then the replica role; at most HANDOVER_SECS, and never while the
+ * session is down (the peer would miss what only this node has).  On a
+ * failure it stays the source. */
+#define HANDOVER_SECS 10
+
+struct handover {
+	hb_ctl_client *cl;
+	guint timer;
+	gboolean timed_out;
+};
+
+static gboolean
+handover_timeout(gpointer d)
+{
+	struct handover *h = d;
+
+	h->timer = 0;
+	h->timed_out = TRUE;	/* the barrier's reply frees h */
+	hb_log(LOG_ERR, "planned handover: the final barrier was not "
+	       "confirmed in %d s; staying the source", HANDOVER_SECS);
+	hb_ctl_client_reply(h->cl, "ERR final barrier not confirmed in time\n");
+	return G_SOURCE_REMOVE;
+}
+
+/* After the barrier's reply (become_replica() stops the source, which
+ * answers its barriers: not from inside one's callback). */
+static gboolean
+handover_finish(gpointer d)
+{
+	struct handover *h = d;
+	g_autofree char *reply = NULL;
+	guint64 pos = 0;
+	gboolean clean = FALSE;
+
+	if (C.source) {
+		clean = repl_source_in_sync(&pos);
+		become_replica();
+		if (clean)
+			repl_replica_handover_clean(pos);
+	}
+	reply = clean ? g_strdup_printf("OK in sync at %" G_GUINT64_FORMAT
+					"\n", pos) : g_strdup("OK\n");
+	hb_ctl_client_reply(h->cl, reply);
+	g_free(h);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+handover_barrier_cb(const char *text, void *ctx)
+{
+	struct handover *h = ctx;
+	g_autofree char *reply = NULL;
+
+	if (h->timed_out) {
+		g_free(h);
+		return;
+	}
+	g_source_remove(h->timer);
+	h->timer = 0;
+	if (strncmp(text, "OK ", 3) == 0 && strcmp(text, "OK async\n") != 0) {
+		g_idle_add(handover_finish, h);
+		return;
+	}
+	reply = g_strdup_printf("ERR final barrier: %s", text);
+	hb_log(LOG_ERR, "planned handover: final barrier failed (%.*s); "
+	       "staying the source", (int)strcspn(text, "\n"), text);
+	hb_ctl_client_reply(h->cl, reply);
+	g_free(h);
+}
+
+static void
+handover_start(hb_ctl_client *cl)
+{
+	struct handover *h;
+
+	if (!C.source) {
+		hb_ctl_client_reply(cl, "OK\n");
+		return;
+	}
+	if (C.conf->async || !repl_source_session_up()) {
+		hb_ctl_client_reply(cl, C.conf->async ?
+			"ERR async mode: no final barrier\n" :
+			"ERR session down: the peer would miss what only this "
+			"node has\n");
+		return;
+	}
+	h = g_new0(struct handover, 1);
+	h->cl = cl;
+	h->timer = g_timeout_add_seconds(HANDOVER_SECS, handover_timeout, h);
+	repl_source_barrier("", handover_barrier_cb, h);
+}
+
 static void
 request_cb(hb_ctl_client *cl, const char *line, void *ud)
 {
@@ -96,8 +190,14 @@ request_cb(hb_ctl_client *cl, const char *line, void *ud)
 	} else if (!strcmp(line, "STATUS")) {
 		reply = dyn = C.source ? repl_source_status() :
 			      repl_replica_status();
-	} else if (!strcmp(line, "ROLE source")) {
+	} else if (!strcmp(line, "ROLE source") ||
+		   !strcmp(line, "ROLE source planned")) {
 		reply = become_source() ? "ERR cannot start watching\n" : "OK\n";
+		if (line[11] != '\0' && C.source)
+			repl_source_handover(repl_replica_position());
+	} else if (!strcmp(line, "ROLE replica planned")) {
+		handover_start(cl);
+		return;
 	} else if (!strcmp(line, "ROLE replica")) {
 		become_replica();
 		reply = "OK\n";
@@ -157,9 +257,13 @@ repl_ctl_client(const char *sock, int argc, char **argv, int timeout_s)
 				       argc > 1 ? argv[1] : "");
 	else if (!strcmp(cmd, "status"))
 		line = g_strdup("STATUS");
-	else if (!strcmp(cmd, "source"))
+	else if (!strcmp(cmd, "source") && argc > 1 && !strcmp(argv[1], "planned"))
+		line = g_strdup("ROLE source planned");
+	else if (!strcmp(cmd, "source") && argc == 1)
 		line = g_strdup("ROLE source");
-	else if (!strcmp(cmd, "replica"))
+	else if (!strcmp(cmd, "replica") && argc > 1 && !strcmp(argv[1], "planned"))
+		line = g_strdup("ROLE replica planned");
+	else if (!strcmp(cmd, "replica") && argc == 1)
 		line = g_strdup("ROLE replica");
 	else
 		return -1;

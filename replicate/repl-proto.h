@@ -48,6 +48,8 @@ enum repl_kind {
 	REPL_KIND_FULL = 0,
 	REPL_KIND_DELTA = 1,
 	REPL_KIND_FETCHED = 2,	/* a reverse transfer during reconcile */
+	/* HELLO/HELLO_ACK kind: a planned handover, both at seq (repl-replica.h) */
+	REPL_HELLO_IN_SYNC = 2,
 };
 
 struct repl_frame {

@@ -30,6 +30,7 @@ static struct {
 	guint64 complete;	/* applied when last caught up (see below) */
 	gboolean current;	/* caught up in this session: complete follows
 				 * applied */
+	gboolean clean;		/* ended a planned handover in sync at applied */
 	guint64 acked;		/* last position sent to the source */
 	guint save_timer;
 	struct repl_conn *held;	/* session whose input waits for the disk */
@@ -260,10 +261,26 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 		P.acked = P.applied;
 		P.current = FALSE;	/* until this session's catch-up ends */
 		{
+			/* a planned handover's new source that holds exactly
+			 * what this node ended with as the source: both are
+			 * in sync, no manifest, no catch-up */
+			gboolean fast = P.clean && f->kind == REPL_HELLO_IN_SYNC &&
+				f->seq == P.applied;
 			struct repl_frame a = { .type = REPL_HELLO_ACK,
-				.seq = P.applied, .kind = P.dirty ? 1 : 0 };
+				.seq = P.applied, .kind = fast ?
+				REPL_HELLO_IN_SYNC : P.dirty ? 1 : 0 };
 
+			P.clean = FALSE;
 			repl_conn_send(c, &a);
+			if (fast) {
+				P.complete = P.applied;	/* holds it all */
+				P.current = TRUE;
+				hb_log(LOG_NOTICE, "session with %s: in sync at "
+				       "%" G_GUINT64_FORMAT " after a planned "
+				       "handover (no catch-up)",
+				       repl_conn_peer(c), P.applied);
+				return;
+			}
 		}
 		/* fallthrough */
 	case REPL_RESCAN:
@@ -307,6 +324,7 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 	case REPL_ATTR:
 		if (f->kind == REPL_KIND_FETCHED)
 			break;
+		P.clean = FALSE;
 		r = repl_apply_frame(f, &err);
 		if (r == 0)
 			return;
@@ -443,6 +461,24 @@ void
 repl_replica_set_active(gboolean active)
 {
 	P.active = active;
+	P.clean = FALSE;
+}
+
+void
+repl_replica_handover_clean(guint64 pos)
+{
+	P.applied = pos;
+	P.acked = pos;
+	P.clean = TRUE;
+	repl_apply_reset();
+	repl_apply_set_position(pos);
+	state_save();
+}
+
+guint64
+repl_replica_position(void)
+{
+	return MAX(P.applied, repl_apply_durable());
 }
 
 void

@@ -39,6 +39,14 @@ const struct repl_conn_ops *repl_replica_conn_ops(void);
 void repl_replica_set_active(gboolean active);
 /* This node becomes a source: the next session reconciles. */
 void repl_replica_mark_dirty(void);
+/* This source ended a planned handover in sync at pos (repl-ctl: every
+ * change acknowledged, nothing pending) and is a replica now: the next
+ * session may skip the catch-up when the new source proves it holds
+ * exactly pos (HELLO kind 2, seq = pos).  In memory only (a restart
+ * reconciles in full); dirty stays set for any other session. */
+void repl_replica_handover_clean(guint64 pos);
+/* The position this replica holds (its last applied and fsynced seq). */
+guint64 repl_replica_position(void);
 /* "role=replica session=... applied=N dirty=0|1 complete=N\n" (owned). */
 char *repl_replica_status(void);
 /* After the main loop: everything received to disk, state saved. */

@@ -15,7 +15,7 @@
 
 int
 repl_smtp_reply_line(const char *line, size_t len, int *out_code,
-		     bool *out_more)
+		     gboolean *out_more)
 {
 	if (len < 3 || len > REPL_SMTP_MAXLINE)
 		return HB_EMALFORMED;

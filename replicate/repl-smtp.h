@@ -9,8 +9,9 @@
 #ifndef REPL_SMTP_H
 #define REPL_SMTP_H
 
-#include <stdbool.h>
 #include <stddef.h>
+
+#include <glib.h>
 
 #define REPL_SMTP_MAXLINE 1000
 
@@ -20,7 +21,7 @@
  * Returns 0 with *out_code (200..599) and *out_more, or HB_EMALFORMED.
  */
 int repl_smtp_reply_line(const char *line, size_t len, int *out_code,
-			 bool *out_more);
+			 gboolean *out_more);
 
 /*
  * The path of a MAIL FROM:/RCPT TO: argument ("<local@domain> PARAMS" or

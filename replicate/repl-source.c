@@ -103,7 +103,14 @@ static struct {
 	guint64 seq;		/* the highest seq sent to any replica */
 	guint64 cap;		/* the last capture number */
 	GList *barriers;
+	gint64 handover_us;	/* planned handover began (0: none) */
+	guint64 handover_pos;	/* ... holding exactly this position */
+	gboolean try_in_sync;	/* next HELLO offers to skip the catch-up */
 } S;
+
+/* A planned handover's new source tells replicate-mda to wait this long
+ * for its first session rather than accept on this node alone. */
+#define HANDOVER_WAIT_US (2 * G_USEC_PER_SEC)
 
 /* Operations queued at once above which the memory they took is given
  * back to the system once the queue is empty (a catch-up of 200,000
@@ -424,6 +431,43 @@ repl_source_stop(void)
 	}
 	repl_watch_stop();
 	S.on = FALSE;
+	S.handover_us = 0;
+	S.try_in_sync = FALSE;
+}
+
+gboolean
+repl_source_session_up(void)
+{
+	for (int i = 0; S.on && i < S.npeers; i++)
+		if (S.peers[i].phase != PH_DOWN)
+			return TRUE;
+	return FALSE;
+}
+
+gboolean
+repl_source_in_sync(guint64 *out_pos)
+{
+	struct peer *p = &S.peers[0];
+
+	if (!S.on || S.npeers != 1 || p->phase != PH_STREAM || p->catching)
+		return FALSE;
+	repl_watch_drain();	/* what happened is queued, or nothing did */
+	if (p->ops.length > 0 || p->x || p->await_sig ||
+	    g_hash_table_size(p->late) > 0 ||
+	    g_hash_table_size(p->failing) > 0 || p->acked != p->sent)
+		return FALSE;
+	*out_pos = p->sent;
+	return TRUE;
+}
+
+void
+repl_source_handover(guint64 pos)
+{
+	S.handover_us = S.on && !(S.npeers == 1 &&
+				  S.peers[0].phase == PH_STREAM) ?
+		g_get_monotonic_time() : 0;
+	S.handover_pos = pos;
+	S.try_in_sync = S.handover_us != 0 && S.npeers == 1;
 }
 
 /* ---- session ---------------------------------------------------------- */
@@ -436,6 +480,15 @@ session_up(struct repl_conn *c, void *user)
 	p->conn = c;
 	p->phase = PH_HELLO;
 	p->hello_seq = S.seq;
+	if (S.try_in_sync) {
+		/* a planned handover: this node holds exactly handover_pos,
+		 * all the old source had; it says whether it ended there */
+		struct repl_frame h = { .type = REPL_HELLO,
+			.seq = S.handover_pos, .kind = REPL_HELLO_IN_SYNC };
+
+		repl_conn_send(p->conn, &h);
+		return;
+	}
 	repl_conn_sendf(p->conn, REPL_HELLO, S.seq, NULL, NULL);
 }
 
@@ -477,6 +530,32 @@ session_down(struct peer *p)
 	p->catching = FALSE;
 }
 
+static void catch_up_sent(struct peer *p);
+
+/* Planned handover, both sides at the same position (HELLO_ACK kind 2):
+ * the replica holds what these trees hold, so no manifest and no plan;
+ * known is these trees (one local walk, for renames and deltas). */
+static void
+known_add(const char *wire, const struct stat *st, void *user)
+{
+	struct peer *p = user;
+
+	if (S_ISREG(st->st_mode))
+		repl_ptab_set(p->known, wire, &(struct repl_fstate){
+			.size = st->st_size, .mtime = st_mtime_ns(st),
+			.mode = st->st_mode & 07777 });
+}
+
+static void
+in_sync_start(struct peer *p)
+{
+	repl_ptab_clear(p->known);
+	repl_tree_walk(known_add, p);
+	p->phase = PH_STREAM;
+	catch_up_sent(p);	/* the barriers waiting count it now */
+	S.handover_us = 0;
+}
+
 static void
 catch_up(struct peer *p)
 {
@@ -495,6 +574,7 @@ catch_up(struct peer *p)
 	g_hash_table_remove_all(p->manifest);
 	p->phase = PH_STREAM;
 	p->catching = TRUE;
+	S.handover_us = 0;
 }
 
 /* p's catch-up is sent (its empty FETCH): it joins the barriers that wait
@@ -980,8 +1060,22 @@ source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 		p->sent = p->acked = MAX(p->hello_seq, f->seq);
 		p->ack_us = g_get_monotonic_time();
 		p->union_mode = f->kind == 1;
-		p->phase = PH_MANIFEST;
 		g_hash_table_remove_all(p->manifest);
+		if (f->kind == REPL_HELLO_IN_SYNC && S.try_in_sync &&
+		    f->seq == S.handover_pos) {
+			S.try_in_sync = FALSE;
+			hb_log(LOG_INFO, "session with %s up: replica in sync at "
+			       "seq %" G_GUINT64_FORMAT " after a planned handover"
+			       " (no catch-up)", p->name, f->seq);
+			in_sync_start(p);
+			source_pump(p);
+			return;
+		}
+		if (f->kind == REPL_HELLO_IN_SYNC)
+			goto bad;	/* not offered: it sends no manifest */
+		/* one offer per handover: a later session catches up */
+		S.try_in_sync = FALSE;
+		p->phase = PH_MANIFEST;
 		hb_log(LOG_INFO, "session with %s up: replica at seq %"
 		       G_GUINT64_FORMAT "%s", p->name, f->seq,
 		       p->union_mode ? ", reconciling (union)" : "");
@@ -1287,6 +1381,9 @@ repl_source_status(void)
 	if (px && px->await_sig)
 		g_string_append_printf(s, " awaiting_signature=%s", px->await_sig);
 	g_string_append_printf(s, " bytes_out=%" G_GUINT64_FORMAT, repl_conn_bytes_out());
+	/* a planned handover's first session is expected shortly */
+	if (S.handover_us != 0 && now - S.handover_us < HANDOVER_WAIT_US)
+		g_string_append(s, " handover=1");
 	if (S.npeers > 1 && S.conf->barrier_need > 1)
 		g_string_append_printf(s, " replicas=%d barrier=%d", S.npeers,
 				       S.conf->barrier_need);

@@ -40,8 +40,26 @@ const struct repl_conn_ops *repl_source_conn_ops(void);
  * timer calls it every 500 ms while this node is the source). */
 void repl_source_connect(void);
 void repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx);
-/* "role=source phase=... bytes_out=N\n", and with several peers one
- * "replica ADDR:PORT session=..." line per peer (owned). */
+/* A session is up or being set up (not "phase=down"). */
+gboolean repl_source_session_up(void);
+/* Everything this source changed is acknowledged by the replica and
+ * nothing else is pending (inotify events read first): *out_pos is the
+ * replica's position, equal to this source's.  FALSE with several peers
+ * (positions differ per replica: a planned handover then reconciles). */
+gboolean repl_source_in_sync(guint64 *out_pos);
+/* A planned handover (ROLE source planned): the old source ended in
+ * sync and its daemon is there to receive, so the first session is
+ * expected within 2 s; until it streams (or those 2 s pass) the status
+ * carries "handover=1" and replicate-mda waits for it instead of
+ * accepting mail on this node alone.  pos: what this node holds (its
+ * replica position); the first session offers the old source to skip the
+ * catch-up (HELLO kind 2, repl-replica.h), which it accepts only when it
+ * ended as the source in sync at exactly pos; otherwise the usual
+ * catch-up runs.  No-op when streaming or stopped.  With several peers
+ * the skip is not offered (each replica catches up as usual). */
+void repl_source_handover(guint64 pos);
+/* "role=source phase=... bytes_out=N[ handover=1]\n", and with several
+ * peers one "replica ADDR:PORT session=..." line per peer (owned). */
 char *repl_source_status(void);
 
 #endif

@@ -11,7 +11,7 @@ static void
 test_reply(void)
 {
 	int code = 0;
-	bool more = true;
+	gboolean more = TRUE;
 	char *longl = g_strnfill(REPL_SMTP_MAXLINE + 1, '5');
 
 	g_assert_cmpint(repl_smtp_reply_line("250 2.0.0 Ok", 12, &code, &more), ==, 0);

@@ -1,7 +1,6 @@
 /* fuzz_repl_smtp.c - libFuzzer harness: replicate-mda's SMTP/LMTP parsers. */
 #include "config.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <glib.h>
@@ -15,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *l = NULL, *d = NULL;
 	int code;
-	bool more;
+	gboolean more;
 
 	(void)repl_smtp_reply_line((const char *)data, size, &code, &more);
 	if (repl_smtp_path((const char *)data, size, &l, &d) == 0) {

@@ -8,6 +8,9 @@
 # around each move, refused transactions, lost and duplicated messages.
 # Asserted: 0
 # lost, 0 duplicates, each node ends with the group or nothing (one owner),
+# outbound mail (a fifth client, 10 msgs/s to a remote MX) reaches the MX
+# exactly once, the taker's prepared and the giver's drained Postfix run no
+# queue manager (only one node delivers from the replicated queue),
 # and a session in the middle of a transaction on the old node while it
 # drains (new sessions already get 421) is completed, not cut.
 # Bad input: a second hb_standby / hb_takeover while a move runs is refused
@@ -28,7 +31,9 @@ CLIENTS=${HB_MOVE_CLIENTS:-4} RATE=${HB_MOVE_RATE:-40} MAXGAP=${HB_MOVE_MAX_GAP_
 GAPS="python3 $HB_TOP/tests/integration/mail-gaps.py"
 trap 'ml_stop_all; nt_cleanup' EXIT
 ml_setup on
-: >"$NT_TMP/sent"
+: >"$NT_TMP/sent" >"$NT_TMP/mx-got"
+ml_mx_node
+ml_mx_start
 ml_up
 HBS=$HB_BUILD/hbd/hb_standby HBT=$HB_BUILD/hbd/hb_takeover
 
@@ -75,6 +80,43 @@ flag_at() {
 	return 1
 }
 
+# qmgr_of N: node N's postfix queue manager processes (of its master)
+qmgr_of() {
+	local m
+	read -r m 2>/dev/null <"$NT_TMP/node$1/data/master.lock" || return 0
+	pgrep -P "$m" -x qmgr
+}
+
+# qmgr_watch FROM TO OUT: during a move, TO's prepared postfix and FROM's
+# drained one must run no queue manager (only one node's may deliver from
+# the replicated queue); each state seen is checked once, written to OUT
+qmgr_watch() {
+	local from=${1#node} to=${2#node} out=$3 i p0 d0 seen_p= seen_d=
+	p0=$(grep -c "Planned move: group .* prepared" "$NT_TMP/node$to/ha-log")
+	d0=$(grep -c "postfix.* drained: new sessions refused" "$NT_TMP/node$from/ha-log")
+	for i in $(seq 1 600); do
+		if [ -z "$seen_p" ] && [ "$(grep -c "Planned move: group .* prepared" "$NT_TMP/node$to/ha-log")" -gt "$p0" ]; then
+			seen_p=1
+			echo "prepared node$to qmgr:$(qmgr_of $to | tr '\n' ' ')" >>"$out"
+		fi
+		if [ -z "$seen_d" ] && [ "$(grep -c "postfix.* drained: new sessions refused" "$NT_TMP/node$from/ha-log")" -gt "$d0" ]; then
+			seen_d=1
+			echo "drained node$from qmgr:$(qmgr_of $from | tr '\n' ' ')" >>"$out"
+		fi
+		[ -n "$seen_p" ] && [ -n "$seen_d" ] && return 0
+		sleep 0.05	# (light: it runs during the measured gap)
+	done
+}
+
+# outbound mail during the moves (to the remote MX, 10 msgs/s): each
+# acknowledged message must reach the MX exactly once
+out_start() {
+	nt_exec client $ML_CLIENT send $ML_VIP $((1 + ${#outs[@]} * 10000)) $(($1 * 10)) 10 --to bob@remote.test --prefix out >>"$NT_TMP/out.sent" &
+	outs+=($!)
+	NT_PIDS+=($!)
+}
+outs=()
+
 senders=() loads=0
 load_start() {	# $1 = seconds (message numbers: distinct per client and call)
 	local k
@@ -95,6 +137,8 @@ move() {
 	local slow=$!
 	flag_at "$NT_TMP/$from/ha-log" "postfix.* drain$" "$flag" &
 	local flagger=$!
+	qmgr_watch $from $to "$NT_TMP/qmgr" &
+	local qwatch=$!
 	sleep 0.3	# the slow session is inside DATA on $from
 	t0=$(nt_ms)
 	HBD_CONTROL=$NT_TMP/node1/hbd.sock $cmd all >/dev/null || nt_fail "$(basename $cmd) refused"
@@ -118,6 +162,11 @@ move() {
 	t1=$(nt_ms)
 	wait $flagger || nt_fail "$(basename $cmd): $from never drained postfix"
 	wait $slow
+	wait $qwatch
+	grep -q "^prepared $to qmgr:$" "$NT_TMP/qmgr" && grep -q "^drained $from qmgr:$" "$NT_TMP/qmgr" ||
+		nt_fail "$(basename $cmd): a prepared or drained postfix ran a queue manager (or was not seen): $(cat "$NT_TMP/qmgr")"
+	[ -n "$(qmgr_of ${to#node})" ] || nt_fail "$(basename $cmd): no queue manager on $to after the move"
+	: >"$NT_TMP/qmgr"
 	[ "$(ml_owner)" = "$to" ] || nt_fail "$(basename $cmd): owners after the move: '$(ml_owner)'"
 	sleep 1
 	cat "$NT_TMP"/load.* >"$NT_TMP/snap"
@@ -131,6 +180,7 @@ move() {
 
 moves=()
 load_start 26
+out_start 26
 sleep 3
 move "$HBS" node1 node2
 sleep 2
@@ -161,6 +211,14 @@ cat "$NT_TMP"/load.* >>"$NT_TMP/sent"
 nt_log "whole run: $($GAPS "$NT_TMP/sent")"
 nt_wait 20 '[ "$(ml_subjects | wc -l)" -ge "$(grep -c "^ok" "$NT_TMP/sent")" ]'
 ml_check_all "after hb_standby and hb_takeover under load"
+wait "${outs[@]}" 2>/dev/null
+oacked=$(grep -c '^ok' "$NT_TMP/out.sent")
+nt_wait 30 '[ "$(sort -u "$NT_TMP/mx-got" | grep -c "^out-")" -ge '$oacked' ]'
+omissing=$(comm -23 <(awk '$1 == "ok" {print "out-" $2}' "$NT_TMP/out.sent" | sort) <(sort -u "$NT_TMP/mx-got") | grep -c .)
+odups=$(sort "$NT_TMP/mx-got" | uniq -d | grep -c .)
+nt_log "outbound during the moves: acknowledged $oacked, at the MX $(grep -c . "$NT_TMP/mx-got"), missing $omissing, duplicates $odups $(sort "$NT_TMP/mx-got" | uniq -d | head -5 | tr '\n' ' ')"
+[ "$omissing" = 0 ] || nt_fail "$omissing acknowledged outbound message(s) never reached the MX"
+[ "$odups" = 0 ] || nt_fail "$odups outbound message(s) delivered twice"
 for m in "${moves[@]}"; do
 	[ -z "$MAXGAP" ] || [ "${m#*:}" -le "$MAXGAP" ] || nt_fail "${m%%:*}: longest gap between acknowledgements ${m#*:} ms > $MAXGAP ms"
 done

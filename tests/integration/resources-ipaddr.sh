@@ -39,8 +39,33 @@ nt_exec client ping -c1 -W1 $VIP >/dev/null || nt_fail "client cannot ping VIP"
 [ "$(cmac)" = "$M1" ] || nt_fail "client MAC for VIP '$(cmac)' != node1 $M1"
 nt_log "client sees $VIP at node1 $M1"
 
-# 2. move: the client stays silent, its entry must change by ARP alone
+# 2. move: the client stays silent, its entry must change by ARP alone.
+# A client connected to the VIP at the stop gets a reset at once: once the
+# address is gone the server's own close would never reach it (it would
+# wait for its timeout, here 10 s)
+nt_bg node1 "$NT_TMP/srv.out" python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$VIP', 2525)); s.listen(1); print('listening', flush=True)
+c, _ = s.accept(); time.sleep(15)"
+nt_wait 5 "grep -q listening $NT_TMP/srv.out" || nt_fail "test server did not start"
+nt_exec client python3 -c "
+import socket, time
+c = socket.create_connection(('$VIP', 2525), timeout=5); c.settimeout(10)
+print('connected', flush=True); t = time.time()
+try:
+    c.recv(10); r = 'closed'
+except OSError as e:
+    r = type(e).__name__
+print('%s %.1f' % (r, time.time() - t), flush=True)" >"$NT_TMP/cli.out" &
+cli=$!
+nt_wait 5 "grep -q connected $NT_TMP/cli.out" || nt_fail "test client did not connect"
 nt_exec node1 "$AG" $VIP stop || nt_fail "stop on node1"
+wait $cli
+read -r res secs < <(sed -n 2p "$NT_TMP/cli.out")
+[ "$res" = ConnectionResetError ] && [ "${secs%.*}" -lt 2 ] ||
+	nt_fail "a client connected to the VIP at the stop: '$res' after ${secs:-?} s (want a reset at once)"
+nt_log "client connected at the stop: reset after $secs s"
 nt_exec node1 ip -o -4 addr | grep -q "$VIP" && nt_fail "VIP still on node1"
 # control: with no ARP announcement (arp_count=0) the silent client's
 # entry must stay on node1, so the move below is send_arp's doing
