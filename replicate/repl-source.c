@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -327,6 +328,11 @@ catch_up(void)
 	}
 	g_hash_table_remove_all(S.manifest);
 	S.phase = PH_STREAM;
+	/* the manifest and the plan's tables (about 540 bytes per file at
+	 * their peak) are freed now, but glibc keeps the pages: without this
+	 * the RSS stayed at the largest catch-up's peak (620 bytes per file
+	 * instead of 300 at 20,000 files; replicate-rss-plateau) */
+	malloc_trim(0);
 }
 
 
