@@ -8,10 +8,9 @@
  * has not authenticated costs nothing while it is silent (its handshake
  * waits for what TLS asks, read or write) and, inbound, is served only
  * when the session has nothing to do (G_PRIORITY_LOW, accepting too).
- * There is at most
- * one session (repl_conn_session()): an outbound connection is the
- * session from its connect on; an inbound one becomes it once
- * authenticated, and then closes the session it replaces.
+ * There is at most one session (repl_conn_session()): an outbound
+ * connection is the session from its connect on; an inbound one becomes
+ * it once authenticated, and then closes the session it replaces.
  *
  * Everything above this module reaches the peer through the ops given
  * to repl_conn_connect()/repl_conn_listen(), called from the main loop:
