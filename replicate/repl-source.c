@@ -575,6 +575,13 @@ catch_up(struct peer *p)
 	p->phase = PH_STREAM;
 	p->catching = TRUE;
 	S.handover_us = 0;
+#ifdef __GLIBC__
+	/* the manifest and the plan's tables (about 540 bytes per file at
+	 * their peak) are freed now, but glibc keeps the pages: without this
+	 * the RSS stayed at the largest catch-up's peak (620 bytes per file
+	 * instead of 300 at 20,000 files; replicate-rss-plateau) */
+	malloc_trim(0);
+#endif
 }
 
 /* p's catch-up is sent (its empty FETCH): it joins the barriers that wait

@@ -4,7 +4,8 @@
  * Invariants: wd2path and path2wd are inverse maps of the live watches;
  * a directory moved within the trees keeps its watch under its new name
  * (IN_MOVED_FROM/IN_MOVED_TO paired by cookie); a directory that goes
- * loses its watch on IN_IGNORED.  A directory that could not get a
+ * loses its watch on IN_IGNORED, one moved out of the trees (with the
+ * watches below it) at once.  A directory that could not get a
  * watch (the kernel's limit, ENOSPC) is a key of poll: it and everything
  * below it are compared with a snapshot (paths relative to it) on a
  * timer instead, and it has no watch below it; its parent has one, so
@@ -42,6 +43,7 @@ static struct {
 	GHashTable *wd2path;
 	GHashTable *path2wd;
 	char *moved_from;
+	gboolean moved_isdir;
 	guint32 moved_cookie;
 	GHashTable *poll;	/* unwatched dir -> snapshot (rel -> pent) */
 	guint poll_src;
@@ -470,13 +472,38 @@ overflow_log(void)
 	       MAX(g_ascii_strtoull(q, NULL, 10) * 4, 65536));
 }
 
+/* Drop the watches of wire and of every directory below it. */
+static void
+unwatch_tree(const char *wire)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	size_t n = strlen(wire);
+
+	g_hash_table_iter_init(&it, W.path2wd);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const char *p = k;
+
+		if (strncmp(p, wire, n) || (p[n] != '/' && p[n] != '\0'))
+			continue;
+		inotify_rm_watch(W.ifd, GPOINTER_TO_INT(v));
+		g_hash_table_remove(W.wd2path, v);
+		g_hash_table_iter_remove(&it);
+	}
+}
+
 static void
 flush_moved_from(void)
 {
 	if (!W.moved_from)
 		return;
-	/* moved out of the trees: a delete for the replica */
+	/* moved out of the trees: a delete for the replica.  A directory
+	 * keeps its watches where it went (they follow the inode): drop
+	 * them, or its name stayed taken - a new directory of that name
+	 * was never watched nor sent - and each such move kept a watch */
 	poll_forget(W.moved_from);
+	if (W.moved_isdir)
+		unwatch_tree(W.moved_from);
 	if (W.ops->active(W.u))
 		change(REPL_CHANGE_DELETE, W.moved_from, NULL, FALSE);
 	g_clear_pointer(&W.moved_from, g_free);
@@ -525,6 +552,7 @@ inotify_event(const struct inotify_event *ev)
 	if (ev->mask & IN_MOVED_FROM) {
 		flush_moved_from();
 		W.moved_from = g_steal_pointer(&w);
+		W.moved_isdir = isdir;
 		W.moved_cookie = ev->cookie;
 		return;
 	}
