@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -172,13 +173,24 @@ hb_ctl_server_new(const char *path, mode_t mode,
 					   g_strerror(e));
 		return -e;
 	}
-	unlink(path);
+	/* bound and listening under a temporary name, then renamed into
+	 * place: a client that finds the path always finds it listening
+	 * (bound at the path itself, a connect between bind() and listen()
+	 * was refused) */
+	g_autofree char *tmp = g_strdup_printf("%s.%d", path, (int)getpid());
+	const char *at = strlen(tmp) < sizeof(sun.sun_path) ? tmp : path;
+
+	g_strlcpy(sun.sun_path, at, sizeof(sun.sun_path));
+	unlink(at);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(path, mode) != 0 || listen(fd, 64) != 0) {
+	    chmod(at, mode) != 0 || listen(fd, 64) != 0 ||
+	    (at != path && rename(at, path) != 0)) {
 		int e = errno;
 
 		*out_err = g_strdup_printf("control socket %s: %s", path,
 					   g_strerror(e));
+		if (at != path)
+			unlink(at);
 		close(fd);
 		return -e;
 	}
