@@ -100,6 +100,25 @@ static GHashTable *parts;	/* wire path -> struct repl_part */
  */
 static GArray *touched;		/* int fds to fsync with the next request */
 static gboolean full_sync = TRUE;
+/*
+ * Which is cheaper is measured, not assumed: an fsync() of a file whose
+ * journal transaction already committed still flushes the disk's cache,
+ * so n fds cost about n flushes, while a syncfs() costs what the file
+ * system has dirty (little on a quiet one, tens of ms beside a busy
+ * process).  The time from request to completion is averaged per kind
+ * (per fd for fsync requests); a group that may take either takes the
+ * one expected to be shorter, and every PROBE-th such group the other,
+ * so that both averages follow the machine.
+ */
+#define PROBE 16
+static struct {
+	double full_us;		/* a syncfs() request */
+	double fd_us;		/* an fsync request, per fd */
+	int policy;		/* REPL_APPLY_SYNC_* */
+	guint since_probe;
+	gint64 start;
+	int nfds;		/* -1: the request in flight is a syncfs() */
+} cost = { .full_us = 3000, .fd_us = 500, .nfds = -1 };
 static guint64 dirs_made_seen;	/* repl_path_dirs_made() at the last request */
 static int remove_tree(int dirfd, const char *name);
 
@@ -348,9 +367,24 @@ kick(void)
 	if (!full_sync && (touched ? touched->len : 0) + syncing->len >
 	    REPL_SYNC_MAX_FDS)
 		full_sync = TRUE;
+	if (!full_sync && cost.policy != REPL_APPLY_SYNC_FDS) {
+		guint n = MAX(1, (touched ? touched->len : 0) + syncing->len);
+		gboolean fds = cost.policy == REPL_APPLY_SYNC_ADAPTIVE &&
+			n * cost.fd_us < cost.full_us;
+
+		if (++cost.since_probe >= PROBE) {
+			cost.since_probe = 0;
+			fds = !fds;
+		}
+		if (cost.policy == REPL_APPLY_SYNC_FULL)
+			fds = FALSE;
+		full_sync = !fds;
+	}
+	cost.start = g_get_monotonic_time();
 	if (full_sync) {
 		touched_close();
 		full_sync = FALSE;
+		cost.nfds = -1;
 		repl_sync_request(sync_done);
 	} else {
 		int fds[REPL_SYNC_MAX_FDS];
@@ -360,6 +394,7 @@ kick(void)
 			fds[n++] = ((struct repl_pending *)syncing->pdata[i])->fd;
 		for (guint i = 0; touched && i < touched->len; i++)
 			fds[n++] = g_array_index(touched, int, i);
+		cost.nfds = n;
 		repl_sync_request_fds(sync_done, fds, n);
 		touched_close();	/* the helper has its copies */
 	}
@@ -372,7 +407,12 @@ static void
 sync_done(void)
 {
 	guint64 d = issued_seq;
+	double us = g_get_monotonic_time() - cost.start;
 
+	if (cost.nfds < 0)
+		cost.full_us = 0.8 * cost.full_us + 0.2 * us;
+	else if (cost.nfds > 0)
+		cost.fd_us = 0.8 * cost.fd_us + 0.2 * us / cost.nfds;
 	parent_forget();
 	if (syncing->len) {
 		struct repl_pending *first = syncing->pdata[0];
@@ -579,6 +619,12 @@ repl_apply_session_at(guint64 seq)
 	/* what an earlier process or session wrote may not be synced yet:
 	 * only a syncfs() covers it */
 	full_sync = TRUE;
+}
+
+void
+repl_apply_sync_policy(int policy)
+{
+	cost.policy = policy;
 }
 
 void
