@@ -449,6 +449,14 @@ def own_netns():
                           sys.executable] + sys.argv)
 
 
+def teardown():
+    """Stops what this run started (by PID) and removes its files."""
+    for p in procs:
+        stop(p)
+    fs_cleanup()
+    shutil.rmtree(W, ignore_errors=True)
+
+
 def lag_only(rng):
     """Replicate's lag runs alone: TRIALS times each rate (and each of
     REPLICATE_BIN's binaries, alternating); medians."""
@@ -477,10 +485,7 @@ def lag_only(rng):
             print("  %-40s %3d/s: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms"
                   % (b, rate, med("p50"), med("p99"), med("max")))
     finally:
-        for p in procs:
-            stop(p)
-        fs_cleanup()
-        shutil.rmtree(W, ignore_errors=True)
+        teardown()
     return 0
 
 
@@ -597,10 +602,7 @@ def main():
                            for k, _ in sshv),
                    "<=" if dbytes <= rbytes else ">"))
     finally:
-        for p in procs:
-            stop(p)
-        fs_cleanup()
-        shutil.rmtree(W, ignore_errors=True)
+        teardown()
     return 0
 
 
