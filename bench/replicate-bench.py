@@ -5,7 +5,9 @@ Run from the top of an in-tree build:  python3 bench/replicate-bench.py
 Env: BENCH_MSGS (20000), BENCH_SECS (5, per lag run), BENCH_TRIALS (5,
 initial-sync trials of each tool in each setting), BENCH_DIR (/var/tmp),
 BENCH_FS (both: loop and dir; or one of them), BENCH_ONLY=init (initial
-sync only), BENCH_SSH=0 (no rsync over ssh), BENCH_NETNS=0 (stay in
+sync only) or lag (replicate's lag runs only, in the first setting of
+BENCH_FS, BENCH_TRIALS times each rate: the replica's cost per group
+commit; REPLICATE_BIN=A:B alternates two binaries), BENCH_SSH=0 (no rsync over ssh), BENCH_NETNS=0 (stay in
 the caller's network namespace; by default the bench re-executes itself
 in a private one, so its fixed ports on 127.0.0.1 cannot reach another
 run's daemons).
@@ -38,7 +40,7 @@ Prints figures and ratios.  Everything runs on 127.0.0.1 under BENCH_DIR;
 all processes started here are stopped by PID, and the file system and
 loop device are removed, at the end.
 """
-import ctypes, os, random, shutil, signal, struct, subprocess, sys, threading, time
+import ctypes, os, random, shutil, signal, statistics, struct, subprocess, sys, threading, time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.environ.get("REPLICATE_BIN", os.path.join(TOP, "replicate", "replicate"))
@@ -455,6 +457,46 @@ def own_netns():
                           sys.executable] + sys.argv)
 
 
+def teardown():
+    """Stops what this run started (by PID) and removes its files."""
+    for p in procs:
+        stop(p)
+    fs_cleanup()
+    shutil.rmtree(W, ignore_errors=True)
+
+
+def lag_only(rng):
+    """Replicate's lag runs alone: TRIALS times each rate (and each of
+    REPLICATE_BIN's binaries, alternating); medians."""
+    global BIN
+    bins = os.environ.get("REPLICATE_BIN", BIN).split(":")
+    FS["mode"] = SETTINGS[0]
+    print("lag only: setting %s, %d trials of %.0f s per rate and binary"
+          % (SETTINGS[0], TRIALS, SECS))
+    res = {}
+    try:
+        for t in range(TRIALS):
+            for rate in (50, 500):
+                for b in bins:
+                    BIN = b
+                    r = lag_run("replicate", rate, SECS, rng)
+                    res.setdefault((b, rate), []).append(r)
+                    if r:
+                        print("lag %-40s %3d/s: %d msgs, p50 %8.1f ms  p99 %8.1f ms  "
+                              "max %8.1f ms  converged %s  (load %s)"
+                              % (b, rate, r["n"], r["p50"], r["p99"], r["max"], r["same"],
+                                 open("/proc/loadavg").read().split()[0]), flush=True)
+        print("\nmedians of %d trials:" % TRIALS)
+        for (b, rate), rs in sorted(res.items(), key=lambda kv: (kv[0][1], bins.index(kv[0][0]))):
+            rs = [r for r in rs if r]
+            med = lambda k: statistics.median(r[k] for r in rs)
+            print("  %-40s %3d/s: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms"
+                  % (b, rate, med("p50"), med("p99"), med("max")))
+    finally:
+        teardown()
+    return 0
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: run as root (rsync daemon uid)")
@@ -467,6 +509,8 @@ def main():
     os.makedirs(W)
     rng = random.Random(1)
     res = {}
+    if ONLY == "lag":
+        return lag_only(rng)
     try:
         # 1. initial sync, TRIALS times each tool, alternating
         corpus = os.path.join(W, "corpus")
@@ -566,10 +610,7 @@ def main():
                            for k, _ in sshv),
                    "<=" if dbytes <= rbytes else ">"))
     finally:
-        for p in procs:
-            stop(p)
-        fs_cleanup()
-        shutil.rmtree(W, ignore_errors=True)
+        teardown()
     return 0
 
 

@@ -90,7 +90,66 @@ static GPtrArray *pending;
 static guint64 pending_bytes;
 static guint pending_max = 256;
 static GHashTable *parts;	/* wire path -> struct repl_part */
+/*
+ * Small groups are synced file by file: the next request fsync()s the
+ * files it carries and every directory (or file) changed since the last
+ * request (touched: owned fds, one per change at most, directories of
+ * consecutive links once); a big group, a created directory, a new
+ * session or too many changes take a syncfs() of the file system
+ * (full_sync), which flushes whatever else the machine wrote too.
+ */
+static GArray *touched;		/* int fds to fsync with the next request */
+static gboolean full_sync = TRUE;
+/*
+ * Which is cheaper is measured, not assumed: an fsync() of a file whose
+ * journal transaction already committed still flushes the disk's cache,
+ * so n fds cost about n flushes, while a syncfs() costs what the file
+ * system has dirty (little on a quiet one, tens of ms beside a busy
+ * process).  The time from request to completion is averaged per kind
+ * (per fd for fsync requests); a group that may take either takes the
+ * one expected to be shorter, and every PROBE-th such group the other,
+ * so that both averages follow the machine.
+ */
+#define PROBE 16
+/* fsync requests chosen by the averages carry at most this many fds:
+ * at 500 deliveries/s (groups of tens) they lost to syncfs() in every
+ * bench run; a lone delivery's group is a few */
+#define ADAPTIVE_MAX_FDS 8
+static struct {
+	double full_us;		/* a syncfs() request */
+	double fd_us;		/* an fsync request, per fd */
+	int policy;		/* REPL_APPLY_SYNC_* */
+	guint since_probe;
+	gint64 start;
+	int nfds;		/* -1: the request in flight is a syncfs() */
+} cost = { .full_us = 3000, .fd_us = 500, .nfds = -1 };
+static guint64 dirs_made_seen;	/* repl_path_dirs_made() at the last request */
 static int remove_tree(int dirfd, const char *name);
+
+/* fd (owned) changed and must be fsynced by the next request. */
+static void
+touch_fd(int fd)
+{
+	if (fd < 0)
+		return;
+	if (!touched)
+		touched = g_array_new(FALSE, FALSE, sizeof(int));
+	if (full_sync || touched->len >= REPL_SYNC_MAX_FDS) {
+		close(fd);
+		full_sync = TRUE;
+		return;
+	}
+	g_array_append_val(touched, fd);
+}
+
+static void
+touched_close(void)
+{
+	for (guint i = 0; touched && i < touched->len; i++)
+		close(g_array_index(touched, int, i));
+	if (touched)
+		g_array_set_size(touched, 0);
+}
 
 /* Puts a pending file under its name in pfd: a named temp file is renamed
  * over it; an unnamed one is linked, or (the name exists) linked under a
@@ -139,6 +198,7 @@ static struct {
 	char dir[REPL_MAX_PATH + 1];
 	uid_t uid;
 	gid_t gid;
+	gboolean touched;	/* a dup of fd is in touched */
 } pc = { .fd = -1 };
 
 static void
@@ -147,6 +207,16 @@ parent_forget(void)
 	if (pc.fd >= 0)
 		close(pc.fd);
 	pc.fd = -1;
+}
+
+/* The cached directory changed (a file was linked in it). */
+static void
+parent_touch(void)
+{
+	if (pc.fd >= 0 && !pc.touched) {
+		pc.touched = TRUE;
+		touch_fd(dup(pc.fd));
+	}
 }
 
 static int
@@ -173,6 +243,7 @@ parent_get(int root, const char *rel, const char **out_base)
 		return e;
 	}
 	pc.fd = fd;
+	pc.touched = FALSE;
 	pc.root = root;
 	pc.len = len;
 	memcpy(pc.dir, rel, len);
@@ -229,9 +300,11 @@ link_all(GPtrArray *arr)
 		int err = pfd < 0 ? pfd : 0;
 
 		/* files take the owner of the directory they land in
-		 * (virtual mail: one vmail uid; accounts: its group) */
-		if (!err && (pd->uid != pc.uid || pd->gid != pc.gid))
-			(void)!fchown(pd->fd, pc.uid, pc.gid);
+		 * (virtual mail: one vmail uid; accounts: its group; done at
+		 * COMMIT unless a rename moved the file since) */
+		if (!err && (pd->uid != pc.uid || pd->gid != pc.gid) &&
+		    fchown(pd->fd, pc.uid, pc.gid) == 0)
+			touch_fd(dup(pd->fd));
 		if (!err) {
 			err = tmp_place(pd, pfd, base);
 			if (err == -EISDIR) {
@@ -246,6 +319,7 @@ link_all(GPtrArray *arr)
 			close(pd->fd);
 			pd->fd = -1;	/* linked: nothing to unlink */
 			links_unsynced = TRUE;
+			parent_touch();
 		} else {
 			hb_debug("%s: '%s': %s", __func__, pd->wire,
 				 hb_strerror(err));
@@ -278,9 +352,10 @@ static gboolean
 kick(void)
 {
 	GPtrArray *t;
+	guint64 made = repl_path_dirs_made();
 
 	if (flushing || repl_sync_busy() || (!pending->len && !links_unsynced &&
-	    applied_seq <= durable_seq))
+	    applied_seq <= durable_seq && !(touched && touched->len)))
 		return FALSE;
 	t = syncing;	/* empty: the last completion linked it */
 	syncing = pending;
@@ -288,7 +363,47 @@ kick(void)
 	pending_bytes = 0;
 	issued_seq = applied_seq;
 	links_unsynced = FALSE;
-	repl_sync_request(sync_done);
+	if (made != dirs_made_seen) {
+		/* a new directory's entry is in a directory not tracked */
+		dirs_made_seen = made;
+		full_sync = TRUE;
+	}
+	if (!full_sync && (touched ? touched->len : 0) + syncing->len >
+	    REPL_SYNC_MAX_FDS)
+		full_sync = TRUE;
+	if (!full_sync && cost.policy != REPL_APPLY_SYNC_FDS) {
+		guint n = MAX(1, (touched ? touched->len : 0) + syncing->len);
+		gboolean fds = cost.policy == REPL_APPLY_SYNC_ADAPTIVE &&
+			n * cost.fd_us < cost.full_us;
+
+		if (n > ADAPTIVE_MAX_FDS)
+			fds = FALSE;
+		else if (++cost.since_probe >= PROBE) {
+			cost.since_probe = 0;
+			fds = !fds;
+		}
+		if (cost.policy == REPL_APPLY_SYNC_FULL)
+			fds = FALSE;
+		full_sync = !fds;
+	}
+	cost.start = g_get_monotonic_time();
+	if (full_sync) {
+		touched_close();
+		full_sync = FALSE;
+		cost.nfds = -1;
+		repl_sync_request(sync_done);
+	} else {
+		int fds[REPL_SYNC_MAX_FDS];
+		int n = 0;
+
+		for (guint i = 0; i < syncing->len; i++)
+			fds[n++] = ((struct repl_pending *)syncing->pdata[i])->fd;
+		for (guint i = 0; touched && i < touched->len; i++)
+			fds[n++] = g_array_index(touched, int, i);
+		cost.nfds = n;
+		repl_sync_request_fds(sync_done, fds, n);
+		touched_close();	/* the helper has its copies */
+	}
 	return TRUE;
 }
 
@@ -298,7 +413,12 @@ static void
 sync_done(void)
 {
 	guint64 d = issued_seq;
+	double us = g_get_monotonic_time() - cost.start;
 
+	if (cost.nfds < 0)
+		cost.full_us = 0.8 * cost.full_us + 0.2 * us;
+	else if (cost.nfds > 0)
+		cost.fd_us = 0.8 * cost.fd_us + 0.2 * us / cost.nfds;
 	parent_forget();
 	if (syncing->len) {
 		struct repl_pending *first = syncing->pdata[0];
@@ -336,8 +456,11 @@ repl_apply_flush_now(void)
 		repl_sync_now();
 		link_all(pending);
 	}
-	if (links_unsynced || applied_seq > durable_seq)
+	if (links_unsynced || applied_seq > durable_seq || full_sync ||
+	    (touched && touched->len))
 		repl_sync_now();
+	touched_close();
+	full_sync = FALSE;
 	links_unsynced = FALSE;
 	pending_bytes = 0;
 	durable_seq = MAX(durable_seq, applied_seq);
@@ -367,7 +490,8 @@ gboolean
 repl_apply_settled(void)
 {
 	return !pending || (!pending->len && !syncing->len && !links_unsynced &&
-			    applied_seq <= durable_seq && !repl_sync_busy());
+			    applied_seq <= durable_seq && !repl_sync_busy() &&
+			    !(touched && touched->len));
 }
 
 gboolean
@@ -491,12 +615,22 @@ void
 repl_apply_set_position(guint64 seq)
 {
 	applied_seq = durable_seq = issued_seq = seq;
+	full_sync = TRUE;
 }
 
 void
 repl_apply_session_at(guint64 seq)
 {
 	applied_seq = MAX(applied_seq, seq);
+	/* what an earlier process or session wrote may not be synced yet:
+	 * only a syncfs() covers it */
+	full_sync = TRUE;
+}
+
+void
+repl_apply_sync_policy(int policy)
+{
+	cost.policy = policy;
 }
 
 void
@@ -521,6 +655,7 @@ void
 repl_apply_reset(void)
 {
 	parent_forget();
+	full_sync = TRUE;
 	if (!parts)
 		parts = g_hash_table_new_full(g_str_hash, g_str_equal,
 					      g_free, part_free);
@@ -704,8 +839,18 @@ apply_commit(const struct repl_frame *f, const char *wire, int root,
 		err = -errno;
 		goto out;
 	}
+	{
+		/* files take the owner of the directory they land in (the
+		 * content sync then carries it) */
+		int pfd = parent_get(root, rel, &base);
+
+		if (pfd >= 0 && (st.st_uid != pc.uid || st.st_gid != pc.gid) &&
+		    fchown(fd, pc.uid, pc.gid) == 0) {
+			st.st_uid = pc.uid;
+			st.st_gid = pc.gid;
+		}
+	}
 	pending_bytes += st.st_size;
-	(void)base;
 	pd = g_new0(struct repl_pending, 1);
 	pd->seq = f->seq;
 	pd->uid = st.st_uid;
@@ -741,9 +886,14 @@ apply_rename(const char *rel, int root, const char *rel2, int root2)
 	} else if (renameat(p1, b1, p2, b2) < 0) {
 		err = -errno;
 	}
-	if (p1 >= 0)
+	if (p1 >= 0 && !err)
+		touch_fd(p1);	/* both entries change */
+	else if (p1 >= 0)
 		close(p1);
-	close(p2);
+	if (!err)
+		touch_fd(p2);
+	else
+		close(p2);
 	return err;
 }
 
@@ -765,7 +915,9 @@ apply_delete(const char *rel, int root)
 		else if (errno != ENOENT)
 			err = -errno;
 	}
-	close(pfd);
+	/* the entry's removal is durable with its directory (what was
+	 * under a removed directory is then out of reach) */
+	touch_fd(pfd);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -789,8 +941,10 @@ apply_mkdir(const char *rel, int root, guint32 mode)
 		if (fchmodat(pfd, base, mode & 07777, 0) < 0)
 			err = -errno;
 	}
-	/* durable with the next group sync, like the files that follow */
+	/* durable with the next group sync, like the files that follow:
+	 * a syncfs(), which also covers the new directory's own inode */
 	close(pfd);
+	full_sync = TRUE;
 	return err;
 }
 
@@ -817,7 +971,10 @@ apply_attr(const char *rel, int root, const struct repl_frame *f)
 		err = -EISDIR;
 	else if (fchmod(fd, f->mode & 07777) < 0 || futimens(fd, ts) < 0)
 		err = -errno;
-	close(fd);
+	if (err == -EISDIR)
+		close(fd);
+	else
+		touch_fd(fd);	/* (a failed change may have changed part) */
 	return err;
 }
 

@@ -39,6 +39,13 @@ void repl_apply_set_position(guint64 seq);
  * repl_apply_reset(), which starts that sync. */
 void repl_apply_session_at(guint64 seq);
 void repl_apply_set_notify(repl_apply_notify_fn fn);
+/* How a group that may be synced either way is synced: the kind expected
+ * to be quicker, from the measured times (ADAPTIVE, the default), or
+ * always by fsync()s of its inodes (FDS) or a syncfs() (FULL), for tests
+ * and benches.  Groups with a created directory, the first of a session
+ * and groups over REPL_SYNC_MAX_FDS inodes always take a syncfs(). */
+enum { REPL_APPLY_SYNC_ADAPTIVE, REPL_APPLY_SYNC_FDS, REPL_APPLY_SYNC_FULL };
+void repl_apply_sync_policy(int policy);
 
 /* 0, or an error (negative; *out_err: owned text naming the frame). */
 int repl_apply_frame(const struct repl_frame *f, char **out_err);

@@ -130,6 +130,14 @@ open_parent_at2(int rootfd, const char *rel, const char **out_base)
 	return fd;
 }
 
+static guint64 dirs_made;
+
+guint64
+repl_path_dirs_made(void)
+{
+	return dirs_made;
+}
+
 int
 repl_path_open_parent(int rootfd, const char *rel, gboolean create,
 		      const char **out_base)
@@ -167,6 +175,7 @@ repl_path_open_parent(int rootfd, const char *rel, gboolean create,
 				close(fd);
 				return e;
 			}
+			dirs_made++;
 			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY |
 				     O_NOFOLLOW | O_CLOEXEC);
 		}

@@ -26,6 +26,9 @@ gboolean repl_path_valid(const char *p, size_t n);
  */
 int repl_path_open_parent(int rootfd, const char *rel, gboolean create,
 			  const char **out_base);
+/* How many directories repl_path_open_parent() created in this process
+ * (a caller that syncs single directories learns that others changed). */
+guint64 repl_path_dirs_made(void);
 /* Open the file rel below rootfd with flags (O_NOFOLLOW is added), no
  * symlink followed on the way; an fd or a negative errno (-ELOOP as
  * above). */

@@ -2,9 +2,12 @@
  * repl-sync.c - syncfs() in a helper process, so the main loop never
  * waits for the disk while data keeps arriving.
  *
- * Protocol on a socketpair: the daemon writes one byte per request, the
- * helper calls syncfs() on each fd it was given and answers 'K' (all
- * succeeded) or 'E' (one failed: the daemon logs it).  The helper exits
+ * Protocol on a socketpair: the daemon writes one byte per request: 'S',
+ * the helper calls syncfs() on each fd it was given at start; 'F' with up
+ * to REPL_SYNC_MAX_FDS fds attached (SCM_RIGHTS), it starts the writeback
+ * of every one (so one journal commit can take them all), then fsync()s
+ * and closes each.  It answers 'K' (all succeeded) or 'E' (one failed:
+ * the daemon logs it).  The helper exits
  * when the daemon's end closes (or, by PR_SET_PDEATHSIG, when it dies).
  */
 #include "config.h"
@@ -46,6 +49,52 @@ sync_all(void)
 	return ok;
 }
 
+/* fsync each of fds; FALSE when one failed. */
+static gboolean
+fsync_all(const int *fds, int n)
+{
+	gboolean ok = TRUE;
+
+	/* start every writeback first: on ext4 the first fsync's journal
+	 * commit then carries the others' block allocations, and their
+	 * fsyncs find their inodes already committed */
+	for (int i = 0; i < n; i++)
+		(void)sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+	for (int i = 0; i < n; i++)
+		if (fsync(fds[i]) < 0)
+			ok = FALSE;
+	return ok;
+}
+
+/* One request byte and the fds that came with it (*n: how many). */
+static ssize_t
+recv_request(int sock, char *c, int *fds, int *n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * REPL_SYNC_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+
+	*n = 0;
+	if (r <= 0)
+		return r;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		int k;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		k = MIN(k, REPL_SYNC_MAX_FDS - *n);
+		memcpy(fds + *n, CMSG_DATA(h), k * sizeof(int));
+		*n += k;
+	}
+	return r;
+}
+
 static G_NORETURN void
 helper(int sock, pid_t parent)
 {
@@ -57,7 +106,8 @@ helper(int sock, pid_t parent)
 	signal(SIGHUP, SIG_DFL);
 	for (;;) {
 		char c;
-		ssize_t r = read(sock, &c, 1);
+		int fds[REPL_SYNC_MAX_FDS], n;
+		ssize_t r = recv_request(sock, &c, fds, &n);
 
 		if (r == 0)
 			_exit(0);
@@ -66,7 +116,13 @@ helper(int sock, pid_t parent)
 				continue;
 			_exit(1);
 		}
-		c = sync_all() ? 'K' : 'E';
+		if (c == 'F') {
+			c = fsync_all(fds, n) ? 'K' : 'E';
+			for (int i = 0; i < n; i++)
+				close(fds[i]);
+		} else {
+			c = sync_all() ? 'K' : 'E';
+		}
 		while (write(sock, &c, 1) < 0)
 			if (errno != EINTR)
 				_exit(1);
@@ -79,8 +135,8 @@ complete(char answer)
 	repl_sync_done_fn done = Y.done;
 
 	if (answer == 'E')
-		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
-		       "an I/O error; what was written may not be on disk");
+		hb_log(LOG_ERR, "syncfs or fsync failed on a replicated file "
+		       "system: an I/O error; what was written may not be on disk");
 	Y.busy = FALSE;
 	Y.done = NULL;
 	if (done)
@@ -198,26 +254,65 @@ idle_done_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-void
-repl_sync_request(repl_sync_done_fn done)
+/* Send request c with fds (n of them) to the helper; FALSE: it is gone. */
+static gboolean
+send_request(char c, const int *fds, int n)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * REPL_SYNC_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r;
+
+	if (n > 0) {
+		struct cmsghdr *h;
+
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(h), fds, sizeof(int) * n);
+	}
+	do
+		r = sendmsg(Y.fd, &m, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == 1;
+}
+
+static void
+request(repl_sync_done_fn done, char c, const int *fds, int n)
 {
 	g_return_if_fail(!Y.busy);
 	Y.busy = TRUE;
 	Y.done = done;
 	if (Y.fd >= 0) {
-		ssize_t r;
-
-		do
-			r = write(Y.fd, "S", 1);
-		while (r < 0 && errno == EINTR);
-		if (r == 1)
+		if (send_request(c, fds, n))
 			return;
 		helper_lost();
 	}
-	if (!sync_all())
-		hb_log(LOG_ERR, "syncfs failed on a replicated file system: "
-		       "an I/O error; what was written may not be on disk");
+	if (!(c == 'F' ? fsync_all(fds, n) : sync_all()))
+		hb_log(LOG_ERR, "%s failed on a replicated file system: "
+		       "an I/O error; what was written may not be on disk",
+		       c == 'F' ? "fsync" : "syncfs");
 	Y.idle = g_idle_add(idle_done_cb, NULL);
+}
+
+void
+repl_sync_request(repl_sync_done_fn done)
+{
+	request(done, 'S', NULL, 0);
+}
+
+void
+repl_sync_request_fds(repl_sync_done_fn done, const int *fds, int n)
+{
+	g_return_if_fail(n >= 0 && n <= REPL_SYNC_MAX_FDS);
+	request(done, 'F', fds, n);
 }
 
 void
