@@ -38,7 +38,9 @@
 #  - no daemon (hbd, replicate, replicate-mda) exits except by a fault,
 #    no sanitizer report or crash in their logs;
 #  - RSS of each daemon process that lived long enough grows < 10 % from
-#    5 minutes after its start to its last sample; fd counts reported.
+#    5 minutes after its start to its last sample (the replicate source:
+#    beyond 100 bytes per file added to its path table, known= in its
+#    status); fd counts reported.
 SOAK_SECS=${SOAK_SECS:-1800}
 : "${HB_SAMPLE_MS:=20}"	# VIP sampling (vipsample.py)
 SOAK_FIRST=${SOAK_FIRST:-45}
@@ -113,7 +115,7 @@ soak_procmon() {
 	(
 	declare -A last
 	while :; do
-		local now n p comm pp key seen=" "
+		local now n p comm pp key files seen=" "
 		now=$(nt_ms)
 		for n in 1 2; do
 			for p in $(ip netns pids "$(nt_ns node$n)" 2>/dev/null); do
@@ -124,7 +126,13 @@ soak_procmon() {
 				read -r _ _ st pp _ </proc/$p/stat 2>/dev/null || continue
 				[ "$st" = Z ] || [ "$pp" = 1 ] && continue
 				[ "$(cat /proc/$pp/comm 2>/dev/null)" = "$comm" ] && continue
-				echo "$now node$n $comm $p $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null) $(ls /proc/$p/fd 2>/dev/null | wc -l)"
+				# replicate: also the files its path table holds
+				# (known=, source side; 0 on a replica)
+				files=0
+				[ "$comm" = replicate ] && files=$(timeout 2 "$REPLICATE_BIN" \
+					-S "$NT_TMP/node$n/repl/ctl" status 2>/dev/null |
+					sed -n '1s/.* known=\([0-9]*\).*/\1/p')
+				echo "$now node$n $comm $p $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null) $(ls /proc/$p/fd 2>/dev/null | wc -l) ${files:-0}"
 				key=node$n/$comm
 				seen="$seen$key "
 				if [ -n "${last[$key]:-}" ] && [ "${last[$key]}" != "$p" ] &&
@@ -401,15 +409,22 @@ soak_report() {
 	awk -v after="$SOAK_RSS_AFTER" '$2 != "gone" {
 		k = $2 " " $3 " " $4
 		if (!(k in first)) { first[k] = $1; order[++n] = k }
-		if ($1 - first[k] >= after * 1000 && !(k in base)) { base[k] = $5; basefd[k] = $6; baset[k] = $1 }
-		last[k] = $5; lastfd[k] = $6; lastt[k] = $1
+		if ($1 - first[k] >= after * 1000 && !(k in base)) { base[k] = $5; basefd[k] = $6; baset[k] = $1; basef[k] = $7 + 0 }
+		last[k] = $5; lastfd[k] = $6; lastt[k] = $1; lastf[k] = $7 + 0
 		if (!(k in minfd) || $6 < minfd[k]) minfd[k] = $6
 		if ($6 > maxfd[k]) maxfd[k] = $6
 	}
 	END {
 		for (i = 1; i <= n; i++) { k = order[i]
 			life = (lastt[k] - first[k]) / 1000
-			if (k in base)
+			# the replicate source keeps a path table entry per file
+			# the replica holds: growth allowed at up to 100 bytes
+			# per file added (the target of issue 20), the rest counts
+			add = lastf[k] - basef[k]; if (add < 0) add = 0
+			allow = add * 100 / 1024
+			if ((k in base) && add > 0)
+				printf "%s lived %d s: RSS %d KB at +%d s, %d KB at the end, %d files added (up to %d KB for them): beyond that (%+.1f %%); fds %d..%d\n", k, life, base[k], after, last[k], add, allow, 100 * (last[k] - base[k] - allow) / base[k], minfd[k], maxfd[k]
+			else if (k in base)
 				printf "%s lived %d s: RSS %d KB at +%d s, %d KB at the end (%+.1f %%); fds %d..%d\n", k, life, base[k], after, last[k], 100 * (last[k] - base[k]) / base[k], minfd[k], maxfd[k]
 			else
 				printf "%s lived %d s (< %d s, no baseline): RSS last %d KB; fds %d..%d\n", k, life, after, last[k], minfd[k], maxfd[k]
