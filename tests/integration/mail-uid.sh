@@ -77,6 +77,7 @@ ml_start 1
 nt_wait 40 '[ "$(ml_banner)" = node1 ]' || nt_fail "no failback to node1"
 ml_send 41 20
 ml_uid_check "node1 after the failback" 60
+grep -E "Planned move|indexes in .* set aside" "$NT_TMP/node1/ha-log" | sed "s|$NT_TMP/||g" | tail -4
 grep -q "indexes in $NT_TMP/node1/dovecot-index set aside" "$NT_TMP/node1/ha-log" ||
 	nt_fail "node1's dovecot agent did not set the stale index aside"
 nt_pass
