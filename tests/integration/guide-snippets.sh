@@ -64,6 +64,18 @@ for n in mail1 mail2; do
 	done
 done
 
+# Dovecot's indexes: on each node (INDEX= outside the replicated roots),
+# in a directory of their own made by the install step (the dovecot agent
+# sets it aside at every start and refuses one holding anything else)
+idx=$(sed -n 's/^mail_location = .*:INDEX=\([^:]*\).*/\1/p' "$S/dovecot.conf")
+iroot=${idx%%/%*}
+[ -n "$idx" ] && [ "$iroot" != "$idx" ] && [ "${iroot#/}" != "$iroot" ] ||
+	nt_fail "dovecot.conf: mail_location has no INDEX=/DIR/%n (the indexes' own directory): '$idx'"
+grep -q "^install -d -o vmail -g vmail $iroot\$" "$GUIDE" || nt_fail "the guide does not make the index directory $iroot"
+while read -r _ _ rp; do
+	case $iroot/ in "$rp"/*) nt_fail "index directory $iroot is inside the replicated root $rp" ;; esac
+done < <(grep '^root ' "$S/replicate.conf.mail1")
+
 # Postfix: main.cf parses without warnings, each value reads back
 P=$NT_TMP/postfix
 mkdir -p "$P"

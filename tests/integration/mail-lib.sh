@@ -162,7 +162,8 @@ ml_dovecot_conf() {
 	       -e "s|args = $d/users|args = $d/accounts/users|" \
 	       -e "s|^mail_location = .*|mail_location = maildir:~:INDEX=$d/dovecot-index/%n|" \
 	       "$d/dovecot.conf"
-	# Dovecot's index and cache stay on each node (rebuilt from the
+	# Dovecot's index and cache stay on each node (the dovecot agent sets
+	# dovecot-index aside at each start; Dovecot rebuilds it from the
 	# Maildir and dovecot-uidlist, which are replicated, at the first
 	# access after a takeover): replicating them would send a few
 	# hundred KB per delivery

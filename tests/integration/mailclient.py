@@ -21,6 +21,8 @@
                                 silence for SECS; prints what the server
                                 said after the silence ("closed" if nothing)
   subjects HOST USER [FOLDER]   every Subject in a folder (INBOX; read-only)
+  uids HOST USER [FOLDER]       "UID Subject" for every message in a folder
+                                (INBOX; read-only), in sequence order
   sink ADDR PORT FILE           an SMTP server that accepts everything and
                                 appends each message's Subject to FILE
                                 (fsynced before the 250)
@@ -196,6 +198,17 @@ elif cmd == "subjects":
     m = imap(sys.argv[2], sys.argv[3])
     for s in subjects(m, sys.argv[4] if len(sys.argv) > 4 else "INBOX"):
         print(s)
+    m.logout()
+elif cmd == "uids":
+    # "UID Subject" per message, in sequence order
+    m = imap(sys.argv[2], sys.argv[3])
+    typ, data = m.select(sys.argv[4] if len(sys.argv) > 4 else "INBOX", readonly=True)
+    if int(data[0]) > 0:
+        typ, data = m.uid("FETCH", "1:*", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        for d in data:
+            if isinstance(d, tuple):
+                uid = d[0].decode().split("UID ")[1].split()[0]
+                print(uid, d[1].decode().strip().replace("Subject: ", ""))
     m.logout()
 elif cmd == "flag":
     m = imap(sys.argv[2], sys.argv[3])

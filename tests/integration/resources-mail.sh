@@ -6,7 +6,9 @@
 #   MailTo: start = one "takeover" mail, stop = one "release" mail, a
 #     second stop sends nothing; read back over IMAP through dovecot.
 #   dovecot: start/start, IMAP login from the client, broken config
-#     refused with doveconf's reason, stop/stop.
+#     refused with doveconf's reason, stop/stop; with INDEX= outside the
+#     Maildirs, start sets the index directory aside (a stray file in it
+#     refuses the start, naming it) and Dovecot rebuilds the index.
 NT_NAME=resources-mail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/resources-mail.inc"
@@ -20,7 +22,7 @@ D=$NT_TMP/node1
 rm_postfix_conf "$D" node1 10.9.3.1
 rm_dovecot_conf "$D" 10.9.3.1
 PC=$D/postfix DC=$D/dovecot.conf
-trap 'nt_exec node1 "$R/postfix" "$PC" stop; nt_exec node1 "$R/dovecot" "$DC" stop; nt_cleanup' EXIT
+trap 'nt_exec node1 "$R/postfix" "$PC" stop; nt_exec node1 "$R/dovecot" "$DC" stop; nt_exec node1 "$R/dovecot" "$D/dovecot-idx.conf" stop 2>/dev/null; nt_cleanup' EXIT
 
 st=$(nt_exec node1 "$R/postfix" "$PC" status); rc=$?
 [ "$st" = stopped ] && [ $rc = 3 ] || nt_fail "postfix status before start: '$st' rc=$rc"
@@ -92,4 +94,25 @@ for a in "postfix $PC" "dovecot $DC"; do
 	[ "$st" = stopped ] && [ $rc = 3 ] || nt_fail "$1 status after stop: '$st' rc=$rc"
 done
 pgrep -f "$DC" >/dev/null && nt_fail "dovecot processes left"
+
+# indexes kept outside the Maildirs (INDEX=): start sets the directory
+# aside (an empty one with the same owner and mode, the old one removed);
+# a directory that holds a file as well refuses the start, naming it
+sed -e "s|^mail_location = .*|mail_location = maildir:~:INDEX=$D/idx/%n|" "$DC" >"$D/dovecot-idx.conf"
+mkdir -p "$D/idx/admin" && echo x >"$D/idx/admin/dovecot.index" && echo x >"$D/idx/stray"
+chown -R 5000:5000 "$D/idx" && chmod 0750 "$D/idx"
+out=$(nt_exec node1 "$R/dovecot" "$D/dovecot-idx.conf" start 2>&1) && nt_fail "dovecot started with a file in its index directory"
+grep -q "refusing to start: index directory $D/idx must hold only per-user index directories.*found $D/idx/stray" <<<"$out" ||
+	nt_fail "dovecot: no reason for the index directory: $out"
+[ -f "$D/idx/admin/dovecot.index" ] || nt_fail "refused start touched the index directory"
+rm "$D/idx/stray"
+out=$(nt_exec node1 "$R/dovecot" "$D/dovecot-idx.conf" start 2>&1) || nt_fail "dovecot start with INDEX=: $out"
+[ -d "$D/idx" ] && [ -z "$(ls -A "$D/idx")" ] || nt_fail "index directory not set aside: $(ls -A "$D/idx")"
+[ "$(stat -c '%u:%g %a' "$D/idx")" = "5000:5000 750" ] || nt_fail "index directory owner/mode: $(stat -c '%u:%g %a' "$D/idx")"
+nt_wait 5 '! ls -d "$D"/idx.stale-* >/dev/null 2>&1' || nt_fail "the stale index directory was not removed"
+subs=$(rm_imap_subjects client 10.9.3.1 admin) && [ -n "$subs" ] || nt_fail "IMAP read with a rebuilt index failed: $subs"
+[ -n "$(find "$D/idx" -name "dovecot.index*")" ] || nt_fail "Dovecot did not rebuild the index in $D/idx: $(find "$D/idx" "$D/vmail/admin" -maxdepth 2 | tr "\n" " ")"
+nt_log "rebuilt index: $(cd "$D/idx" && find . -type f | tr "\n" " ")"
+nt_exec node1 "$R/dovecot" "$D/dovecot-idx.conf" stop || nt_fail "dovecot stop (INDEX=)"
+pgrep -f "$D/dovecot-idx.conf" >/dev/null && nt_fail "dovecot processes left (INDEX=)"
 nt_pass "postfix, dovecot, MailTo (alerts read back over IMAP)"
