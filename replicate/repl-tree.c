@@ -285,6 +285,32 @@ repl_tree_tmp_drop(int root, const char *name)
 		unlinkat(T.tmpfd[root], name, 0);
 }
 
+int
+repl_tree_remove(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) < 0 &&
+		    (errno == EISDIR || errno == EPERM || errno == ENOTEMPTY))
+			repl_tree_remove(fd, de->d_name);
+	}
+	closedir(d);
+	return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
 void
 repl_tree_rekey(GHashTable *t, const char *from, const char *to,
 		void (*moved)(gpointer value, const char *key, void *u), void *u)

@@ -66,6 +66,9 @@ void repl_tree_tmp_name(char *name, size_t n);
 int repl_tree_tmp_create(int root, char *name, size_t n);
 /* Remove a named temp file ("" is an unnamed one: nothing to do). */
 void repl_tree_tmp_drop(int root, const char *name);
+/* Remove name in dirfd, a directory with everything under it (without
+ * following symlinks); 0 or -errno of the last step. */
+int repl_tree_remove(int dirfd, const char *name);
 
 /* Move every key of t equal to from or below from/ to the same place
  * under to (keys are g_strdup'ed strings freed by t); moved() sees each
