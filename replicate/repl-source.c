@@ -8,8 +8,11 @@
  * everything it holds); the difference becomes the catch-up operations
  * (repl-catchup.c), so unchanged files are never sent and changed large
  * files go as librsync deltas against the replica's signature.  A queue
- * overflow asks for a fresh manifest (RESCAN).  While no session is up
- * changes are dropped: the next session's catch-up covers them.  The
+ * overflow asks for a fresh manifest (RESCAN).  While a replica's
+ * session is down its changed paths go to its journal (repl-journal.h),
+ * and its next session, when the replica follows this run (epoch), skips
+ * the manifest and catches up from those paths; without a valid journal
+ * the changes are dropped and the manifest diff covers them.  The
  * pump sends while the session's buffer holds less than 2 MiB; a
  * barrier is answered once the replica acknowledged every operation
  * queued before it, and no file it failed to store waits for a resend.
