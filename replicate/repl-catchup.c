@@ -267,6 +267,57 @@ journal_walk(repl_walk_cb cb, void *cb_user, void *user)
 	}
 }
 
+/*
+ * Read the inodes of the journal's paths into the cache with several
+ * reads in flight: after the replica was away long, most are on disk
+ * only (200,000 messages, 65,000 paths: the plan took 2.8 s, one lstat
+ * at a time).  The plan then finds them cached.  Results are not used.
+ */
+#define PREFETCH_THREADS 8
+#define PREFETCH_MIN 256
+
+struct prefetch {
+	GPtrArray *paths;
+	gint next;
+};
+
+static gpointer
+prefetch_run(gpointer data)
+{
+	struct prefetch *pf = data;
+	guint i;
+
+	while ((i = (guint)g_atomic_int_add(&pf->next, 64)) < pf->paths->len) {
+		for (guint k = i; k < MIN(i + 64, pf->paths->len); k++) {
+			g_autofree char *abs = repl_tree_abs(pf->paths->pdata[k]);
+			struct stat st;
+
+			if (abs)
+				(void)lstat(abs, &st);
+		}
+	}
+	return NULL;
+}
+
+static void
+prefetch(GPtrArray *paths)
+{
+	struct prefetch pf = { .paths = paths };
+	GThread *t[PREFETCH_THREADS];
+	int n = 0;
+
+	if (paths->len < PREFETCH_MIN)
+		return;
+	for (int i = 0; i < PREFETCH_THREADS; i++) {
+		t[n] = g_thread_try_new("prefetch", prefetch_run, &pf, NULL);
+		if (t[n])
+			n++;
+	}
+	prefetch_run(&pf);
+	for (int i = 0; i < n; i++)
+		g_thread_join(t[i]);
+}
+
 void
 repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
 		     struct repl_ptab *known, GQueue *out)
@@ -279,15 +330,19 @@ repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
 	g_autofree char *what = g_strdup_printf(" from the journal (%u paths)",
 						g_hash_table_size(journal));
 
+	g_hash_table_iter_init(&it, journal);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(j.paths, k);
+	g_ptr_array_sort(j.paths, cmp_str);
+	prefetch(j.paths);
 	/* what the replica has at each path: the file known there, or
 	 * maybe a directory (or a file the table lost) where the trees
 	 * have nothing now: deleted there */
-	g_hash_table_iter_init(&it, journal);
-	while (g_hash_table_iter_next(&it, &k, NULL)) {
+	for (guint i = 0; i < j.paths->len; i++) {
 		struct repl_fstate fs;
 		struct mval *m = NULL;
 
-		g_ptr_array_add(j.paths, k);
+		k = j.paths->pdata[i];
 		if (repl_ptab_get(known, k, &fs)) {
 			m = g_new0(struct mval, 1);
 			m->mode = fs.mode;
@@ -305,7 +360,6 @@ repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
 		if (m)
 			g_hash_table_insert(manifest, g_strdup(k), m);
 	}
-	g_ptr_array_sort(j.paths, cmp_str);
 	plan(manifest, FALSE, delta_threshold, known, FALSE, journal_walk, &j,
 	     what, out);
 	g_ptr_array_free(j.paths, TRUE);
