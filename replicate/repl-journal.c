@@ -149,6 +149,12 @@ repl_journal_sent(struct repl_journal *j, guint64 seq, const char *path,
 }
 
 void
+repl_journal_unrecorded(struct repl_journal *j, guint64 seq)
+{
+	j->lost = MAX(j->lost, seq);
+}
+
+void
 repl_journal_acked(struct repl_journal *j, guint64 seq)
 {
 	struct sent *t;

@@ -47,6 +47,10 @@ gboolean repl_journal_gone(struct repl_journal *j, const char *path);
  * TRUE (more than limit unacknowledged: see above). */
 gboolean repl_journal_sent(struct repl_journal *j, guint64 seq,
 			   const char *path, const char *path2);
+/* What was sent up to seq is not recorded (a catch-up: hundreds of
+ * thousands of operations): a break before it is acknowledged loses
+ * the journal, as an overflow of the unacknowledged does. */
+void repl_journal_unrecorded(struct repl_journal *j, guint64 seq);
 /* The replica acknowledged everything up to seq. */
 void repl_journal_acked(struct repl_journal *j, guint64 seq);
 /* The session broke: what was sent and not acknowledged may differ

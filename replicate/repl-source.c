@@ -225,7 +225,10 @@ inflight_add(struct peer *p, const char *path, const char *path2)
 		journal_add(p, path2);
 		return;
 	}
-	repl_journal_sent(p->journal, p->sent, path, path2);
+	if (p->catching)	/* (its many records cost the memory) */
+		repl_journal_unrecorded(p->journal, p->sent);
+	else
+		repl_journal_sent(p->journal, p->sent, path, path2);
 }
 
 static void

@@ -131,6 +131,18 @@ test_unacked(void)
 	g_assert_true(repl_journal_valid(j));
 	g_assert_cmpuint(repl_journal_size(j), ==, 1);
 	g_assert_true(g_hash_table_contains(repl_journal_paths(j), "m/z"));
+	/* a catch-up's sends, not recorded: a break before their
+	 * acknowledgement loses the journal, one after does not */
+	repl_journal_reset(j);
+	repl_journal_unrecorded(j, 60);
+	repl_journal_acked(j, 59);
+	g_assert_false(repl_journal_away(j, NULL, NULL));
+	repl_journal_reset(j);
+	repl_journal_unrecorded(j, 70);
+	g_assert_true(repl_journal_sent(j, 71, "m/w", NULL));
+	repl_journal_acked(j, 70);
+	g_assert_true(repl_journal_away(j, NULL, NULL));
+	g_assert_cmpuint(repl_journal_size(j), ==, 1);
 	/* unacknowledged ones that overflow the set when the session breaks */
 	repl_journal_reset(j);
 	for (int i = 0; i < 3; i++) {
