@@ -284,6 +284,22 @@ def main():
         rb.stop(rp)
         print("catch-up          replicate %8.2f s%s   rsync -a --delete %8.2f s   (rsync / replicate %.2f, "
               "target >= 5)" % (rp_catch, catch_note, rs_catch, rs_catch / rp_catch))
+        # how the source planned it: from its journal, or the trees compared
+        with open(os.path.join(W, "sa.log"), errors="replace") as f:
+            plans = [l.split("notice: ", 1)[1].strip() for l in f if "notice: catch-up" in l]
+        print("catch-up plan     %s" % (plans[-1] if plans else "? (not in the source's log)"))
+        # where the time went (wall clock of the replica's start: t1)
+        marks = []
+        for log, keys in (("sb2.log", ("replica role", "catch-up with")),
+                          ("sa.log", ("up: replica at", "notice: catch-up"))):
+            with open(os.path.join(W, log), errors="replace") as f:
+                for l in f:
+                    if any(k in l for k in keys):
+                        marks.append(l.strip())
+        for m in marks[-4:] if len(marks) > 4 else marks:
+            print("                  %s" % m)
+        print("                  (replica started at %s)" %
+              time.strftime("%H:%M:%S", time.localtime(t1)) + (".%03d" % (t1 % 1 * 1000)))
 
         # 4. source startup on the tree, peer down
         rb.stop(pb)

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -94,9 +96,14 @@ cmp_str(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void
-repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
-		  guint64 delta_threshold, struct repl_ptab *known, GQueue *out)
+/* The plan over what walk() visits (each entry once, parents first):
+ * everything (rebuild: known becomes the manifest's files) or the
+ * journal's paths (known stays). */
+static void
+plan(GHashTable *manifest, gboolean union_mode, guint64 delta_threshold,
+     struct repl_ptab *known, gboolean rebuild,
+     void (*walk)(repl_walk_cb cb, void *cb_user, void *user), void *walk_user,
+     const char *what, GQueue *out)
 {
 	struct diff_ctx c = { .q = G_QUEUE_INIT, .manifest = manifest,
 			       .delta_threshold = delta_threshold };
@@ -110,14 +117,15 @@ repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 	c.local = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.uniq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c.fresh = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	repl_ptab_clear(known);
+	if (rebuild)
+		repl_ptab_clear(known);
 	c.keys = union_mode || g_hash_table_size(manifest) > 0;
-	repl_tree_walk(local_cb, &c);
+	walk(local_cb, &c, walk_user);
 	g_hash_table_iter_init(&it, manifest);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		struct mval *m = v;
 
-		if (!m->is_dir)
+		if (rebuild && !m->is_dir)
 			repl_ptab_set(known, k, &(struct repl_fstate){
 				.size = m->size, .mtime = m->mtime,
 				.mode = m->mode });
@@ -182,13 +190,238 @@ repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 		ndel++;
 	}
 	g_ptr_array_free(gone, TRUE);
-	hb_log(LOG_NOTICE, "catch-up: %" G_GUINT64_FORMAT " unchanged, %"
+	hb_log(LOG_NOTICE, "catch-up%s: %" G_GUINT64_FORMAT " unchanged, %"
 	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
 	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
-	       " to delete, %" G_GUINT64_FORMAT " to fetch back", c.nskip,
+	       " to delete, %" G_GUINT64_FORMAT " to fetch back", what, c.nskip,
 	       c.nput, c.ndelta, nren, ndel, nfetch);
 	*out = c.q;
 	g_hash_table_destroy(c.local);
 	g_hash_table_destroy(c.uniq);
 	g_hash_table_destroy(c.fresh);
+}
+
+static void
+tree_walk(repl_walk_cb cb, void *cb_user, void *user)
+{
+	(void)user;
+	repl_tree_walk(cb, cb_user);
+}
+
+void
+repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
+		  guint64 delta_threshold, struct repl_ptab *known, GQueue *out)
+{
+	plan(manifest, union_mode, delta_threshold, known, TRUE, tree_walk,
+	     NULL, "", out);
+}
+
+/* ---- from the journal ------------------------------------------------- */
+
+struct jwalk {
+	GPtrArray *paths;	/* the journal's, sorted */
+	repl_walk_cb cb;
+	void *cb_user;
+};
+
+static void
+jwalk_found(const char *wire, gboolean is_dir, int dfd, const char *name,
+	    void *u)
+{
+	struct jwalk *j = u;
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (is_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+		j->cb(wire, &st, j->cb_user);
+}
+
+/* Each journaled path as it is now: a file, or a directory with all
+ * below it (once: a path below a directory already visited is skipped). */
+static void
+journal_walk(repl_walk_cb cb, void *cb_user, void *user)
+{
+	struct jwalk *j = user;
+	const char *last_dir = NULL;
+
+	j->cb = cb;
+	j->cb_user = cb_user;
+	for (guint i = 0; i < j->paths->len; i++) {
+		const char *p = j->paths->pdata[i];
+		size_t n = last_dir ? strlen(last_dir) : 0;
+		g_autofree char *abs = NULL;
+		struct stat st;
+
+		if (last_dir && !strncmp(p, last_dir, n) && p[n] == '/')
+			continue;
+		abs = repl_tree_abs(p);
+		if (!abs || lstat(abs, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			cb(p, &st, cb_user);
+		} else if (S_ISDIR(st.st_mode)) {
+			cb(p, &st, cb_user);
+			repl_tree_scan(p, 0, TRUE, NULL, jwalk_found, j);
+			last_dir = p;
+		}
+	}
+}
+
+/*
+ * Read the inodes of the journal's paths into the cache with several
+ * reads in flight: after the replica was away long, most are on disk
+ * only (200,000 messages, 65,000 paths: the plan took 2.8 s, one lstat
+ * at a time).  The plan then finds them cached.  Results are not used.
+ */
+#define PREFETCH_THREADS 8
+#define PREFETCH_MIN 256
+
+struct prefetch {
+	GPtrArray *paths;
+	gint next;
+};
+
+static gpointer
+prefetch_run(gpointer data)
+{
+	struct prefetch *pf = data;
+	guint i;
+
+	while ((i = (guint)g_atomic_int_add(&pf->next, 64)) < pf->paths->len) {
+		for (guint k = i; k < MIN(i + 64, pf->paths->len); k++) {
+			g_autofree char *abs = repl_tree_abs(pf->paths->pdata[k]);
+			struct stat st;
+
+			if (abs)
+				(void)lstat(abs, &st);
+		}
+	}
+	return NULL;
+}
+
+static void
+prefetch(GPtrArray *paths)
+{
+	struct prefetch pf = { .paths = paths };
+	GThread *t[PREFETCH_THREADS];
+	int n = 0;
+
+	if (paths->len < PREFETCH_MIN)
+		return;
+	for (int i = 0; i < PREFETCH_THREADS; i++) {
+		t[n] = g_thread_try_new("prefetch", prefetch_run, &pf, NULL);
+		if (t[n])
+			n++;
+	}
+	prefetch_run(&pf);
+	for (int i = 0; i < n; i++)
+		g_thread_join(t[i]);
+}
+
+/*
+ * Ask the kernel to read ahead the small files the plan sends whole, all
+ * at once, from a thread of its own while the pump sends: one after the
+ * other, each a random read, they took most of a catch-up's time (20,000
+ * messages of a few KB; a big file gets the kernel's sequential
+ * readahead anyway).  At most READAHEAD_BYTES in all; nothing is read
+ * here, the results are not used.
+ */
+#define READAHEAD_FILE (1024 * 1024)
+#define READAHEAD_BYTES (G_GUINT64_CONSTANT(512) << 20)
+
+static gpointer
+readahead_run(gpointer data)
+{
+	GPtrArray *abs = data;
+	guint64 total = 0;
+
+	for (guint i = 0; i < abs->len && total < READAHEAD_BYTES; i++) {
+		int fd = open(abs->pdata[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			      O_NONBLOCK);
+		struct stat st;
+
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size <= READAHEAD_FILE) {
+			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+			total += st.st_size;
+		}
+		close(fd);
+	}
+	g_ptr_array_unref(abs);
+	return NULL;
+}
+
+static void
+readahead_start(GQueue *ops)
+{
+	GPtrArray *abs = g_ptr_array_new_with_free_func(g_free);
+	GThread *t;
+
+	for (GList *l = ops->head; l; l = l->next) {
+		struct op *o = l->data;
+		char *a;
+
+		if (o->type == OP_PUT && (a = repl_tree_abs(o->path)))
+			g_ptr_array_add(abs, a);
+	}
+	if (abs->len < PREFETCH_MIN) {
+		g_ptr_array_unref(abs);
+		return;
+	}
+	t = g_thread_try_new("readahead", readahead_run, abs, NULL);
+	if (t)
+		g_thread_unref(t);	/* detached: it ends by itself */
+	else
+		g_ptr_array_unref(abs);
+}
+
+void
+repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
+		     struct repl_ptab *known, GQueue *out)
+{
+	GHashTable *manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
+						     g_free, g_free);
+	struct jwalk j = { .paths = g_ptr_array_new() };
+	GHashTableIter it;
+	gpointer k;
+	g_autofree char *what = g_strdup_printf(" from the journal (%u paths)",
+						g_hash_table_size(journal));
+
+	g_hash_table_iter_init(&it, journal);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(j.paths, k);
+	g_ptr_array_sort(j.paths, cmp_str);
+	prefetch(j.paths);
+	/* what the replica has at each path: the file known there, or
+	 * maybe a directory (or a file the table lost) where the trees
+	 * have nothing now: deleted there */
+	for (guint i = 0; i < j.paths->len; i++) {
+		struct repl_fstate fs;
+		struct mval *m = NULL;
+
+		k = j.paths->pdata[i];
+		if (repl_ptab_get(known, k, &fs)) {
+			m = g_new0(struct mval, 1);
+			m->mode = fs.mode;
+			m->size = fs.size;
+			m->mtime = fs.mtime;
+		} else {
+			g_autofree char *abs = repl_tree_abs(k);
+			struct stat st;
+
+			if (abs && lstat(abs, &st) < 0 && errno == ENOENT) {
+				m = g_new0(struct mval, 1);
+				m->is_dir = TRUE;
+			}
+		}
+		if (m)
+			g_hash_table_insert(manifest, g_strdup(k), m);
+	}
+	plan(manifest, FALSE, delta_threshold, known, FALSE, journal_walk, &j,
+	     what, out);
+	readahead_start(out);
+	g_ptr_array_free(j.paths, TRUE);
+	g_hash_table_destroy(manifest);
 }

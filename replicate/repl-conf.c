@@ -80,6 +80,7 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 #define ERR(ln, ...) (hb_diag_error(d, fname, (ln), __VA_ARGS__), err = TRUE)
 
 	c->delta_threshold = 65536;
+	c->journal = 250000;
 	c->logfacility = LOG_DAEMON;
 	c->listen_port = 7790;
 	c->peer_port = 7790;
@@ -206,6 +207,14 @@ repl_conf_parse(const char *text, size_t len, const char *fname,
 				break;
 			}
 			c->delta_threshold = v;
+		} else if (!strcmp(w[0], "journal")) {
+			ARGS(1);
+			if (!parse_num(w[1], 100000000, &v)) {
+				ERR(lineno, "bad journal '%s' (paths, "
+					"0 to 100000000)", w[1]);
+				break;
+			}
+			c->journal = v;
 		} else if (!strcmp(w[0], "logfile")) {
 			ARGS(1);
 			g_free(c->logfile);
@@ -286,6 +295,7 @@ repl_conf_dump(const struct repl_conf *c)
 	g_string_append_printf(s, "control %s\n", c->control);
 	g_string_append_printf(s, "delta_threshold %" G_GUINT64_FORMAT "\n",
 			       c->delta_threshold);
+	g_string_append_printf(s, "journal %u\n", c->journal);
 	g_string_append_printf(s, "mode %s\n", c->async ? "async" : "sync");
 	g_string_append_printf(s, "debug %d\n", c->debug);
 	if (c->logfile)

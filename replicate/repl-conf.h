@@ -14,6 +14,9 @@
  *   statedir PATH       applied position and reconcile flag
  *   control PATH        unix control socket (sync barrier, role, status)
  *   delta_threshold N   files above N bytes are sent as librsync deltas
+ *   journal N           paths a replica's catch-up journal may hold while
+ *                       it is away (default 250000; 0: always compare
+ *                       the trees)
  *   mode sync|async     async: barrier returns at once
  *   debug N
  *   logfile PATH        also log to this file
@@ -51,6 +54,7 @@ struct repl_conf {
 	char *statedir;
 	char *control;
 	guint64 delta_threshold;
+	guint journal;		/* catch-up journal bound, paths per replica */
 	gboolean async;
 	int debug;
 	char *logfile;		/* NULL: none */

@@ -24,8 +24,11 @@
 #define REPL_CHUNK (256 * 1024)
 
 enum repl_type {
-	REPL_HELLO = 1,		/* source -> replica: seq = source's next seq */
-	REPL_HELLO_ACK,		/* replica: seq = last applied, kind = union */
+	REPL_HELLO = 1,		/* source -> replica: seq = source's next seq,
+				 * size = its epoch (0: none), kind 2: it
+				 * offers a catch-up from its journal */
+	REPL_HELLO_ACK,		/* replica: seq = last applied, kind 1 =
+				 * union, 2 = journal taken (no manifest) */
 	REPL_MANIFEST,		/* replica: data = manifest entries */
 	REPL_MANIFEST_END,
 	REPL_DATA,		/* path, kind (full/delta), offset, data */
@@ -43,6 +46,11 @@ enum repl_type {
 	REPL_ATTR,		/* path, mode, mtime of an unchanged file; seq */
 	REPL_TYPE_MAX = REPL_ATTR,
 };
+
+/* HELLO's and HELLO_ACK's kind 2: an offer, the source knows which one it
+ * made - a catch-up from the source's journal (doc/replicate.md,
+ * "Catch-up"), or a planned handover's skip (REPL_HELLO_IN_SYNC) */
+#define REPL_HELLO_JOURNAL 2
 
 enum repl_kind {
 	REPL_KIND_FULL = 0,

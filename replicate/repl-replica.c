@@ -35,6 +35,8 @@ static struct {
 	guint save_timer;
 	struct repl_conn *held;	/* session whose input waits for the disk */
 	gboolean held_flush;	/* ... until the applier settled */
+	guint64 epoch;		/* the source run whose stream this tree
+				 * follows (its HELLO), 0: none; saved */
 } P;
 
 /* ---- state file ------------------------------------------------------- */
@@ -45,8 +47,9 @@ state_save(void)
 	g_autofree char *path = g_build_filename(P.conf->statedir, "state", NULL);
 	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
 	g_autofree char *txt = g_strdup_printf("applied %" G_GUINT64_FORMAT
-		"\ndirty %d\ncomplete %" G_GUINT64_FORMAT "\n", P.applied,
-		P.dirty ? 1 : 0, P.complete);
+		"\ndirty %d\ncomplete %" G_GUINT64_FORMAT "\nepoch %"
+		G_GUINT64_FORMAT "\n", P.applied, P.dirty ? 1 : 0, P.complete,
+		P.epoch);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) ||
@@ -74,6 +77,8 @@ state_load(void)
 		P.complete = MIN(P.applied, g_ascii_strtoull(p + 9, NULL, 10));
 	if ((p = strstr(txt, "dirty ")))
 		P.dirty = p[6] == '1';
+	if ((p = strstr(txt, "epoch ")))
+		P.epoch = g_ascii_strtoull(p + 6, NULL, 10);
 }
 
 static gboolean
@@ -261,16 +266,28 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 		P.acked = P.applied;
 		P.current = FALSE;	/* until this session's catch-up ends */
 		{
-			/* a planned handover's new source that holds exactly
-			 * what this node ended with as the source: both are
-			 * in sync, no manifest, no catch-up */
+			/* the source offers (HELLO kind 2) one of two things,
+			 * and knows which: a planned handover's new source
+			 * that holds exactly what this node ended with as the
+			 * source (both in sync: no manifest, no catch-up), or
+			 * a source that kept a journal of what changed since
+			 * this tree last followed its run (same epoch: it skips
+			 * the manifest; this tree changed only by its stream, a
+			 * former source is dirty, its epoch 0) */
 			gboolean fast = P.clean && f->kind == REPL_HELLO_IN_SYNC &&
 				f->seq == P.applied;
+			gboolean journal = !fast &&
+				f->kind == REPL_HELLO_JOURNAL && f->size &&
+				f->size == P.epoch && !P.dirty;
 			struct repl_frame a = { .type = REPL_HELLO_ACK,
-				.seq = P.applied, .kind = fast ?
-				REPL_HELLO_IN_SYNC : P.dirty ? 1 : 0 };
+				.seq = P.applied, .kind = fast ? REPL_HELLO_IN_SYNC :
+				P.dirty ? 1 : journal ? REPL_HELLO_JOURNAL : 0 };
 
 			P.clean = FALSE;
+			if (P.epoch != f->size) {
+				P.epoch = f->size;	/* (0 from an older source) */
+				state_save();
+			}
 			repl_conn_send(c, &a);
 			if (fast) {
 				P.complete = P.applied;	/* holds it all */
@@ -279,6 +296,11 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 				       "%" G_GUINT64_FORMAT " after a planned "
 				       "handover (no catch-up)",
 				       repl_conn_peer(c), P.applied);
+				return;
+			}
+			if (journal) {
+				hb_log(LOG_INFO, "session with %s: catch-up "
+				       "from its journal", repl_conn_peer(c));
 				return;
 			}
 		}
@@ -452,6 +474,10 @@ repl_replica_init(const struct repl_conf *conf)
 	P.conf = conf;
 	P.active = TRUE;
 	state_load();
+	/* nothing to acknowledge before a session's HELLO: a source that
+	 * connects while the first sync runs took an ACK ahead of the
+	 * HELLO_ACK for a protocol error */
+	P.acked = P.applied;
 	repl_apply_reset();
 	repl_apply_set_position(P.applied);
 	repl_apply_set_notify(synced);
@@ -485,6 +511,7 @@ void
 repl_replica_mark_dirty(void)
 {
 	P.dirty = TRUE;
+	P.epoch = 0;	/* this tree changes here now */
 	state_save();
 }
 

@@ -71,5 +71,16 @@ st_mtime_ns(const struct stat *st)
 void repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 		       guint64 delta_threshold, struct repl_ptab *known,
 		       GQueue *out);
+/*
+ * The same plan over the paths of journal (a set of wire paths that may
+ * have changed since the replica held what known says): each path as it
+ * is now in the trees, a directory with everything below it, compared
+ * with known; a path gone from the trees is deleted (the replica may
+ * hold it, or a directory of that name).  known is left as it is (the
+ * operations update it when sent).  Logs the counts at notice, as
+ * "catch-up from the journal (N paths): ...".
+ */
+void repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
+			  struct repl_ptab *known, GQueue *out);
 
 #endif

@@ -8,8 +8,11 @@
  * everything it holds); the difference becomes the catch-up operations
  * (repl-catchup.c), so unchanged files are never sent and changed large
  * files go as librsync deltas against the replica's signature.  A queue
- * overflow asks for a fresh manifest (RESCAN).  While no session is up
- * changes are dropped: the next session's catch-up covers them.  The
+ * overflow asks for a fresh manifest (RESCAN).  While a replica's
+ * session is down its changed paths go to its journal (repl-journal.h),
+ * and its next session, when the replica follows this run (epoch), skips
+ * the manifest and catches up from those paths; without a valid journal
+ * the changes are dropped and the manifest diff covers them.  The
  * pump sends while the session's buffer holds less than 2 MiB; a
  * barrier is answered once the replica acknowledged every operation
  * queued before it, and no file it failed to store waits for a resend.
@@ -32,6 +35,7 @@
 #include "log.h"
 #include "repl-apply.h"
 #include "repl-delta.h"
+#include "repl-journal.h"
 #include "repl-path.h"
 #include "repl-ptab.h"
 #include "repl-source-private.h"
@@ -93,6 +97,11 @@ struct peer {
 	struct xfer *x;
 	char *await_sig;
 	gboolean trim;		/* much was freed: give it back when idle */
+	/* while valid, known and the paths in the journal describe what
+	 * the replica holds: its next catch-up replays the journal */
+	struct repl_journal *journal;
+	gboolean joffered;	/* its session's HELLO offered the journal */
+	gboolean insync_offered; /* ... or a planned handover's skip */
 };
 
 static struct {
@@ -102,6 +111,7 @@ static struct {
 	struct peer peers[REPL_MAX_PEERS];
 	guint64 seq;		/* the highest seq sent to any replica */
 	guint64 cap;		/* the last capture number */
+	guint64 epoch;		/* names this run of the source role */
 	GList *barriers;
 	gint64 handover_us;	/* planned handover began (0: none) */
 	guint64 handover_pos;	/* ... holding exactly this position */
@@ -181,6 +191,52 @@ static void
 op_push(struct peer *p, int type, const char *path, const char *path2)
 {
 	g_queue_push_tail(&p->ops, op_new(type, path, path2));
+}
+
+/* ---- the catch-up journal ---------------------------------------------- */
+
+/* The next catch-up of p compares the trees (why: logged, or NULL). */
+static void
+journal_drop(struct peer *p, const char *why)
+{
+	if (repl_journal_drop(p->journal) && why)
+		hb_log(LOG_NOTICE, "catch-up journal of %s: %s: its next "
+		       "catch-up compares the trees", p->name, why);
+}
+
+static void
+journal_overflow(struct peer *p)
+{
+	hb_log(LOG_NOTICE, "catch-up journal of %s: more than %u paths "
+	       "changed or unacknowledged (`journal`): its next catch-up "
+	       "compares the trees", p->name, S.conf->journal);
+}
+
+static void
+journal_add(struct peer *p, const char *path)
+{
+	if (!repl_journal_add(p->journal, path))
+		journal_overflow(p);
+}
+
+/* p was sent (its highest seq now) an operation on path and path2 */
+static void
+inflight_add(struct peer *p, const char *path, const char *path2)
+{
+	if (p->phase == PH_DOWN) {	/* the send broke the session */
+		if (repl_journal_valid(p->journal)) {
+			repl_ptab_drop(p->known, path);
+			if (path2)
+				repl_ptab_drop(p->known, path2);
+		}
+		journal_add(p, path);
+		journal_add(p, path2);
+		return;
+	}
+	if (p->catching)	/* (its many records cost the memory) */
+		repl_journal_unrecorded(p->journal, p->sent);
+	else
+		repl_journal_sent(p->journal, p->sent, path, path2);
 }
 
 static void
@@ -275,7 +331,8 @@ watch_active(void *u)
 {
 	(void)u;
 	for (int i = 0; i < S.npeers; i++)
-		if (S.peers[i].phase != PH_DOWN)
+		if (S.peers[i].phase != PH_DOWN ||
+		    repl_journal_valid(S.peers[i].journal))
 			return TRUE;
 	return FALSE;
 }
@@ -311,6 +368,42 @@ xfer_abandon(struct peer *p, const char *from, const char *to)
 		 from, to, p->x->off, p->x->size);
 	g_clear_pointer(&p->x, xfer_free);
 	repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, 0), from, NULL);
+	inflight_add(p, from, NULL);
+}
+
+/* A change while p is away: a file created and gone again before it
+ * comes back is none. */
+static void
+journal_change(struct peer *p, enum repl_change kind, const char *path,
+	       const char *path2, gboolean is_dir)
+{
+	gboolean ok = TRUE;
+
+	switch (kind) {
+	case REPL_CHANGE_PUT:
+		ok = known_has(p, path) ? repl_journal_add(p->journal, path) :
+		     repl_journal_add_new(p->journal, path);
+		break;
+	case REPL_CHANGE_RENAME:
+		if (is_dir) {
+			ok = repl_journal_add(p->journal, path) &&
+			     repl_journal_add(p->journal, path2);
+			break;
+		}
+		ok = repl_journal_gone(p->journal, path) &&
+		     (known_has(p, path2) ? repl_journal_add(p->journal, path2) :
+		      repl_journal_add_new(p->journal, path2));
+		break;
+	case REPL_CHANGE_DELETE:
+		ok = is_dir ? repl_journal_add(p->journal, path) :
+		     repl_journal_gone(p->journal, path);
+		break;
+	default:
+		ok = repl_journal_add(p->journal, path);
+		break;
+	}
+	if (!ok)
+		journal_overflow(p);
 }
 
 static void
@@ -329,8 +422,10 @@ watch_change(enum repl_change kind, const char *path, const char *path2,
 	for (int i = 0; i < S.npeers; i++) {
 		struct peer *p = &S.peers[i];
 
-		if (p->phase == PH_DOWN)
+		if (p->phase == PH_DOWN) {
+			journal_change(p, kind, path, path2, is_dir);
 			continue;
+		}
 		if (kind == REPL_CHANGE_RENAME && !is_dir)
 			xfer_abandon(p, path, path2);
 		op_push(p, op[kind], path, path2);
@@ -347,6 +442,7 @@ watch_overflow(void *u)
 	for (int i = 0; i < S.npeers; i++) {
 		struct peer *p = &S.peers[i];
 
+		journal_drop(p, "inotify events lost");
 		g_queue_clear_full(&p->ops, (GDestroyNotify)op_free);
 		if (p->phase == PH_STREAM || p->phase == PH_MANIFEST) {
 			g_hash_table_remove_all(p->manifest);
@@ -382,11 +478,17 @@ repl_source_start(const struct repl_conf *conf)
 	S.npeers = conf->npeers;
 	/* continue this node's numbering (it may have been a replica) */
 	S.seq = MAX(S.seq, repl_apply_durable());
+	/* a new run: no replica holds what this one's tables say yet */
+	do
+		S.epoch = (guint64)g_random_int() << 32 | g_random_int();
+	while (!S.epoch);
 	for (int i = 0; i < S.npeers; i++) {
 		struct peer *p = &S.peers[i];
 
-		if (p->manifest)
+		if (p->manifest) {
+			journal_drop(p, NULL);
 			continue;
+		}
 		p->idx = i;
 		p->name = g_strdup_printf("%s:%d", conf->peer_addrs[i],
 					  conf->peer_ports[i]);
@@ -398,6 +500,7 @@ repl_source_start(const struct repl_conf *conf)
 		p->failing = g_hash_table_new_full(g_str_hash, g_str_equal,
 						  g_free, NULL);
 		g_queue_init(&p->ops);
+		p->journal = repl_journal_new(conf->journal);
 		p->phase = PH_DOWN;
 	}
 	r = repl_watch_start(&watch_ops, NULL);
@@ -480,16 +583,25 @@ session_up(struct repl_conn *c, void *user)
 	p->conn = c;
 	p->phase = PH_HELLO;
 	p->hello_seq = S.seq;
+	p->joffered = FALSE;
+	p->insync_offered = S.try_in_sync;
 	if (S.try_in_sync) {
 		/* a planned handover: this node holds exactly handover_pos,
-		 * all the old source had; it says whether it ended there */
-		struct repl_frame h = { .type = REPL_HELLO,
-			.seq = S.handover_pos, .kind = REPL_HELLO_IN_SYNC };
-
-		repl_conn_send(p->conn, &h);
+		 * all the old source had; it says whether it ended there
+		 * (the same kind as the journal's offer, which a new source
+		 * never makes: its journals start invalid) */
+		repl_conn_send(p->conn, &(struct repl_frame){
+			.type = REPL_HELLO, .seq = S.handover_pos,
+			.size = S.epoch, .kind = REPL_HELLO_IN_SYNC });
 		return;
 	}
-	repl_conn_sendf(p->conn, REPL_HELLO, S.seq, NULL, NULL);
+	/* offer a catch-up from the journal when it covers every change
+	 * since the replica held what known says (an older replica ignores
+	 * the offer and sends its manifest) */
+	p->joffered = repl_journal_valid(p->journal);
+	repl_conn_send(p->conn, &(struct repl_frame){ .type = REPL_HELLO,
+		.seq = S.seq, .size = S.epoch,
+		.kind = p->joffered ? REPL_HELLO_JOURNAL : 0 });
 }
 
 void
@@ -505,13 +617,52 @@ repl_source_connect(void)
 	}
 }
 
+/* What the replica holds at path is not known any more (sent, not
+ * acknowledged): its catch-up sends what is there now whole, or deletes
+ * it. */
+static void
+known_unsure(const char *path, void *u)
+{
+	known_drop(u, path);
+}
+
 /* p's session is gone (or the role changes): its queue goes, and it
  * counts no more for the barriers that wait (the caller answers those
  * that no replica counts for any more). */
 static void
 session_down(struct peer *p)
 {
+	GHashTableIter it;
+	gpointer k;
+
 	p->conn = NULL;
+	/* what the replica may not have got: the operations sent and not
+	 * acknowledged, queued, in transfer, held back, failed */
+	if (p->journal && repl_journal_valid(p->journal)) {
+		if (!repl_journal_away(p->journal, known_unsure, p))
+			journal_overflow(p);
+		for (GList *l = p->ops.head; l; l = l->next) {
+			struct op *o = l->data;
+
+			journal_add(p, o->path);
+			journal_add(p, o->path2);
+		}
+		if (p->x)
+			journal_add(p, p->x->path);
+		journal_add(p, p->await_sig);
+		if (p->late) {
+			g_hash_table_iter_init(&it, p->late);
+			while (g_hash_table_iter_next(&it, &k, NULL))
+				journal_add(p, k);
+		}
+		if (p->failing) {
+			g_hash_table_iter_init(&it, p->failing);
+			while (g_hash_table_iter_next(&it, &k, NULL)) {
+				known_unsure(k, p);
+				journal_add(p, k);
+			}
+		}
+	}
 	g_queue_clear_full(&p->ops, (GDestroyNotify)op_free);
 	g_clear_pointer(&p->x, xfer_free);
 	g_clear_pointer(&p->await_sig, g_free);
@@ -552,18 +703,27 @@ in_sync_start(struct peer *p)
 	repl_ptab_clear(p->known);
 	repl_tree_walk(known_add, p);
 	p->phase = PH_STREAM;
+	repl_journal_reset(p->journal);	/* known is the replica's */
 	catch_up_sent(p);	/* the barriers waiting count it now */
 	S.handover_us = 0;
 }
 
+/* The plan (the trees compared with the replica's manifest, or the
+ * journal's paths) goes ahead of what inotify queued meanwhile. */
 static void
-catch_up(struct peer *p)
+catch_up(struct peer *p, gboolean journal)
 {
 	GQueue q = G_QUEUE_INIT;
 	struct op *o;
 
-	repl_catchup_plan(p->manifest, p->union_mode, S.conf->delta_threshold,
-			  p->known, &q);
+	if (journal)
+		repl_catchup_journal(repl_journal_paths(p->journal),
+				     S.conf->delta_threshold, p->known, &q);
+	else
+		repl_catchup_plan(p->manifest, p->union_mode,
+				  S.conf->delta_threshold, p->known, &q);
+	/* known is the replica's (and what the plan queued comes next) */
+	repl_journal_reset(p->journal);
 	p->trim = p->trim || q.length + g_hash_table_size(p->manifest) > TRIM_OPS;
 	/* catch-up first, then whatever inotify queued meanwhile */
 	while ((o = g_queue_pop_tail(&q)))
@@ -791,6 +951,7 @@ static void
 source_pump(struct peer *p)
 {
 	struct op *o;
+	guint64 sent;
 
 	while (streaming(p) && repl_conn_alive(p->conn) &&
 	       repl_conn_queued(p->conn) < OUT_HIGH) {
@@ -832,6 +993,7 @@ source_pump(struct peer *p)
 						    GSIZE_TO_POINTER(f.seq));
 			repl_ptab_set(p->known, x->path, &(struct repl_fstate){
 				.size = f.size, .mtime = x->mtime, .mode = x->mode });
+			inflight_add(p, x->path, NULL);
 			g_clear_pointer(&p->x, xfer_free);
 			continue;
 		}
@@ -849,6 +1011,7 @@ source_pump(struct peer *p)
 			break;
 		}
 		p->cur_cap = o->cap;
+		sent = p->sent;
 		switch (o->type) {
 		case OP_PUT:
 		case OP_PUT_LATE:
@@ -1009,6 +1172,8 @@ source_pump(struct peer *p)
 			barriers_check();
 			break;
 		}
+		if (p->sent != sent)
+			inflight_add(p, o->path, o->path2);
 		op_free(o);
 	}
 }
@@ -1068,8 +1233,9 @@ source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 		p->ack_us = g_get_monotonic_time();
 		p->union_mode = f->kind == 1;
 		g_hash_table_remove_all(p->manifest);
-		if (f->kind == REPL_HELLO_IN_SYNC && S.try_in_sync &&
+		if (p->insync_offered && f->kind == REPL_HELLO_IN_SYNC &&
 		    f->seq == S.handover_pos) {
+			p->insync_offered = FALSE;
 			S.try_in_sync = FALSE;
 			hb_log(LOG_INFO, "session with %s up: replica in sync at "
 			       "seq %" G_GUINT64_FORMAT " after a planned handover"
@@ -1078,14 +1244,33 @@ source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 			source_pump(p);
 			return;
 		}
-		if (f->kind == REPL_HELLO_IN_SYNC)
-			goto bad;	/* not offered: it sends no manifest */
+		if (p->insync_offered && f->kind == REPL_HELLO_IN_SYNC)
+			goto bad;	/* not at that position: no manifest */
+		p->insync_offered = FALSE;
 		/* one offer per handover: a later session catches up */
 		S.try_in_sync = FALSE;
 		p->phase = PH_MANIFEST;
 		hb_log(LOG_INFO, "session with %s up: replica at seq %"
 		       G_GUINT64_FORMAT "%s", p->name, f->seq,
-		       p->union_mode ? ", reconciling (union)" : "");
+		       p->union_mode ? ", reconciling (union)" :
+		       f->kind == REPL_HELLO_JOURNAL ? ", catch-up from the "
+		       "journal" : "");
+		if (f->kind == REPL_HELLO_JOURNAL && p->joffered &&
+		    repl_journal_valid(p->journal)) {
+			catch_up(p, TRUE);
+			break;
+		}
+		if (f->kind == REPL_HELLO_JOURNAL) {
+			/* the journal overflowed since the offer */
+			repl_conn_sendf(c, REPL_RESCAN, 0, NULL, NULL);
+		} else if (p->joffered && repl_journal_valid(p->journal)) {
+			hb_log(LOG_NOTICE, "%s did not take the catch-up from "
+			       "the journal (it was a source, follows another, "
+			       "or is older): comparing the trees", p->name);
+		}
+		/* a manifest follows: known is the replica's again only
+		 * once its catch-up is planned */
+		journal_drop(p, NULL);
 		return;
 	case REPL_MANIFEST: {
 		size_t off = 0;
@@ -1114,13 +1299,14 @@ source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 	case REPL_MANIFEST_END:
 		if (p->phase != PH_MANIFEST)
 			goto bad;
-		catch_up(p);
+		catch_up(p, FALSE);
 		break;
 	case REPL_ACK:
 		if (f->seq > p->sent)
 			goto bad;
 		p->acked = MAX(p->acked, f->seq);
 		p->ack_us = g_get_monotonic_time();
+		repl_journal_acked(p->journal, p->acked);
 		barriers_check();
 		break;
 	case REPL_SIG:

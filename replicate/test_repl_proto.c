@@ -47,6 +47,28 @@ test_roundtrip(void)
 	g_byte_array_unref(b);
 }
 
+/* HELLO with the source run's epoch (all 64 bits) and the journal offer:
+ * a version-1 decoder (this one, and older ones: kind <= 2) takes it */
+static void
+test_hello_journal(void)
+{
+	GByteArray *b = g_byte_array_new();
+	struct repl_frame f = { .type = REPL_HELLO, .seq = 99,
+		.size = G_GUINT64_CONSTANT(0xfedcba9876543210),
+		.kind = REPL_HELLO_JOURNAL };
+	size_t used;
+
+	g_assert_cmpint(repl_frame_encode(b, &f), ==, 0);
+	memset(&f, 0, sizeof(f));
+	g_assert_cmpint(repl_frame_decode(b->data, b->len, &f, &used), ==, 0);
+	g_assert_cmpint(f.type, ==, REPL_HELLO);
+	g_assert_cmpuint(f.seq, ==, 99);
+	g_assert_cmpuint(f.size, ==, G_GUINT64_CONSTANT(0xfedcba9876543210));
+	g_assert_cmpuint(f.kind, ==, REPL_HELLO_JOURNAL);
+	g_assert_cmpuint(REPL_HELLO_JOURNAL, <=, REPL_KIND_FETCHED);
+	g_byte_array_unref(b);
+}
+
 static void
 test_bad(void)
 {
@@ -145,6 +167,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/repl/proto/roundtrip", test_roundtrip);
+	g_test_add_func("/repl/proto/hello_journal", test_hello_journal);
 	g_test_add_func("/repl/proto/bad", test_bad);
 	g_test_add_func("/repl/proto/path_nul", test_path_nul);
 	g_test_add_func("/repl/proto/encode_limits", test_encode_limits);

@@ -1,0 +1,204 @@
+/*
+ * repl-journal.c - a replica's catch-up journal (repl-journal.h).
+ */
+#include "config.h"
+
+#include "repl-journal.h"
+
+struct sent {
+	guint64 seq;
+	char *path;
+	char *path2;
+};
+
+struct repl_journal {
+	guint limit;
+	gboolean valid;
+	GHashTable *paths;	/* wire path -> OLD or NEW */
+	GQueue sent;		/* struct sent, by seq */
+	guint64 lost;		/* the paths of what was sent up to here were
+				 * forgotten (too many unacknowledged) */
+	guint64 acked;
+};
+
+static void
+sent_free(gpointer data)
+{
+	struct sent *t = data;
+
+	g_free(t->path);
+	g_free(t->path2);
+	g_free(t);
+}
+
+struct repl_journal *
+repl_journal_new(guint limit)
+{
+	struct repl_journal *j = g_new0(struct repl_journal, 1);
+
+	j->limit = limit;
+	j->paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_queue_init(&j->sent);
+	return j;
+}
+
+void
+repl_journal_free(struct repl_journal *j)
+{
+	if (!j)
+		return;
+	g_hash_table_destroy(j->paths);
+	g_queue_clear_full(&j->sent, sent_free);
+	g_free(j);
+}
+
+static void
+empty(struct repl_journal *j)
+{
+	g_hash_table_remove_all(j->paths);
+	g_queue_clear_full(&j->sent, sent_free);
+	j->lost = 0;
+}
+
+void
+repl_journal_reset(struct repl_journal *j)
+{
+	empty(j);
+	j->valid = j->limit > 0;
+}
+
+gboolean
+repl_journal_drop(struct repl_journal *j)
+{
+	gboolean was = j->valid;
+
+	empty(j);
+	j->valid = FALSE;
+	return was;
+}
+
+gboolean
+repl_journal_valid(const struct repl_journal *j)
+{
+	return j->valid;
+}
+
+/* path -> NEW: a file the replica never had; OLD: anything else */
+#define OLD GINT_TO_POINTER(1)
+#define NEW GINT_TO_POINTER(2)
+
+static gboolean
+add(struct repl_journal *j, const char *path, gpointer how)
+{
+	gpointer v;
+
+	if (!j->valid || !path || !*path)
+		return TRUE;
+	v = g_hash_table_lookup(j->paths, path);
+	if (v == OLD || (v == NEW && how == NEW))
+		return TRUE;
+	g_hash_table_insert(j->paths, g_strdup(path), v ? OLD : how);
+	if (g_hash_table_size(j->paths) <= j->limit)
+		return TRUE;
+	repl_journal_drop(j);
+	return FALSE;
+}
+
+gboolean
+repl_journal_add(struct repl_journal *j, const char *path)
+{
+	return add(j, path, OLD);
+}
+
+gboolean
+repl_journal_add_new(struct repl_journal *j, const char *path)
+{
+	return add(j, path, NEW);
+}
+
+gboolean
+repl_journal_gone(struct repl_journal *j, const char *path)
+{
+	if (j->valid && path && g_hash_table_lookup(j->paths, path) == NEW) {
+		g_hash_table_remove(j->paths, path);
+		return TRUE;
+	}
+	return add(j, path, OLD);
+}
+
+gboolean
+repl_journal_sent(struct repl_journal *j, guint64 seq, const char *path,
+		  const char *path2)
+{
+	struct sent *t;
+
+	if (!j->valid)
+		return TRUE;
+	t = g_new(struct sent, 1);
+	t->seq = seq;
+	t->path = g_strdup(path);
+	t->path2 = g_strdup(path2);
+	g_queue_push_tail(&j->sent, t);
+	if (j->sent.length > j->limit) {
+		/* a catch-up or a burst far ahead of the acknowledgements:
+		 * until they pass seq, a break loses the journal */
+		g_queue_clear_full(&j->sent, sent_free);
+		j->lost = seq;
+	}
+	return TRUE;
+}
+
+void
+repl_journal_unrecorded(struct repl_journal *j, guint64 seq)
+{
+	j->lost = MAX(j->lost, seq);
+}
+
+void
+repl_journal_acked(struct repl_journal *j, guint64 seq)
+{
+	struct sent *t;
+
+	j->acked = MAX(j->acked, seq);
+	while ((t = g_queue_peek_head(&j->sent)) && t->seq <= seq)
+		sent_free(g_queue_pop_head(&j->sent));
+}
+
+gboolean
+repl_journal_away(struct repl_journal *j,
+		  void (*unknown)(const char *path, void *u), void *u)
+{
+	struct sent *t;
+	gboolean ok = j->acked >= j->lost;
+
+	if (!ok)
+		repl_journal_drop(j);
+	while (ok && (t = g_queue_pop_head(&j->sent))) {
+		if (unknown && t->path)
+			unknown(t->path, u);
+		if (unknown && t->path2)
+			unknown(t->path2, u);
+		ok = repl_journal_add(j, t->path) && repl_journal_add(j, t->path2);
+		sent_free(t);
+	}
+	j->lost = 0;
+	return ok;
+}
+
+GHashTable *
+repl_journal_paths(const struct repl_journal *j)
+{
+	return j->paths;
+}
+
+guint
+repl_journal_size(const struct repl_journal *j)
+{
+	return g_hash_table_size(j->paths);
+}
+
+guint
+repl_journal_unacked(const struct repl_journal *j)
+{
+	return j->sent.length;
+}
