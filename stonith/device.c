@@ -1,6 +1,8 @@
 /*
- * device.c - STONITH device objects, the plugin registry and the bounded
- * child runner every plugin uses.
+ * device.c - STONITH device objects (what the tool and hbd call, through
+ * d->ops) and the helpers every plugin uses (parameters, errors, the host
+ * list, the bounded child runner).  It knows no plugin: registry.c makes
+ * devices; plugins call down into this file, never the other way.
  *
  * Invariants: a device's operations never take longer than its timeout
  * (plus one second for SIGKILL); a child killed on timeout takes its whole
@@ -13,101 +15,11 @@
 #include <sys/types.h>
 
 #include "child.h"
-#include "plugins.h"
 #include "stonith.h"
 
 #define RUN_MAX_OUTPUT (64 * 1024)
 #define RUN_KILL_GRACE_MS 1000
 #define RUN_DRAIN_MS 500
-
-static const stonith_ops *const stonith_registry[] = {
-	&stonith_null_ops,
-	&stonith_ssh_ops,
-	&stonith_meatware_ops,
-	&stonith_ipmilan_ops,
-};
-
-static gint
-stonith_cmp_str(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-GPtrArray *
-stonith_types(void)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) dirs = stonith_external_dirs();
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(stonith_registry); i++)
-		g_ptr_array_add(out, g_strdup(stonith_registry[i]->name));
-	for (i = 0; i < dirs->len; i++) {
-		g_autoptr(GDir) dir = g_dir_open(dirs->pdata[i], 0, NULL);
-		const char *n;
-		int count = 0;
-
-		while (dir != NULL && (n = g_dir_read_name(dir)) != NULL &&
-		       count++ < 1000) {
-			g_autofree char *p = g_build_filename(dirs->pdata[i],
-							      n, NULL);
-
-			if (n[0] == '.' || g_hash_table_contains(seen, n) ||
-			    !g_file_test(p, G_FILE_TEST_IS_REGULAR) ||
-			    access(p, X_OK) != 0)
-				continue;
-			g_hash_table_add(seen, (char *)g_intern_string(n));
-			g_ptr_array_add(out, g_strconcat("external/", n, NULL));
-		}
-	}
-	g_ptr_array_sort(out, stonith_cmp_str);
-	return out;
-}
-
-stonith_dev *
-stonith_dev_new(const char *type, char **out_err)
-{
-	const stonith_ops *ops = NULL;
-	stonith_dev *d;
-	char *script = NULL;
-	size_t i;
-
-	if (g_str_has_prefix(type, "external/")) {
-		const char *name = type + strlen("external/");
-
-		script = stonith_external_find(name);
-		if (script == NULL) {
-			*out_err = g_strdup_printf("unknown STONITH type "
-						   "\"%s\": no executable "
-						   "script \"%s\" in the "
-						   "external plugin "
-						   "directories", type, name);
-			return NULL;
-		}
-		ops = &stonith_external_ops;
-	} else {
-		for (i = 0; i < G_N_ELEMENTS(stonith_registry); i++)
-			if (strcmp(stonith_registry[i]->name, type) == 0)
-				ops = stonith_registry[i];
-	}
-	if (ops == NULL) {
-		*out_err = g_strdup_printf("unknown STONITH type \"%s\" "
-					   "(stonith -L lists them)", type);
-		return NULL;
-	}
-	d = g_new0(stonith_dev, 1);
-	d->ops = ops;
-	d->type = g_strdup(type);
-	if (script != NULL) {
-		d->script = script;
-		d->subtype = g_strdup(type + strlen("external/"));
-	}
-	d->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					  g_free);
-	d->timeout_ms = ops->default_timeout_ms;
-	return d;
-}
 
 void
 stonith_dev_free(stonith_dev *d)
