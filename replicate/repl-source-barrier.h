@@ -21,7 +21,6 @@
 #include <glib.h>
 
 #include "repl-source-state.h"
-#include "repl-source.h"
 
 /* A barrier's state for one replica: it does not count (its session
  * was down when the barrier was asked, or broke since), its marker
@@ -29,7 +28,8 @@
 enum bst { B_NONE, B_WAIT, B_QUEUED, B_ASSIGNED };
 
 struct barrier {
-	repl_reply_fn reply;	/* answers the client, once */
+	/* answers the client, once (a repl_reply_fn, repl-source.h) */
+	void (*reply)(const char *text, void *ctx);
 	void *ctx;
 	guint8 st[REPL_MAX_PEERS];
 	guint64 target[REPL_MAX_PEERS];
