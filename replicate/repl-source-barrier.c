@@ -170,4 +170,3 @@ policy_acked(void)
 		return a[n - 1];
 	return a[need - 1];
 }
-

@@ -297,7 +297,6 @@ const struct repl_watch_ops source_watch_ops = {
 	.changed = watch_changed,
 };
 
-
 static void
 start_full(struct peer *p, const char *path, int fd, const struct stat *st)
 {

@@ -95,4 +95,3 @@ repl_source_status(void)
 	g_string_free(lines, TRUE);
 	return g_string_free(s, FALSE);
 }
-

@@ -326,7 +326,6 @@ ready_cb(struct repl_conn *c, void *user)
 	return streaming(p) && (p->x || p->ops.length);
 }
 
-
 static void
 source_frame(struct peer *p, struct repl_conn *c, const struct repl_frame *f)
 {
@@ -516,7 +515,6 @@ repl_source_conn_ops(void)
 {
 	return &source_ops;
 }
-
 
 void
 repl_source_barrier(const char *path, repl_reply_fn reply, void *ctx)
