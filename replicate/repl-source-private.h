@@ -1,7 +1,9 @@
 /*
- * repl-source-private.h - what the source role's two files share
- * (repl-source.c: operations and sending; repl-catchup.c: the catch-up
- * plan).  Nothing outside the source role includes it.
+ * repl-source-private.h - what the source role's files share with its
+ * catch-up plan: the operations (repl-source.c and repl-source-send.c
+ * queue and send them; repl-catchup.c plans them) and what the replica
+ * holds.  The role's state is repl-source-state.h.  Nothing outside the
+ * source role includes it.
  */
 #ifndef REPL_SOURCE_PRIVATE_H
 #define REPL_SOURCE_PRIVATE_H

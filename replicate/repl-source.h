@@ -9,8 +9,9 @@
  * are repl_source_conn_ops(), user = the peer): HELLO, the replica's
  * manifest (or, when it follows this run and the journal of what changed
  * while it was away is valid, that journal: `journal N`), its catch-up,
- * then the stream; each has its own queue and position.  repl_source_barrier(path) answers reply("OK N\n") once the
- * barrier policy (`barrier all|one|N`, repl_barrier_met) holds: all /
+ * then the stream; each has its own queue and position.
+ * repl_source_barrier(path) answers reply("OK N\n") once the barrier
+ * policy (`barrier all|one|N`, repl_barrier_met) holds: all /
  * one / N of the replicas that count for it acknowledged as durable
  * every change made before the call (and path, sent first).  A replica
  * counts when it was current at the call (streaming, its catch-up sent);
