@@ -1,10 +1,11 @@
 /*
  * test_rm.c - the resource manager's group state machine (hbd/rm-group.h)
  * and the protocol steps around it (join, standby, takeover, a peer's
- * death), driven through a fake script runner (rm->run) and a fake
- * cluster: hbd_cluster_send/peer/ping_score are defined here, so every
- * message rm sends is recorded and every message or node change the
- * test makes goes through the hooks rm.c installed, as in the daemon.
+ * death) and the planned-move hooks (rm->move_ops), driven through a
+ * fake script runner (rm->run) and a fake cluster:
+ * hbd_cluster_send/peer/ping_score are defined here, so every message rm
+ * sends is recorded and every message or node change the test makes goes
+ * through the hooks rm.c installed, as in the daemon.
  *
  * The fake runner never completes a child by itself: a test takes the
  * pending call it expects by name ("A2 stop"), checks it, and finishes it
