@@ -36,9 +36,11 @@
 #include <glib.h>
 #include "msg.h"
 #include "move-caps.h"
+#include "rm-types.h"
 
-typedef struct hbd_rm hbd_rm;
-struct rm_group;
+/* Only rm.c (the top of the resource manager) calls these; the modules
+ * below it reach the ones they need through its table of hooks
+ * (rm_move_ops in rm-types.h), so that move.c sits above them. */
 
 /* This node offers and accepts planned moves (HBD_PLANNED_MOVE=off in
  * hbd's environment turns them off, for comparisons). */
@@ -70,11 +72,6 @@ gboolean hbd_move_needs_no_status(const struct rm_group *g);
  * chain go on with the resources declared "prepare" or "early" (they need
  * no address); TRUE when started so. */
 gboolean hbd_move_start_early(struct rm_group *g);
-typedef enum hbd_move_gate {
-	HBD_MOVE_GATE_GO,	/* the chain may run resource g->idx */
-	HBD_MOVE_GATE_WAIT,	/* an address is still starting */
-	HBD_MOVE_GATE_FAILED,	/* a background address start failed */
-} hbd_move_gate;
 /* Taker's start chain, before resource g->idx (or its end). */
 hbd_move_gate hbd_move_address_gate(struct rm_group *g);
 /* A group's start chain completed here (re-announce its address if the

@@ -13,7 +13,6 @@
 
 #include "log.h"
 #include "lsb.h"
-#include "move.h"
 #include "rm-group.h"
 #include "rm-script.h"
 
@@ -67,7 +66,7 @@ rm_hold(hbd_rm *rm)
 	for (i = 0; i < rm->groups->len; i++) {
 		rm_group *g = g_ptr_array_index(rm->groups, i);
 
-		if ((g->want || g->running || g->partial) && !hbd_move_handed(g))
+		if ((g->want || g->running || g->partial) && !rm_mv_handed(g))
 			s |= g->local ? RS_LOCAL : RS_FOREIGN;
 	}
 	return s;
@@ -93,7 +92,7 @@ rm_start_rc(rm_group *g, int rc, const char *out)
 		rm_start_failed(g);
 		return;
 	}
-	hbd_move_started(g);
+	rm_mv_started(g);
 	g->idx++;
 	rm_start_step(g);
 }
@@ -124,7 +123,7 @@ rm_start_step(rm_group *g)
 		rm_stop_step(g);
 		return;
 	}
-	switch (hbd_move_address_gate(g)) {
+	switch (rm_mv_address_gate(g)) {
 	case HBD_MOVE_GATE_WAIT:	/* move.c resumes with rm_start_continue */
 		return;
 	case HBD_MOVE_GATE_FAILED:
@@ -141,13 +140,13 @@ rm_start_step(rm_group *g)
 		if (g->move == MV_ACQUIRE)
 			g->move = MV_NONE;
 		hb_log(LOG_INFO, "Resource group %s started", g->cfg->key);
-		hbd_move_group_started(g);
+		rm_mv_group_started(g);
 		rm_chain_end(g);
 		return;
 	}
 	g->partial = TRUE;
-	if (hbd_move_needs_no_status(g)) {	/* not running here: start */
-		if (hbd_move_start_early(g)) {	/* address, in the background */
+	if (rm_mv_needs_no_status(g)) {	/* not running here: start */
+		if (rm_mv_start_early(g)) {	/* address, in the background */
 			g->idx++;
 			rm_start_step(g);
 			return;
@@ -224,7 +223,7 @@ rm_group_kick(rm_group *g)
 {
 	if (g->busy)
 		return;
-	if (!g->want && hbd_move_handed(g))
+	if (!g->want && rm_mv_handed(g))
 		return;		/* move.c stops it when the move gets there */
 	if (g->want && !g->running) {
 		g->busy = TRUE;

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include "log.h"
-#include "move.h"
 #include "rm-group.h"
 #include "rm-join.h"
 #include "rm-proto.h"
@@ -56,7 +55,7 @@ void
 rm_takeover_all(hbd_rm *rm, const char *why)
 {
 	hb_log(LOG_INFO, "Taking over resources (%s)", why);
-	hbd_move_reset(rm);
+	rm_mv_reset(rm);
 	rm_forget_peer(rm);
 	rm->other_holds = RS_NONE;
 	rm->other_stable = FALSE;

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "move.h"
 #include "rm-group.h"
 #include "rm-proto.h"
 
@@ -34,7 +33,7 @@ rm_send_resource(hbd_rm *rm, const char *info, gboolean full)
 			rm_group *g = g_ptr_array_index(rm->groups, i);
 
 			if ((g->want || g->running || g->partial) &&
-			    !hbd_move_handed(g))
+			    !rm_mv_handed(g))
 				g_string_append_printf(held, "%s ", g->cfg->key);
 			if (g->failed)
 				g_string_append_printf(failed, "%s ",

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "move.h"
 #include "rm-group.h"
 #include "rm-proto.h"
 #include "rm-standby.h"
@@ -17,7 +16,7 @@ rm_standby_timeout_cb(gpointer data)
 	hbd_rm *rm = data;
 
 	rm->sb_timer = 0;
-	hbd_move_cancel(rm, "the peer did not answer in time");
+	rm_mv_cancel(rm, "the peer did not answer in time");
 	if (rm->sb == SB_REQUESTER)
 		hb_log(LOG_WARNING, "No reply to standby request. Standby "
 		       "request cancelled.");
@@ -43,7 +42,7 @@ void
 rm_standby_request(hbd_rm *rm, int set, gboolean planned)
 {
 	rm->failback_pending = FALSE;
-	rm->mv_planned = planned && hbd_move_offer(rm);
+	rm->mv_planned = planned && rm_mv_offer(rm);
 	hb_log(LOG_INFO, "Giving up %s HA resources (standby%s).",
 	       rm_set_name(set), rm->mv_planned ? ", planned move offered" : "");
 	rm->sb = SB_REQUESTER;
@@ -108,9 +107,9 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 		rm->state = RM_TRANSITION;
 		rm_sb_timer(rm, 3600 * 1000);
 		rm->mv_planned = FALSE;
-		if (planned && hbd_move_enabled()) {
+		if (planned && rm_mv_enabled(rm)) {
 			/* "other" (move=1) once prepared */
-			hbd_move_prepare(rm, rm_invert(set));
+			rm_mv_prepare(rm, rm_invert(set));
 			return;
 		}
 		rm_send_ask(rm, set, "other");
@@ -119,7 +118,7 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 			return;
 		rm_sb_timer(rm, 3600 * 1000);
 		if (rm->mv_planned && planned)
-			hbd_move_release(rm, rm->sb_set);
+			rm_mv_release(rm, rm->sb_set);
 		else {
 			rm->mv_planned = FALSE;	/* a Heartbeat peer: classic */
 			rm_set_want(rm, rm->sb_set, FALSE);
@@ -130,13 +129,13 @@ rm_ask_resources(hbd_rm *rm, const hb_msg *m)
 		if (rm->sb == SB_OTHER) {
 			/* R released its set: acquire the complement */
 			if (rm->mv_planned && planned)
-				hbd_move_acquire(rm, rm_invert(rm->sb_set));
+				rm_mv_acquire(rm, rm_invert(rm->sb_set));
 			rm->mv_planned = FALSE;
 			rm_set_want(rm, rm_invert(rm->sb_set), TRUE);
 			rm_when_settled(rm, rm_other_acquired_cb, NULL);
 		} else if (rm->sb == SB_REQUESTER) {
 			rm->other_holds |= rm->sb_set;
-			hbd_move_finish(rm);	/* a planned move's parked part */
+			rm_mv_finish(rm);	/* a planned move's parked part */
 			rm_standby_finish(rm);
 		}
 	}

@@ -2,8 +2,10 @@
  * rm-types.h - the resource manager's state, shared by its modules
  * (rm-script, rm-group, rm-proto, rm-heal, rm-standby, rm-join, rm-fence,
  * rm-ctl, rm.c; doc/hbd.md "Resource manager modules") and move.c.
- * Types only, and one query of the cluster; nothing outside hbd/rm*.c,
- * hbd/move.c and tests/unit/test_rm.c includes it.
+ * Types only, one query of the cluster, and the planned-move hooks (the
+ * table rm.c fills in with move.c's functions, so that the modules below
+ * rm.c reach planned moves without including move.h); nothing outside
+ * hbd/rm*.c, hbd/move.[ch] and tests/unit/test_rm.c includes it.
  */
 #ifndef HBD_RM_TYPES_H
 #define HBD_RM_TYPES_H
@@ -12,8 +14,9 @@
 #include <glib.h>
 #include "cluster.h"
 #include "haresources.h"
-#include "rm.h"
 #include "script.h"
+
+typedef struct hbd_rm hbd_rm;	/* rm.h */
 
 #define RS_NONE 0
 #define RS_LOCAL 1
@@ -79,6 +82,35 @@ typedef struct rm_group {
 				 * still up, the rest restarting */
 } rm_group;
 
+/* Where the taker's start chain may go before resource g->idx (move.h's
+ * hbd_move_address_gate). */
+typedef enum hbd_move_gate {
+	HBD_MOVE_GATE_GO,	/* the chain may run resource g->idx */
+	HBD_MOVE_GATE_WAIT,	/* an address is still starting */
+	HBD_MOVE_GATE_FAILED,	/* a background address start failed */
+} hbd_move_gate;
+
+/* Planned moves as the rm modules below rm.c see them: move.c's functions
+ * of the same names (move.h states what each does), put in hbd_rm by rm.c.
+ * With no table (NULL) there are no planned moves: the rm_mv_* wrappers
+ * below answer "not handed, no move, go" and do nothing. */
+typedef struct rm_move_ops {
+	gboolean (*enabled)(void);
+	gboolean (*offer)(hbd_rm *rm);
+	void (*prepare)(hbd_rm *rm, int set);
+	void (*release)(hbd_rm *rm, int set);
+	void (*acquire)(hbd_rm *rm, int set);
+	void (*started)(rm_group *g);
+	gboolean (*needs_no_status)(const rm_group *g);
+	gboolean (*start_early)(rm_group *g);
+	hbd_move_gate (*address_gate)(rm_group *g);
+	void (*group_started)(rm_group *g);
+	void (*finish)(hbd_rm *rm);
+	void (*cancel)(hbd_rm *rm, const char *why);
+	void (*reset)(hbd_rm *rm);
+	gboolean (*handed)(const rm_group *g);
+} rm_move_ops;
+
 typedef void (*rm_settled_fn)(hbd_rm *rm, void *ud);
 /* How a resource action or the stonith tool runs: hbd_script_run_pid
  * (script.h) in the daemon, a fake in tests/unit/test_rm.c. */
@@ -96,6 +128,7 @@ struct hbd_rm {
 	rm_runner_fn run;	/* every child rm starts goes through it */
 	rm_settled_fn on_failed;	/* once a failed start's stop settled
 					 * (ud: the group); rm.c's reaction */
+	const rm_move_ops *move_ops;	/* planned moves (move.c), or NULL */
 	GPtrArray *groups;	/* rm_group * */
 	rm_state state;
 	gboolean nice;		/* auto_failback on/off, not legacy */
@@ -137,6 +170,102 @@ rm_peer_alive(hbd_rm *rm)
 	hbd_node *p = hbd_cluster_peer(rm->c);
 
 	return p != NULL && p->heard && p->status != HBD_NODE_DEAD;
+}
+
+/* ---- the planned-move hooks (rm_move_ops above) ---- */
+
+static inline gboolean
+rm_mv_enabled(hbd_rm *rm)
+{
+	return rm->move_ops != NULL && rm->move_ops->enabled();
+}
+
+static inline gboolean
+rm_mv_offer(hbd_rm *rm)
+{
+	return rm->move_ops != NULL && rm->move_ops->offer(rm);
+}
+
+static inline void
+rm_mv_prepare(hbd_rm *rm, int set)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->prepare(rm, set);
+}
+
+static inline void
+rm_mv_release(hbd_rm *rm, int set)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->release(rm, set);
+}
+
+static inline void
+rm_mv_acquire(hbd_rm *rm, int set)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->acquire(rm, set);
+}
+
+static inline void
+rm_mv_started(rm_group *g)
+{
+	if (g->rm->move_ops != NULL)
+		g->rm->move_ops->started(g);
+}
+
+static inline gboolean
+rm_mv_needs_no_status(const rm_group *g)
+{
+	return g->rm->move_ops != NULL && g->rm->move_ops->needs_no_status(g);
+}
+
+static inline gboolean
+rm_mv_start_early(rm_group *g)
+{
+	return g->rm->move_ops != NULL && g->rm->move_ops->start_early(g);
+}
+
+static inline hbd_move_gate
+rm_mv_address_gate(rm_group *g)
+{
+	if (g->rm->move_ops == NULL)
+		return HBD_MOVE_GATE_GO;
+	return g->rm->move_ops->address_gate(g);
+}
+
+static inline void
+rm_mv_group_started(rm_group *g)
+{
+	if (g->rm->move_ops != NULL)
+		g->rm->move_ops->group_started(g);
+}
+
+static inline void
+rm_mv_finish(hbd_rm *rm)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->finish(rm);
+}
+
+static inline void
+rm_mv_cancel(hbd_rm *rm, const char *why)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->cancel(rm, why);
+}
+
+static inline void
+rm_mv_reset(hbd_rm *rm)
+{
+	if (rm->move_ops != NULL)
+		rm->move_ops->reset(rm);
+}
+
+static inline gboolean
+rm_mv_handed(const rm_group *g)
+{
+	return g->rm->move_ops != NULL && g->rm->move_ops->handed(g);
 }
 
 #endif

@@ -232,6 +232,24 @@ rm_status_hook(hbd_cluster *c, hbd_node *n, hbd_nstatus old, void *ud)
 	}
 }
 
+/* Planned moves (move.c) for the modules below rm.c (rm-types.h). */
+static const rm_move_ops rm_move_hooks = {
+	.enabled = hbd_move_enabled,
+	.offer = hbd_move_offer,
+	.prepare = hbd_move_prepare,
+	.release = hbd_move_release,
+	.acquire = hbd_move_acquire,
+	.started = hbd_move_started,
+	.needs_no_status = hbd_move_needs_no_status,
+	.start_early = hbd_move_start_early,
+	.address_gate = hbd_move_address_gate,
+	.group_started = hbd_move_group_started,
+	.finish = hbd_move_finish,
+	.cancel = hbd_move_cancel,
+	.reset = hbd_move_reset,
+	.handed = hbd_move_handed,
+};
+
 hbd_rm *
 hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 {
@@ -243,6 +261,7 @@ hbd_rm_new(hbd_cluster *c, hb_haresources *rsc, const char *confdir)
 	rm->confdir = g_strdup(confdir);
 	rm->run = hbd_script_run_pid;
 	rm->on_failed = rm_after_failure;
+	rm->move_ops = &rm_move_hooks;
 	rm->groups = g_ptr_array_new_with_free_func(g_free);
 	rm->nice = c->cfg->auto_failback != HB_FAILBACK_LEGACY;
 	for (i = 0; rsc != NULL && i < rsc->groups->len; i++) {

@@ -1,10 +1,11 @@
 /*
  * test_rm.c - the resource manager's group state machine (hbd/rm-group.h)
  * and the protocol steps around it (join, standby, takeover, a peer's
- * death), driven through a fake script runner (rm->run) and a fake
- * cluster: hbd_cluster_send/peer/ping_score are defined here, so every
- * message rm sends is recorded and every message or node change the
- * test makes goes through the hooks rm.c installed, as in the daemon.
+ * death) and the planned-move hooks (rm->move_ops), driven through a
+ * fake script runner (rm->run) and a fake cluster:
+ * hbd_cluster_send/peer/ping_score are defined here, so every message rm
+ * sends is recorded and every message or node change the test makes goes
+ * through the hooks rm.c installed, as in the daemon.
  *
  * The fake runner never completes a child by itself: a test takes the
  * pending call it expects by name ("A2 stop"), checks it, and finishes it
@@ -692,6 +693,94 @@ test_peer_death_fenced(void)
 	fx_free(&f);
 }
 
+/* ---- the planned-move hooks: rm.c installs move.c's functions in
+ * rm->move_ops; the modules below it (rm-group here) reach planned moves
+ * only through that table, and run without it (no planned moves) ---- */
+
+static const rm_move_ops *real_ops;
+static int n_started, n_group_started, n_gate, n_no_status, n_early;
+
+static void
+rec_started(rm_group *g)
+{
+	n_started++;
+	real_ops->started(g);
+}
+
+static hbd_move_gate
+rec_address_gate(rm_group *g)
+{
+	n_gate++;
+	return real_ops->address_gate(g);
+}
+
+static void
+rec_group_started(rm_group *g)
+{
+	n_group_started++;
+	real_ops->group_started(g);
+}
+
+static gboolean
+rec_needs_no_status(const rm_group *g)
+{
+	n_no_status++;
+	return real_ops->needs_no_status(g);
+}
+
+static gboolean
+rec_start_early(rm_group *g)
+{
+	n_early++;
+	return real_ops->start_early(g);
+}
+
+static void
+test_move_hooks(void)
+{
+	fx f;
+	rm_move_ops rec;
+	g_autofree char *groups = NULL;
+
+	fx_init(&f, "alpha A1 A2 A3\n", NULL, FALSE);
+	real_ops = f.rm->move_ops;
+	g_assert_nonnull(real_ops);
+	rec = *real_ops;
+	rec.started = rec_started;
+	rec.address_gate = rec_address_gate;
+	rec.group_started = rec_group_started;
+	rec.needs_no_status = rec_needs_no_status;
+	rec.start_early = rec_start_early;
+	f.rm->move_ops = &rec;
+	n_started = n_group_started = n_gate = n_no_status = n_early = 0;
+	fx_comm_up(&f);
+	run("A1 status", HB_LSB_STATUS_STOPPED, "");
+	run("A1 start", 0, "");
+	run("A2 status", 0, "A2 is running");	/* skipped: not "started" */
+	run("A3 status", HB_LSB_STATUS_STOPPED, "");
+	run("A3 start", 0, "");
+	assert_idle();
+	g_assert_cmpint(n_started, ==, 2);
+	g_assert_cmpint(n_gate, ==, 4);	/* before A1, A2, A3 and the end */
+	g_assert_cmpint(n_no_status, ==, 3);	/* no move: status first */
+	g_assert_cmpint(n_early, ==, 0);
+	g_assert_cmpint(n_group_started, ==, 1);
+	groups = fx_ctl(&f, "groups", NULL, NULL);
+	g_assert_cmpstr(groups, ==, "A1\tlocal\trunning\n");
+	fx_free(&f);
+
+	/* no table: the same chain, no planned move anywhere */
+	fx_init(&f, "alpha A1 A2 A3\n", NULL, FALSE);
+	f.rm->move_ops = NULL;
+	fx_comm_up(&f);
+	start_chain_abc();
+	assert_idle();
+	g_clear_pointer(&groups, g_free);
+	groups = fx_ctl(&f, "groups", NULL, NULL);
+	g_assert_cmpstr(groups, ==, "A1\tlocal\trunning\n");
+	fx_free(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -706,5 +795,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rm/peer-death/mid-standby",
 			test_peer_death_mid_standby);
 	g_test_add_func("/rm/peer-death/fenced", test_peer_death_fenced);
+	g_test_add_func("/rm/move-hooks", test_move_hooks);
 	return g_test_run();
 }
