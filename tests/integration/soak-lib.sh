@@ -240,8 +240,13 @@ soak_fault() {
 		t=$NT_TMP/node$s/vmail
 		used=$(df -k --output=used "$t" | tail -1)
 		soak_ev start diskfull "node$s (standby) for $d s ($used KB used)"
-		mount -o remount,size=$((used + 64))k "$t" ||
-			soak_ev note "diskfull: remount failed"
+		# the replica keeps writing: a size below what is used by then
+		# is refused (EINVAL), so measure again and retry
+		for i in 1 2 3 4 5; do
+			mount -o remount,size=$((used + 64))k "$t" 2>/dev/null && break
+			used=$(df -k --output=used "$t" | tail -1)
+			[ $i = 5 ] && soak_ev note "diskfull: remount failed"
+		done
 		sleep "$d"
 		mount -o remount,size=4g "$t" ;;
 	standby)
