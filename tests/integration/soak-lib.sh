@@ -126,6 +126,10 @@ soak_procmon() {
 				read -r _ _ st pp _ </proc/$p/stat 2>/dev/null || continue
 				[ "$st" = Z ] || [ "$pp" = 1 ] && continue
 				[ "$(cat /proc/$pp/comm 2>/dev/null)" = "$comm" ] && continue
+				# a control client (replicate -S CTL ..., the agent's
+				# monitor) is no daemon: sampled, then gone, it counted
+				# as an unexpected exit
+				[ "$comm" = replicate ] && tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q -- ' -S ' && continue
 				# replicate: also the files its path table holds
 				# (known=, source side; 0 on a replica)
 				files=0
