@@ -32,6 +32,7 @@
 #include "log.h"
 #include "notify.h"
 #include "ping.h"
+#include "realtime.h"
 #include "script.h"
 #include "rm.h"
 #include "status.h"
@@ -49,6 +50,7 @@ typedef struct hbd_opts {
 	gboolean check;
 	gboolean dump;
 	gboolean kill;
+	gboolean no_realtime;	/* -l */
 	gboolean no_resources;
 	int debug;
 } hbd_opts;
@@ -65,7 +67,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hbd [-c confdir] [-S statedir] [-s socket] [-n node] "
-		"[-fdMv]\n"
+		"[-fdlMv]\n"
 		"       hbd [-c confdir] -t        check the configuration\n"
 		"       hbd [-c confdir] -T        print the effective ha.cf\n"
 		"       hbd -k                     stop the running daemon\n"
@@ -413,7 +415,8 @@ main(int argc, char **argv)
 		case 'k': opts.kill = TRUE; break;
 		case 'd': opts.debug++; break;
 		case 'M': opts.no_resources = TRUE; break;
-		case 'l': case 'v': break;	/* Heartbeat compatibility */
+		case 'l': opts.no_realtime = TRUE; break;
+		case 'v': break;	/* Heartbeat compatibility */
 		case 'V': printf("hbd %s (Heartbeat 3.0.6 compatible)\n",
 				 PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -479,6 +482,8 @@ main(int argc, char **argv)
 		goto free_keys;
 	hb_log(LOG_INFO, "Configuration validated. Starting hbd %s (node %s).",
 	       PACKAGE_VERSION, node);
+	if (cfg->realtime && !opts.no_realtime)
+		hbd_realtime_enter(cfg->rtprio);
 	if (cfg->auto_failback == HB_FAILBACK_LEGACY && rsc != NULL &&
 	    rsc->groups->len > 0)
 		hb_log(LOG_WARNING, "Deprecated 'legacy' auto_failback option "

@@ -323,6 +323,12 @@ h_crm(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
 		 "management; set \"%s off\"", dp->name, v, dp->name);
 }
 
+static void
+h_realtime(hacf_ctx *x, const hacf_dir *dp, const char *v, gint64 n)
+{
+	x->c->realtime = n != 0;	/* a boolean: checked by the caller */
+}
+
 /* Generic validation only (bool, int, time, word): the value is checked
  * and recorded; hbd has no use for it. */
 static void
@@ -658,6 +664,10 @@ const hacf_dir hacf_dirs[] = {
 	{ "ping_group", HACF_LINE, I, 0, 0, NULL,
 	  "one ping node up while any address answers: ping_group name ip...",
 	  h_ping, 0, NULL },
+	{ "realtime", HACF_BOOL, I, 0, 0, "true",
+	  "enable realtime behavior?", h_realtime, 0, NULL },
+	{ "rtprio", HACF_INT, I, 1, 99, NULL,
+	  "realtime priority", h_set, HACF_AT(HACF_ST_INT, rtprio, 0), NULL },
 	{ "auto_failback", HACF_WORD, I, 0, 0, "legacy",
 	  "auto failback", h_failback,
 	  HACF_AT(HACF_ST_CHOICE, auto_failback, 8), "legacy|on|off" },
@@ -704,10 +714,6 @@ const hacf_dir hacf_dirs[] = {
 	/* accepted: validated and recorded, no effect on hbd */
 	{ "cluster", HACF_WORD, A, 0, 0, "linux-ha",
 	  "the name of cluster", h_accept, 0, NULL },
-	{ "realtime", HACF_BOOL, A, 0, 0, "true",
-	  "enable realtime behavior?", h_accept, 0, NULL },
-	{ "rtprio", HACF_INT, A, 1, 99, NULL,
-	  "realtime priority", h_accept, 0, NULL },
 	{ "conn_logd_time", HACF_TIME, A, 1, G_MAXUINT / 4, "60",
 	  "the interval to reconnect to logd", h_accept, 0, NULL },
 	{ "log_badpack", HACF_BOOL, A, 0, 0, "true",

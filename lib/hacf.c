@@ -262,6 +262,7 @@ hacf_config_new(const char *path)
 	/* (-D prints no default for these two) */
 	c->udpport = HB_DEFAULT_UDPPORT;
 	c->logfacility = -1;
+	c->realtime = TRUE;
 	hacf_defaults(c);
 	c->recorded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    g_free);

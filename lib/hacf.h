@@ -86,6 +86,8 @@ typedef struct hb_config {
 	gboolean uuid_from_name;	/* uuidfrom nodename */
 	hb_stonith_cfg *stonith;	/* last applicable stonith/stonith_host */
 	guint max_rexmit_delay_ms;	/* default 250 */
+	gboolean realtime;	/* default TRUE */
+	int rtprio;		/* 0: not set (the middle of SCHED_FIFO) */
 	GHashTable *recorded;	/* directive -> value as written (hbparameter) */
 } hb_config;
 
