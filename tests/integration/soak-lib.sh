@@ -367,6 +367,8 @@ soak_report() {
 		if (x < 0) x = 0
 		ndouble++
 		if (x > maxd) { maxd = x; maxdk = fkind(dstart) }
+		# every run that outlasted its fault, for the report
+		if (x > 0) printf "vip_double_run %d %d %d %s\n", dstart, dend, x, fkind(dstart)
 	}
 	function close_none(  e, k, x) {
 		k = fkind(nstart); e = fend(nstart)
@@ -470,6 +472,8 @@ soak_report() {
 	f=ok; awk -v x="$SOAK_RSS_MAXGROW" 'BEGIN {exit !(x < 10)}' || { f=FAIL; SOAK_FAILS+=("RSS grew $SOAK_RSS_MAXGROW %"); }
 	printf '%-58s %-24s %s\n' "RSS growth from +${SOAK_RSS_AFTER} s to the end < 10 %" "max $SOAK_RSS_MAXGROW %" $f
 	printf '%-58s %-24s %s\n' "fd count spread per process (reported)" "max $SOAK_FD_SPREAD" "-"
+	echo "two VIP holders past a fault's end (first and last sample, ms past the end, fault):"
+	awk -v t0="$(head -1 "$ev" | cut -d' ' -f1)" '$1 == "vip_double_run" {printf "  +%.1f s .. +%.1f s: %d ms (%s)\n", ($2 - t0) / 1000, ($3 - t0) / 1000, $4, $5}' "$NT_TMP/vip"
 	echo "convergence per fault:"; awk '{printf "  %s %s\n", $1, $2}' "$NT_TMP/conv"
 	echo "daemon processes:"; sed 's/^/  /' "$NT_TMP/rss"
 	echo "events:"; awk '{printf "  +%.1f s %s\n", ($1 - t0) / 1000, substr($0, index($0, " ") + 1)}' t0="$(head -1 "$ev" | cut -d' ' -f1)" "$ev"
@@ -486,6 +490,16 @@ soak_run() {
 	soak_finish
 	soak_report
 	[ -n "${SOAK_SAVE:-}" ] && cp "$NT_TMP/report" "$SOAK_SAVE"
+	# on a failure keep what explains it: the nodes' logs, the events,
+	# the VIP samples and the process samples
+	if [ ${#SOAK_FAILS[@]} -gt 0 ]; then
+		local keep=${SOAK_SAVE:-$HB_TOP/soak-$SEED.txt}
+		keep=${keep%.txt}-logs.tar.gz
+		tar -C "$NT_TMP" -czf "$keep" --ignore-failed-read \
+			events samples vip conv procs rss report \
+			$(cd "$NT_TMP" && ls -d node*/ha-log* node*/*.out* node*/*.log 2>/dev/null) 2>/dev/null &&
+			echo "logs of this run kept in $keep" >&2
+	fi
 	[ ${#SOAK_FAILS[@]} -eq 0 ] || nt_fail "$(IFS=';'; echo "${SOAK_FAILS[*]}") (SEED=$SEED)"
 	nt_pass "SEED=$SEED: $SOAK_ACKED acknowledged, 0 lost, $(grep -c ' start ' "$NT_TMP/events") faults"
 }
