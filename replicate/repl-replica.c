@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -331,6 +334,14 @@ replica_frame(struct repl_conn *c, const struct repl_frame *f)
 			       "reconcile" : "catch-up", repl_conn_peer(c));
 			P.dirty = FALSE;	/* union reconcile complete */
 			state_save();
+#ifdef __GLIBC__
+			/* the manifest went out in 512 KB frames (about 100
+			 * bytes per file) and the catch-up's data through
+			 * the same buffers: freed, but glibc kept the pages
+			 * (a source turned replica stayed 2.7 MB up at 26,000
+			 * files; replicate-rss-plateau) */
+			malloc_trim(0);
+#endif
 			return;
 		}
 		if (!repl_path_valid(f->path, f->path_len))
