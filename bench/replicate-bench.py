@@ -181,14 +181,15 @@ def repl_ctl(conf, *args):
                           capture_output=True, text=True)
 
 
-def repl_pair(src, dst, tag):
+def repl_pair(src, dst, tag, port_off=0):
     key = os.path.join(W, "key")
     if not os.path.exists(key):
         with open(key, "w") as f:
             f.write(os.urandom(32).hex())
     os.chmod(key, 0o600)    # replicate refuses a key others can read
-    cb = repl_conf(tag + "b", dst, key, PORT_B, PORT_A, "replica")
-    ca = repl_conf(tag + "a", src, key, PORT_A, PORT_B, "source")
+    a, b = PORT_A + port_off, PORT_B + port_off
+    cb = repl_conf(tag + "b", dst, key, b, a, "replica")
+    ca = repl_conf(tag + "a", src, key, a, b, "source")
     pb = start([BIN, "-c", cb], os.path.join(W, tag + "b.log"))
     wait_for(lambda: os.path.exists(os.path.join(W, tag + "b", "state", "ctl")), 5)
     t0 = time.time()
@@ -410,7 +411,10 @@ def initial_trials(corpus, sshv):
             print("initial  rsync %-8s %7.2f s %12d bytes" % (k, dt, by))
         dst = os.path.join(fresh(), "dst-repl")
         os.makedirs(dst)
-        ca, pa, pb, t0 = repl_pair(corpus, dst, "init%s%d" % (mode, trial))
+        # the first setting's last pair stays up for the delta run: the
+        # next setting's pairs take other ports (they could not listen)
+        ca, pa, pb, t0 = repl_pair(corpus, dst, "init%s%d" % (mode, trial),
+                                   10 * SETTINGS.index(mode) if mode in SETTINGS else 0)
         r = repl_ctl(ca, "sync")
         dt = time.time() - t0
         by = repl_bytes(ca)

@@ -22,6 +22,7 @@ struct barrier;
 
 struct op {
 	int type;
+	guint8 ahead;		/* its file's read-ahead was started */
 	char *path;
 	char *path2;
 	struct barrier *b;

@@ -472,6 +472,45 @@ put_is_current(struct peer *p, const char *path, const struct stat *st)
 	       m.mtime == st_mtime_ns(st) && m.mode == (st->st_mode & 07777);
 }
 
+/*
+ * Read-ahead for a bulk transfer (initial sync, catch-up): the files of
+ * the next AHEAD_OPS operations are asked from the disk at once
+ * (posix_fadvise WILLNEED, at most AHEAD_BYTES of each), so the disk
+ * works on many reads at a time while the pump sends one file.  Read one
+ * by one, as rsync does, a virtual disk's latency dominates: on 8,000
+ * messages with the cache dropped, reading them took 2.45 s one by one
+ * and 0.77 s with 16 asked ahead (7 Dec, BENCH_FS=dir).  Only while the
+ * queue is long (a delivery's file was just written: it is in the page
+ * cache, and one more open per file would be for nothing).
+ */
+#define AHEAD_OPS 16
+#define AHEAD_BYTES (1024 * 1024)
+
+static void
+read_ahead(struct peer *p)
+{
+	guint n = 0;
+
+	if (!p->catching && p->ops.length < 4 * AHEAD_OPS)
+		return;
+	for (GList *l = p->ops.head; l && n < AHEAD_OPS; l = l->next, n++) {
+		struct op *o = l->data;
+		struct stat st;
+		int fd;
+
+		if (o->ahead || (o->type != OP_PUT && o->type != OP_FULL &&
+				 o->type != OP_PUT_LATE))
+			continue;
+		o->ahead = 1;
+		fd = repl_tree_open_wire(o->path, &st);
+		if (fd < 0)
+			continue;
+		(void)posix_fadvise(fd, 0, MIN(st.st_size, AHEAD_BYTES),
+				    POSIX_FADV_WILLNEED);
+		close(fd);
+	}
+}
+
 /* Send what fits; returns when the queue is empty or the socket is full. */
 void
 source_pump(struct peer *p)
@@ -538,6 +577,7 @@ source_pump(struct peer *p)
 		}
 		p->cur_cap = o->cap;
 		sent = p->sent;
+		read_ahead(p);
 		switch (o->type) {
 		case OP_PUT:
 		case OP_PUT_LATE:
