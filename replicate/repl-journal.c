@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "repl-journal.h"
 
 struct sent {
@@ -19,7 +21,16 @@ struct repl_journal {
 	guint64 lost;		/* the paths of what was sent up to here were
 				 * forgotten (too many unacknowledged) */
 	guint64 acked;
+	gsize bytes;		/* of the paths kept (set and sent) */
+	guint overflows;
+	gboolean overflowed;	/* invalid since an overflow */
 };
+
+static gsize
+plen(const char *p)
+{
+	return p ? strlen(p) + 1 : 0;
+}
 
 static void
 sent_free(gpointer data)
@@ -58,6 +69,16 @@ empty(struct repl_journal *j)
 	g_hash_table_remove_all(j->paths);
 	g_queue_clear_full(&j->sent, sent_free);
 	j->lost = 0;
+	j->bytes = 0;
+}
+
+/* an overflow: invalid, and the status says why */
+static void
+overflow(struct repl_journal *j)
+{
+	repl_journal_drop(j);
+	j->overflowed = TRUE;
+	j->overflows++;
 }
 
 void
@@ -65,6 +86,7 @@ repl_journal_reset(struct repl_journal *j)
 {
 	empty(j);
 	j->valid = j->limit > 0;
+	j->overflowed = FALSE;
 }
 
 gboolean
@@ -74,6 +96,7 @@ repl_journal_drop(struct repl_journal *j)
 
 	empty(j);
 	j->valid = FALSE;
+	j->overflowed = FALSE;
 	return was;
 }
 
@@ -97,10 +120,12 @@ add(struct repl_journal *j, const char *path, gpointer how)
 	v = g_hash_table_lookup(j->paths, path);
 	if (v == OLD || (v == NEW && how == NEW))
 		return TRUE;
+	if (!v)
+		j->bytes += plen(path);
 	g_hash_table_insert(j->paths, g_strdup(path), v ? OLD : how);
 	if (g_hash_table_size(j->paths) <= j->limit)
 		return TRUE;
-	repl_journal_drop(j);
+	overflow(j);
 	return FALSE;
 }
 
@@ -120,6 +145,7 @@ gboolean
 repl_journal_gone(struct repl_journal *j, const char *path)
 {
 	if (j->valid && path && g_hash_table_lookup(j->paths, path) == NEW) {
+		j->bytes -= plen(path);
 		g_hash_table_remove(j->paths, path);
 		return TRUE;
 	}
@@ -139,9 +165,15 @@ repl_journal_sent(struct repl_journal *j, guint64 seq, const char *path,
 	t->path = g_strdup(path);
 	t->path2 = g_strdup(path2);
 	g_queue_push_tail(&j->sent, t);
+	j->bytes += plen(path) + plen(path2);
 	if (j->sent.length > j->limit) {
 		/* a catch-up or a burst far ahead of the acknowledgements:
 		 * until they pass seq, a break loses the journal */
+		for (GList *l = j->sent.head; l; l = l->next) {
+			struct sent *u = l->data;
+
+			j->bytes -= plen(u->path) + plen(u->path2);
+		}
 		g_queue_clear_full(&j->sent, sent_free);
 		j->lost = seq;
 	}
@@ -160,8 +192,10 @@ repl_journal_acked(struct repl_journal *j, guint64 seq)
 	struct sent *t;
 
 	j->acked = MAX(j->acked, seq);
-	while ((t = g_queue_peek_head(&j->sent)) && t->seq <= seq)
+	while ((t = g_queue_peek_head(&j->sent)) && t->seq <= seq) {
+		j->bytes -= plen(t->path) + plen(t->path2);
 		sent_free(g_queue_pop_head(&j->sent));
+	}
 }
 
 gboolean
@@ -172,8 +206,9 @@ repl_journal_away(struct repl_journal *j,
 	gboolean ok = j->acked >= j->lost;
 
 	if (!ok)
-		repl_journal_drop(j);
+		overflow(j);
 	while (ok && (t = g_queue_pop_head(&j->sent))) {
+		j->bytes -= plen(t->path) + plen(t->path2);
 		if (unknown && t->path)
 			unknown(t->path, u);
 		if (unknown && t->path2)
@@ -201,4 +236,26 @@ guint
 repl_journal_unacked(const struct repl_journal *j)
 {
 	return j->sent.length;
+}
+
+gsize
+repl_journal_bytes(const struct repl_journal *j)
+{
+	return j->bytes;
+}
+
+guint
+repl_journal_overflows(const struct repl_journal *j)
+{
+	return j->overflows;
+}
+
+const char *
+repl_journal_state(const struct repl_journal *j)
+{
+	if (j->valid)
+		return "valid";
+	if (j->limit == 0)
+		return "off";
+	return j->overflowed ? "overflowed" : "invalid";
 }

@@ -66,5 +66,15 @@ GHashTable *repl_journal_paths(const struct repl_journal *j);
 guint repl_journal_size(const struct repl_journal *j);
 /* Operations sent and not acknowledged. */
 guint repl_journal_unacked(const struct repl_journal *j);
+/* The bytes of the paths kept (the set's and those sent and not
+ * acknowledged; the strings, not the tables around them). */
+gsize repl_journal_bytes(const struct repl_journal *j);
+/* Overflows since it was created (of the set, or a break while more
+ * than limit were unacknowledged). */
+guint repl_journal_overflows(const struct repl_journal *j);
+/* For the status: "valid"; "off" (limit 0); "overflowed" (invalid since
+ * an overflow, until the next full catch-up); "invalid" (not built yet,
+ * or dropped: the next catch-up compares the trees). */
+const char *repl_journal_state(const struct repl_journal *j);
 
 #endif

@@ -76,6 +76,55 @@ test_bounded(void)
 	j = repl_journal_new(0);	/* `journal 0`: never valid */
 	repl_journal_reset(j);
 	g_assert_false(repl_journal_valid(j));
+	g_assert_cmpstr(repl_journal_state(j), ==, "off");
+	repl_journal_free(j);
+}
+
+/* The status's figures: state, bytes of the paths, overflows. */
+static void
+test_status(void)
+{
+	struct repl_journal *j = repl_journal_new(3);
+
+	g_assert_cmpstr(repl_journal_state(j), ==, "invalid");
+	repl_journal_reset(j);
+	g_assert_cmpstr(repl_journal_state(j), ==, "valid");
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_true(repl_journal_add(j, "m/a"));
+	g_assert_true(repl_journal_add(j, "m/a"));
+	g_assert_true(repl_journal_add_new(j, "m/bb"));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	g_assert_true(repl_journal_add(j, "m/bb"));	/* NEW -> OLD */
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	g_assert_true(repl_journal_add_new(j, "m/ccc"));
+	g_assert_true(repl_journal_gone(j, "m/ccc"));	/* never had it */
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	/* sent, acknowledged */
+	g_assert_true(repl_journal_sent(j, 1, "x/1", "x/22"));
+	g_assert_true(repl_journal_sent(j, 2, "x/3", NULL));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4 + 5 + 4);
+	repl_journal_acked(j, 1);
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4);
+	/* a break: x/3 joins the set (3 paths: fits) */
+	g_assert_true(repl_journal_away(j, NULL, NULL));
+	g_assert_cmpuint(repl_journal_unacked(j), ==, 0);
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4);
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 0);
+	g_assert_false(repl_journal_add(j, "m/d"));	/* overflow */
+	g_assert_cmpstr(repl_journal_state(j), ==, "overflowed");
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 1);
+	repl_journal_reset(j);
+	g_assert_cmpstr(repl_journal_state(j), ==, "valid");
+	/* more than limit unacknowledged, then a break: an overflow too */
+	for (guint64 s = 1; s <= 4; s++)
+		g_assert_true(repl_journal_sent(j, s, "y", NULL));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_false(repl_journal_away(j, NULL, NULL));
+	g_assert_cmpstr(repl_journal_state(j), ==, "overflowed");
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 2);
+	g_assert_true(repl_journal_drop(j) == FALSE);
+	g_assert_cmpstr(repl_journal_state(j), ==, "invalid");
 	repl_journal_free(j);
 }
 
@@ -303,6 +352,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/repl/journal/bounded", test_bounded);
 	g_test_add_func("/repl/journal/unacked", test_unacked);
+	g_test_add_func("/repl/journal/status", test_status);
 	g_test_add_func("/repl/journal/plan", test_plan);
 	return g_test_run();
 }
