@@ -190,6 +190,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", default="/var/tmp")
     ap.add_argument("--attach-pct", type=float, default=2.0)
+    ap.add_argument("--logs", metavar="DIR", help="copy the daemons' logs into DIR at the end")
     ap.add_argument("--warm", action="store_true", help="do not drop the page cache")
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny waits, no cache drops")
     ap.add_argument("--generate-only", metavar="PATH",
@@ -291,10 +292,10 @@ def main():
         with open(lst, "w") as f:
             f.write("".join(r + "\n" for r in newfiles))
         cache()
-        t1 = time.time()
+        t2 = time.time()
         subprocess.run("tar -C %s -cf - --files-from %s | tar -C %s -xf - && sync"
                        % (src, lst, floordir), shell=True, check=True)
-        floor = time.time() - t1
+        floor = time.time() - t2
         shutil.rmtree(floordir, ignore_errors=True)
         print("catch-up          replicate %8.2f s%s   rsync -a --delete %8.2f s   (rsync / replicate %.2f, "
               "target >= 5)" % (rp_catch, catch_note, rs_catch, rs_catch / rp_catch))
@@ -310,12 +311,12 @@ def main():
         # where the time went (wall clock of the replica's start: t1)
         marks = []
         for log, keys in (("sb2.log", ("replica role", "catch-up with")),
-                          ("sa.log", ("up: replica at", "notice: catch-up"))):
+                          ("sa.log", ("up: replica at", "notice: catch-up", "planned in"))):
             with open(os.path.join(W, log), errors="replace") as f:
                 for l in f:
                     if any(k in l for k in keys):
                         marks.append(l.strip())
-        for m in marks[-4:] if len(marks) > 4 else marks:
+        for m in marks[-5:] if len(marks) > 5 else marks:
             print("                  %s" % m)
         print("                  (replica started at %s)" %
               time.strftime("%H:%M:%S", time.localtime(t1)) + (".%03d" % (t1 % 1 * 1000)))
@@ -362,6 +363,11 @@ def main():
     finally:
         for p in rb.procs:
             rb.stop(p)
+        if a.logs:
+            os.makedirs(a.logs, exist_ok=True)
+            for n in os.listdir(W):
+                if n.endswith(".log"):
+                    shutil.copy(os.path.join(W, n), a.logs)
         shutil.rmtree(W, ignore_errors=True)
     if failed:
         print("FAILED: " + "; ".join(failed))

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "repl-journal.h"
+#include "repl-ptab.h"
 #include "repl-source-private.h"
 #include "repl-tree.h"
 
@@ -44,6 +46,7 @@ struct diff_ctx {
 	GHashTable *fresh;	/* "folder/uniq" -> PUT op of a new message */
 	gboolean keys;		/* fill uniq and fresh: a union, or a replica
 				 * that holds something (renames) */
+	struct repl_ptab *known;	/* journal: what the set lacks */
 	guint64 nput, ndelta, nskip;
 };
 
@@ -52,9 +55,20 @@ local_cb(const char *wire, const struct stat *st, void *user)
 {
 	struct diff_ctx *c = user;
 	struct mval *m = g_hash_table_lookup(c->manifest, wire);
+	struct mval km;
+	struct repl_fstate fs;
 	struct op *o;
 	g_autofree char *folder = NULL;
 	g_autofree char *uniq = NULL;
+
+	if (!m && c->known && !S_ISDIR(st->st_mode) &&
+	    repl_ptab_get(c->known, wire, &fs)) {
+		/* below a journaled directory, not journaled itself: as
+		 * the table says the replica holds it */
+		km = (struct mval){ .size = fs.size, .mtime = fs.mtime,
+				    .mode = fs.mode };
+		m = &km;
+	}
 
 	if (c->keys) {	/* (with an empty manifest nothing can be gone) */
 		g_hash_table_add(c->local, g_strdup(wire));
@@ -101,15 +115,17 @@ cmp_str(gconstpointer a, gconstpointer b)
  * journal's paths (known stays). */
 static void
 plan(GHashTable *manifest, gboolean union_mode, guint64 delta_threshold,
-     struct repl_ptab *known, gboolean rebuild,
+     struct repl_ptab *known, gboolean rebuild, guint nmoved,
      void (*walk)(repl_walk_cb cb, void *cb_user, void *user), void *walk_user,
      const char *what, GQueue *out)
 {
 	struct diff_ctx c = { .q = G_QUEUE_INIT, .manifest = manifest,
-			       .delta_threshold = delta_threshold };
+			       .delta_threshold = delta_threshold,
+			       .known = rebuild ? NULL : known };
 	GHashTableIter it;
 	gpointer k, v;
 	GPtrArray *gone = g_ptr_array_new();
+	g_autofree char *moved_note = NULL;
 	const char *last_deleted = NULL;
 	guint64 ndel = 0, nfetch = 0, nren = 0;
 	struct op *o;
@@ -193,8 +209,10 @@ plan(GHashTable *manifest, gboolean union_mode, guint64 delta_threshold,
 	hb_log(LOG_NOTICE, "catch-up%s: %" G_GUINT64_FORMAT " unchanged, %"
 	       G_GUINT64_FORMAT " to send whole, %" G_GUINT64_FORMAT
 	       " as deltas, %" G_GUINT64_FORMAT " renamed, %" G_GUINT64_FORMAT
-	       " to delete, %" G_GUINT64_FORMAT " to fetch back", what, c.nskip,
-	       c.nput, c.ndelta, nren, ndel, nfetch);
+	       " to delete, %" G_GUINT64_FORMAT " to fetch back%s", what, c.nskip,
+	       c.nput, c.ndelta, nren, ndel, nfetch,
+	       nmoved ? (moved_note = g_strdup_printf(", %u directories "
+			 "renamed", nmoved)) : "");
 	*out = c.q;
 	g_hash_table_destroy(c.local);
 	g_hash_table_destroy(c.uniq);
@@ -212,7 +230,7 @@ void
 repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 		  guint64 delta_threshold, struct repl_ptab *known, GQueue *out)
 {
-	plan(manifest, union_mode, delta_threshold, known, TRUE, tree_walk,
+	plan(manifest, union_mode, delta_threshold, known, TRUE, 0, tree_walk,
 	     NULL, "", out);
 }
 
@@ -377,23 +395,90 @@ readahead_start(GQueue *ops)
 		g_ptr_array_unref(abs);
 }
 
+/* path is dir or below it */
+static gboolean
+under(const char *path, const char *dir, size_t n)
+{
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/* At most this many directory renames are replayed (each looks at every
+ * journaled path); the rest are planned as before: the old name
+ * deleted, the new one sent. */
+#define MAX_DIR_MOVES 1024
+
+/*
+ * Replay the directory renames known can follow (see the header): the
+ * OP_DIRMOVE operations on moves, in order; the journal's paths below an
+ * old name get a copy under the new one in paths (the copies owned by
+ * own).  Returns how many.
+ */
+static guint
+dir_moves(const GQueue *renames, struct repl_ptab *known, GPtrArray *paths,
+	  GPtrArray *own, GQueue *moves)
+{
+	guint n = 0;
+
+	for (GList *l = renames ? renames->head : NULL;
+	     l && n < MAX_DIR_MOVES; l = l->next) {
+		const struct repl_journal_rename *r = l->data;
+		size_t fl = strlen(r->from);
+		guint len = paths->len;
+
+		if (under(r->to, r->from, fl) || under(r->from, r->to, strlen(r->to)) ||
+		    !repl_ptab_has_dir(known, r->from))
+			continue;
+		g_queue_push_tail(moves, op_new(OP_DIRMOVE, r->from, r->to));
+		repl_ptab_move(known, r->from, r->to);
+		for (guint i = 0; i < len; i++) {
+			const char *p = paths->pdata[i];
+			char *c;
+
+			if (!under(p, r->from, fl) || !p[fl])
+				continue;
+			c = g_strconcat(r->to, p + fl, NULL);
+			g_ptr_array_add(own, c);
+			g_ptr_array_add(paths, c);
+		}
+		n++;
+	}
+	return n;
+}
+
 void
-repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
-		     struct repl_ptab *known, GQueue *out)
+repl_catchup_journal(GHashTable *journal, const GQueue *renames,
+		     guint64 delta_threshold, struct repl_ptab *known,
+		     GQueue *out)
 {
 	GHashTable *manifest = g_hash_table_new_full(g_str_hash, g_str_equal,
 						     g_free, g_free);
 	struct jwalk j = { .paths = g_ptr_array_new() };
+	GPtrArray *own = g_ptr_array_new_with_free_func(g_free);
+	GQueue moves = G_QUEUE_INIT;
 	GHashTableIter it;
 	gpointer k;
+	struct op *o;
+	guint nmoved;
+	gint64 t0, t1, t2, t3;
 	g_autofree char *what = g_strdup_printf(" from the journal (%u paths)",
 						g_hash_table_size(journal));
 
 	g_hash_table_iter_init(&it, journal);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_ptr_array_add(j.paths, k);
+	nmoved = dir_moves(renames, known, j.paths, own, &moves);
 	g_ptr_array_sort(j.paths, cmp_str);
+	t0 = g_get_monotonic_time();
+	if (nmoved) {	/* a copy may equal a journaled path: once */
+		guint w = 0;
+
+		for (guint i = 0; i < j.paths->len; i++)
+			if (!w || strcmp(j.paths->pdata[w - 1], j.paths->pdata[i]))
+				j.paths->pdata[w++] = j.paths->pdata[i];
+		g_ptr_array_set_size(j.paths, w);
+	}
 	prefetch(j.paths);
+	t1 = g_get_monotonic_time();
 	/* what the replica has at each path: the file known there, or
 	 * maybe a directory (or a file the table lost) where the trees
 	 * have nothing now: deleted there */
@@ -419,9 +504,20 @@ repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
 		if (m)
 			g_hash_table_insert(manifest, g_strdup(k), m);
 	}
-	plan(manifest, FALSE, delta_threshold, known, FALSE, journal_walk, &j,
-	     what, out);
+	t2 = g_get_monotonic_time();
+	plan(manifest, FALSE, delta_threshold, known, FALSE, nmoved,
+	     journal_walk, &j, what, out);
+	t3 = g_get_monotonic_time();
+	hb_log(LOG_INFO, "catch-up from the journal planned in %" G_GINT64_FORMAT
+	       " ms: inodes read in %" G_GINT64_FORMAT " ms, table %"
+	       G_GINT64_FORMAT " ms, walk and diff %" G_GINT64_FORMAT " ms",
+	       (t3 - t0) / 1000, (t1 - t0) / 1000, (t2 - t1) / 1000,
+	       (t3 - t2) / 1000);
+	/* the directory renames first, in their order */
+	while ((o = g_queue_pop_tail(&moves)))
+		g_queue_push_head(out, o);
 	readahead_start(out);
 	g_ptr_array_free(j.paths, TRUE);
+	g_ptr_array_unref(own);
 	g_hash_table_destroy(manifest);
 }

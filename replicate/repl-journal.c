@@ -15,6 +15,7 @@ struct sent {
 
 struct repl_journal {
 	guint limit;
+	GQueue renames;		/* struct repl_journal_rename, in order */
 	gboolean valid;
 	GHashTable *paths;	/* wire path -> OLD or NEW */
 	GQueue sent;		/* struct sent, by seq */
@@ -30,6 +31,16 @@ static gsize
 plen(const char *p)
 {
 	return p ? strlen(p) + 1 : 0;
+}
+
+static void
+rename_free(gpointer data)
+{
+	struct repl_journal_rename *r = data;
+
+	g_free(r->from);
+	g_free(r->to);
+	g_free(r);
 }
 
 static void
@@ -50,6 +61,7 @@ repl_journal_new(guint limit)
 	j->limit = limit;
 	j->paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&j->sent);
+	g_queue_init(&j->renames);
 	return j;
 }
 
@@ -60,6 +72,7 @@ repl_journal_free(struct repl_journal *j)
 		return;
 	g_hash_table_destroy(j->paths);
 	g_queue_clear_full(&j->sent, sent_free);
+	g_queue_clear_full(&j->renames, rename_free);
 	g_free(j);
 }
 
@@ -68,6 +81,7 @@ empty(struct repl_journal *j)
 {
 	g_hash_table_remove_all(j->paths);
 	g_queue_clear_full(&j->sent, sent_free);
+	g_queue_clear_full(&j->renames, rename_free);
 	j->lost = 0;
 	j->bytes = 0;
 }
@@ -150,6 +164,33 @@ repl_journal_gone(struct repl_journal *j, const char *path)
 		return TRUE;
 	}
 	return add(j, path, OLD);
+}
+
+gboolean
+repl_journal_dir_renamed(struct repl_journal *j, const char *from,
+			 const char *to)
+{
+	struct repl_journal_rename *r;
+
+	if (!repl_journal_add(j, from) || !repl_journal_add(j, to))
+		return FALSE;
+	if (!j->valid || !from || !*from || !to || !*to)
+		return TRUE;
+	r = g_new(struct repl_journal_rename, 1);
+	r->from = g_strdup(from);
+	r->to = g_strdup(to);
+	g_queue_push_tail(&j->renames, r);
+	j->bytes += plen(from) + plen(to);
+	if (j->renames.length <= j->limit)
+		return TRUE;
+	overflow(j);
+	return FALSE;
+}
+
+const GQueue *
+repl_journal_dir_renames(const struct repl_journal *j)
+{
+	return &j->renames;
 }
 
 gboolean

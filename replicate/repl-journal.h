@@ -43,6 +43,20 @@ gboolean repl_journal_add_new(struct repl_journal *j, const char *path);
  * is forgotten (the replica never had it), another is added.  FALSE on
  * overflow. */
 gboolean repl_journal_gone(struct repl_journal *j, const char *path);
+/* The directory from was renamed to to: both paths are added (as
+ * repl_journal_add), and the rename is kept, in order, so that the
+ * catch-up can replay it as a rename (repl_journal_dir_renames).  More
+ * than limit renames overflow as more than limit paths do.  FALSE on
+ * overflow. */
+gboolean repl_journal_dir_renamed(struct repl_journal *j, const char *from,
+				  const char *to);
+struct repl_journal_rename {
+	char *from;
+	char *to;
+};
+/* The directory renames (struct repl_journal_rename), oldest first;
+ * borrowed like repl_journal_paths. */
+const GQueue *repl_journal_dir_renames(const struct repl_journal *j);
 /* An operation on path (and path2) was sent as seq (seqs increase).
  * TRUE (more than limit unacknowledged: see above). */
 gboolean repl_journal_sent(struct repl_journal *j, guint64 seq,

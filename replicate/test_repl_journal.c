@@ -247,15 +247,29 @@ plan_text(struct repl_journal *j, struct repl_ptab *t)
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
 	GString *s = g_string_new(NULL);
 	struct op *o;
+	gboolean head = TRUE;
 
-	repl_catchup_journal(repl_journal_paths(j), 65536, t, &q);
+	repl_catchup_journal(repl_journal_paths(j), repl_journal_dir_renames(j),
+			     65536, t, &q);
 	while ((o = g_queue_pop_head(&q))) {
 		static const char *const name[] = { [OP_PUT] = "PUT",
 			[OP_RENAME] = "RENAME", [OP_DELETE] = "DELETE",
-			[OP_MKDIR] = "MKDIR" };
+			[OP_MKDIR] = "MKDIR", [OP_DIRMOVE] = "DIRMOVE" };
 
 		g_assert_true(o->type == OP_PUT || o->type == OP_RENAME ||
-			      o->type == OP_DELETE || o->type == OP_MKDIR);
+			      o->type == OP_DELETE || o->type == OP_MKDIR ||
+			      o->type == OP_DIRMOVE);
+		/* directory renames: first, in order, before a '|' */
+		g_assert_true(o->type != OP_DIRMOVE || head);
+		if (o->type == OP_DIRMOVE) {
+			g_string_append_printf(s, "DIRMOVE %s>%s;", o->path,
+					       o->path2);
+			op_free(o);
+			continue;
+		}
+		if (head && s->len)
+			g_string_append_c(s, '|');
+		head = FALSE;
 		g_ptr_array_add(a, o->path2 ? g_strdup_printf("%s %s>%s",
 			name[o->type], o->path, o->path2) :
 			g_strdup_printf("%s %s", name[o->type], o->path));
@@ -346,6 +360,95 @@ test_plan(void)
 	g_free(root);
 }
 
+/* Directories renamed while the replica was away: replayed as renames
+ * (in order, a chain too), the table moved, only what changed below the
+ * new name sent; one the replica never had sent whole. */
+static void
+test_plan_dirmove(void)
+{
+	g_autofree char *conf_text = NULL;
+	struct repl_conf *conf = NULL;
+	hb_diag *d = hb_diag_new();
+	struct repl_ptab *t = repl_ptab_new();
+	struct repl_journal *j = repl_journal_new(100);
+	g_autofree char *got = NULL;
+	struct repl_fstate fs;
+	char *cmd;
+
+	root = g_dir_make_tmp("test_repl_journal.XXXXXX", NULL);
+	g_assert_nonnull(root);
+	conf_text = g_strdup_printf("root m %s\npeer 127.0.0.1 7790\n"
+				    "keyfile /k\n", root);
+	g_assert_cmpint(repl_conf_parse(conf_text, strlen(conf_text), "t.conf",
+					&conf, d), ==, 0);
+	g_assert_cmpint(repl_tree_open(conf), ==, 0);
+	put("D/cur/1", "one", 1000);
+	put("D/cur/2", "two", 1000);
+	put("D/cur/6", "six", 1000);
+	put("D/new/3", "three", 1000);
+	put("E/cur/9", "nine", 1000);
+	put("X/cur/5", "five", 1000);
+	for (const char *const *r = (const char *const[]){ "D/cur/1", "D/cur/2",
+	     "D/cur/6", "D/new/3", "E/cur/9", "X/cur/5", NULL }; *r; r++)
+		known_now(t, *r);
+	repl_journal_reset(j);
+
+	/* away: D/cur/1 deleted, E removed, D renamed to E, then below E
+	 * a file changed, one deleted, one new; X -> Y -> Z; N made and
+	 * renamed to M (the replica never had N) */
+	cmd = g_strdup_printf("cd %s && rm D/cur/1 && rm -r E && mv D E && "
+			      "rm E/new/3 && mv X Y && mv Y Z && mkdir N && "
+			      "echo f >N/f && mv N M", root);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	put("E/cur/2", "two, changed", 2000);
+	put("E/cur/4", "four", 2000);
+	g_assert_true(repl_journal_gone(j, "m/D/cur/1"));
+	g_assert_true(repl_journal_add(j, "m/E/cur/9"));
+	g_assert_true(repl_journal_add(j, "m/E/cur"));
+	g_assert_true(repl_journal_add(j, "m/E"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/D", "m/E"));
+	g_assert_true(repl_journal_add_new(j, "m/E/cur/2"));
+	g_assert_true(repl_journal_gone(j, "m/E/new/3"));
+	g_assert_true(repl_journal_add_new(j, "m/E/cur/4"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/X", "m/Y"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/Y", "m/Z"));
+	g_assert_true(repl_journal_add_new(j, "m/N"));
+	g_assert_true(repl_journal_add_new(j, "m/N/f"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/N", "m/M"));
+	g_assert_cmpuint(g_queue_get_length((GQueue *)repl_journal_dir_renames(j)),
+			 ==, 4);
+
+	got = plan_text(j, t);
+	g_assert_cmpstr(got, ==,
+		"DIRMOVE m/D>m/E;DIRMOVE m/X>m/Y;DIRMOVE m/Y>m/Z;|"
+		"DELETE m/D;"			/* gone already: harmless */
+		"DELETE m/E/cur/1;"		/* deleted before the rename */
+		"DELETE m/E/cur/9;"		/* the old E's: harmless */
+		"DELETE m/E/new/3;"
+		"DELETE m/N;DELETE m/X;DELETE m/Y;"
+		"MKDIR m/E;MKDIR m/E/cur;MKDIR m/E/new;"
+		"MKDIR m/M;MKDIR m/Z;MKDIR m/Z/cur;"
+		"PUT m/E/cur/2;PUT m/E/cur/4;"	/* not 6, nor Z/cur/5 */
+		"PUT m/M/f");
+	/* the table follows the renames */
+	g_assert_true(repl_ptab_get(t, "m/E/cur/6", &fs));
+	g_assert_cmpuint(fs.size, ==, 3);
+	g_assert_true(repl_ptab_get(t, "m/Z/cur/5", NULL));
+	g_assert_false(repl_ptab_get(t, "m/D/cur/6", NULL));
+	g_assert_false(repl_ptab_get(t, "m/E/cur/9", NULL));
+
+	cmd = g_strdup_printf("rm -rf %s", root);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	repl_tree_close();
+	repl_journal_free(j);
+	repl_ptab_free(t);
+	repl_conf_free(conf);
+	hb_diag_free(d);
+	g_free(root);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -354,5 +457,6 @@ main(int argc, char **argv)
 	g_test_add_func("/repl/journal/unacked", test_unacked);
 	g_test_add_func("/repl/journal/status", test_status);
 	g_test_add_func("/repl/journal/plan", test_plan);
+	g_test_add_func("/repl/journal/plan-dirmove", test_plan_dirmove);
 	return g_test_run();
 }

@@ -2,7 +2,9 @@
 # replicate-journal: a replica stopped while the source keeps running
 # catches up from the source's journal of changed paths (no manifest, no
 # walk of the trees): creates, flag renames, deletes, a file deleted then
-# created again, a directory renamed and one deleted; then a replica
+# created again, a directory renamed (twice, with changes below it: a
+# rename on the replica, not its content sent again) and one deleted;
+# then a replica
 # killed -9 in the middle of a stream (operations sent and never
 # acknowledged); then the fallbacks, each of which must still converge:
 # more paths changed than the configured `journal` bound, and a source
@@ -53,6 +55,9 @@ ls "$md/new" | head -5 | while read -r f; do rm "$md/new/$f"; done	# ones it has
 f=$(ls "$md/new" | head -1)
 rm "$md/new/$f"; echo "recreated" >"$md/new/$f"	# delete, then create again
 mv "$A/mail/example.net/u2" "$A/mail/example.net/u2-renamed"	# a directory
+rp_deliver a example.net u2-renamed 3		# then changes below it
+rm "$A/mail/example.net/u2-renamed/Maildir/new/$(ls "$A/mail/example.net/u2-renamed/Maildir/new" | head -1)"
+mv "$A/mail/example.net/u2-renamed" "$A/mail/example.net/u2-again"	# twice
 rm -rf "$A/mail/example.net/u3"					# a directory
 mv "$A/accounts/d1" "$A/accounts/d1-moved"			# nested dirs
 echo changed >>"$A/mail/example.net/u4/Maildir/new/$(ls "$A/mail/example.net/u4/Maildir/new" | head -1)"
@@ -69,6 +74,15 @@ grep -h "notice: catch-up from the journal" "$NT_TMP"/a.log.* | tail -1 >&2
 grep -h "notice: catch-up from the journal" "$NT_TMP"/a.log.* | grep -q " 40 renamed" ||
 	nt_fail "flag renames made while the replica was away were not sent as renames"
 [ "$(nfull)" = 1 ] || nt_fail "a full comparison ran besides the journal ($(nfull))"
+# u2 (150 messages) renamed twice, accounts/d1 once: three renames on the
+# replica, not 150 messages sent again (30 + 10 + 3 new, 1 recreated,
+# 1 changed, 1 chmod: 46 at most)
+last=$(grep -h "notice: catch-up from the journal" "$NT_TMP"/a.log.* | tail -1)
+echo "$last" | grep -q ", 3 directories renamed" ||
+	nt_fail "directories renamed while the replica was away were not sent as renames: $last"
+nwhole=$(echo "$last" | sed -n 's/.* \([0-9]*\) to send whole.*/\1/p')
+[ -n "$nwhole" ] && [ "$nwhole" -le 46 ] ||
+	nt_fail "the renamed directories' files were sent whole ($nwhole): $last"
 
 # 2. replica killed -9 while a stream runs: what was sent and not
 # acknowledged is journaled too
