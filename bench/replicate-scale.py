@@ -156,6 +156,13 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_s(pid):
+    """user + system CPU seconds of pid so far (its threads included)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def inotify_watches(pid):
     n = 0
     for fd in os.listdir("/proc/%d/fdinfo" % pid):
@@ -271,10 +278,12 @@ def main():
         time.sleep(0.5 if a.quick else 5)     # the source reads its inotify events
         cache()
         cb = os.path.join(W, "sb", "conf")
+        cpu_a = cpu_s(pa.pid)
         t1 = time.time()
         pb = rb.start([rb.BIN, "-c", cb], os.path.join(W, "sb2.log"))
         r = rb.repl_ctl(ca, "sync")
         rp_catch = time.time() - t1
+        cpu_a, cpu_b = cpu_s(pa.pid) - cpu_a, cpu_s(pb.pid)
         catch_note = ""
         if r.returncode:
             failed.append("catch-up sync: %s" % (r.stdout + r.stderr).strip())
@@ -303,6 +312,8 @@ def main():
               "%.2f s   (replicate / floor %.2f; rsync / floor %.2f = the most any replicator "
               "moving these bytes could beat rsync by)" %
               (len(newfiles), newbytes / 1e6, floor, rp_catch / floor, rs_catch / floor))
+        print("catch-up CPU      source %.2f s, replica %.2f s (user + system, threads included) "
+              "in %.2f s" % (cpu_a, cpu_b, rp_catch))
         print("load average      %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
         # how the source planned it: from its journal, or the trees compared
         with open(os.path.join(W, "sa.log"), errors="replace") as f:

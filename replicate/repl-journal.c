@@ -120,9 +120,11 @@ repl_journal_valid(const struct repl_journal *j)
 	return j->valid;
 }
 
-/* path -> NEW: a file the replica never had; OLD: anything else */
-#define OLD GINT_TO_POINTER(1)
-#define NEW GINT_TO_POINTER(2)
+/* path -> NEW: a file the replica never had (MOVED: one that got there
+ * by a rename); OLD: anything else */
+#define OLD GINT_TO_POINTER(REPL_JOURNAL_OLD)
+#define NEW GINT_TO_POINTER(REPL_JOURNAL_NEW)
+#define MOVED GINT_TO_POINTER(REPL_JOURNAL_MOVED)
 
 static gboolean
 add(struct repl_journal *j, const char *path, gpointer how)
@@ -132,7 +134,7 @@ add(struct repl_journal *j, const char *path, gpointer how)
 	if (!j->valid || !path || !*path)
 		return TRUE;
 	v = g_hash_table_lookup(j->paths, path);
-	if (v == OLD || (v == NEW && how == NEW))
+	if (v == OLD || (v && how != OLD))
 		return TRUE;
 	if (!v)
 		j->bytes += plen(path);
@@ -156,9 +158,17 @@ repl_journal_add_new(struct repl_journal *j, const char *path)
 }
 
 gboolean
+repl_journal_add_moved(struct repl_journal *j, const char *path)
+{
+	return add(j, path, MOVED);
+}
+
+gboolean
 repl_journal_gone(struct repl_journal *j, const char *path)
 {
-	if (j->valid && path && g_hash_table_lookup(j->paths, path) == NEW) {
+	gpointer v = path ? g_hash_table_lookup(j->paths, path) : NULL;
+
+	if (j->valid && (v == NEW || v == MOVED)) {
 		j->bytes -= plen(path);
 		g_hash_table_remove(j->paths, path);
 		return TRUE;

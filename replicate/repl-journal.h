@@ -39,6 +39,9 @@ gboolean repl_journal_add(struct repl_journal *j, const char *path);
 /* A file the replica lacks (not in the table) appeared at path: kept
  * as new unless path is in the journal already.  FALSE on overflow. */
 gboolean repl_journal_add_new(struct repl_journal *j, const char *path);
+/* The same for a file renamed to path (its content is not new: the
+ * catch-up reads ahead only what is new). */
+gboolean repl_journal_add_moved(struct repl_journal *j, const char *path);
 /* The file at path is gone (deleted, renamed away): a path kept as new
  * is forgotten (the replica never had it), another is added.  FALSE on
  * overflow. */
@@ -75,7 +78,9 @@ gboolean repl_journal_away(struct repl_journal *j,
 			   void (*unknown)(const char *path, void *u), void *u);
 
 /* The paths (keys; borrowed, valid until the next call that changes
- * the journal) and their number. */
+ * the journal; values GINT_TO_POINTER of these: a file the replica never
+ * had, new or renamed there, or anything else) and their number. */
+enum { REPL_JOURNAL_OLD = 1, REPL_JOURNAL_NEW, REPL_JOURNAL_MOVED };
 GHashTable *repl_journal_paths(const struct repl_journal *j);
 guint repl_journal_size(const struct repl_journal *j);
 /* Operations sent and not acknowledged. */

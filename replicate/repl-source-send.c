@@ -221,7 +221,7 @@ journal_change(struct peer *p, enum repl_change kind, const char *path,
 		}
 		ok = repl_journal_gone(p->journal, path) &&
 		     (known_has(p, path2) ? repl_journal_add(p->journal, path2) :
-		      repl_journal_add_new(p->journal, path2));
+		      repl_journal_add_moved(p->journal, path2));
 		break;
 	case REPL_CHANGE_DELETE:
 		ok = is_dir ? repl_journal_add(p->journal, path) :

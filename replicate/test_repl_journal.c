@@ -126,6 +126,25 @@ test_status(void)
 	g_assert_true(repl_journal_drop(j) == FALSE);
 	g_assert_cmpstr(repl_journal_state(j), ==, "invalid");
 	repl_journal_free(j);
+
+	/* a file renamed where the replica had nothing: kept as moved (its
+	 * content is not read ahead), gone again like a new one; a write
+	 * after makes it an ordinary change */
+	j = repl_journal_new(3);
+	repl_journal_reset(j);
+	g_assert_true(repl_journal_add_moved(j, "m/mv"));
+	g_assert_true(repl_journal_add_new(j, "m/mv"));
+	g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(repl_journal_paths(j),
+			"m/mv")), ==, REPL_JOURNAL_MOVED);
+	g_assert_true(repl_journal_gone(j, "m/mv"));
+	g_assert_cmpuint(repl_journal_size(j), ==, 0);
+	g_assert_true(repl_journal_add_moved(j, "m/mv"));
+	g_assert_true(repl_journal_add(j, "m/mv"));
+	g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(repl_journal_paths(j),
+			"m/mv")), ==, REPL_JOURNAL_OLD);
+	g_assert_true(repl_journal_gone(j, "m/mv"));
+	g_assert_cmpuint(repl_journal_size(j), ==, 1);
+	repl_journal_free(j);
 }
 
 static void
