@@ -238,6 +238,7 @@ repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
 
 struct jwalk {
 	GPtrArray *paths;	/* the journal's, sorted */
+	GHashTable *manifest;	/* gets the paths gone (see below) */
 	repl_walk_cb cb;
 	void *cb_user;
 };
@@ -267,13 +268,30 @@ journal_walk(repl_walk_cb cb, void *cb_user, void *user)
 	for (guint i = 0; i < j->paths->len; i++) {
 		const char *p = j->paths->pdata[i];
 		size_t n = last_dir ? strlen(last_dir) : 0;
+		gboolean below = last_dir && !strncmp(p, last_dir, n) &&
+				 p[n] == '/';
 		g_autofree char *abs = NULL;
 		struct stat st;
 
-		if (last_dir && !strncmp(p, last_dir, n) && p[n] == '/')
+		if (below && g_hash_table_contains(j->manifest, p))
 			continue;
 		abs = repl_tree_abs(p);
-		if (!abs || lstat(abs, &st) < 0)
+		if (!abs)
+			continue;
+		if (lstat(abs, &st) < 0) {
+			/* nothing there now, and not a file known there
+			 * (those are in the manifest): maybe a directory the
+			 * replica has, or a file the table lost: deleted */
+			if (errno == ENOENT &&
+			    !g_hash_table_contains(j->manifest, p)) {
+				struct mval *m = g_new0(struct mval, 1);
+
+				m->is_dir = TRUE;
+				g_hash_table_insert(j->manifest, g_strdup(p), m);
+			}
+			continue;
+		}
+		if (below)
 			continue;
 		if (S_ISREG(st.st_mode)) {
 			cb(p, &st, cb_user);
@@ -501,31 +519,23 @@ repl_catchup_journal(GHashTable *journal, const GQueue *renames,
 	}
 	advised = prefetch(j.paths, journal);
 	t1 = g_get_monotonic_time();
-	/* what the replica has at each path: the file known there, or
-	 * maybe a directory (or a file the table lost) where the trees
-	 * have nothing now: deleted there */
+	/* what the replica has at each path: the file known there (the
+	 * walk adds the paths where the trees have nothing now and the
+	 * table no file: maybe a directory there, deleted) */
 	for (guint i = 0; i < j.paths->len; i++) {
 		struct repl_fstate fs;
-		struct mval *m = NULL;
+		struct mval *m;
 
 		k = j.paths->pdata[i];
-		if (repl_ptab_get(known, k, &fs)) {
-			m = g_new0(struct mval, 1);
-			m->mode = fs.mode;
-			m->size = fs.size;
-			m->mtime = fs.mtime;
-		} else {
-			g_autofree char *abs = repl_tree_abs(k);
-			struct stat st;
-
-			if (abs && lstat(abs, &st) < 0 && errno == ENOENT) {
-				m = g_new0(struct mval, 1);
-				m->is_dir = TRUE;
-			}
-		}
-		if (m)
-			g_hash_table_insert(manifest, g_strdup(k), m);
+		if (!repl_ptab_get(known, k, &fs))
+			continue;
+		m = g_new0(struct mval, 1);
+		m->mode = fs.mode;
+		m->size = fs.size;
+		m->mtime = fs.mtime;
+		g_hash_table_insert(manifest, g_strdup(k), m);
 	}
+	j.manifest = manifest;
 	t2 = g_get_monotonic_time();
 	plan(manifest, FALSE, delta_threshold, known, FALSE, nmoved,
 	     journal_walk, &j, what, out);
