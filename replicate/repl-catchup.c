@@ -307,10 +307,7 @@ journal_walk(repl_walk_cb cb, void *cb_user, void *user)
  * Read the inodes of the journal's paths into the cache with several
  * reads in flight: after the replica was away long, most are on disk
  * only (200,000 messages, 65,000 paths: the plan took 2.8 s, one lstat
- * at a time).  The plan then finds them cached.  The content of a file
- * the journal has as new (up to READAHEAD_FILE, READAHEAD_BYTES in all)
- * is asked for at the same time (posix_fadvise WILLNEED): its reads
- * overlap the plan's instead of following it.  Results are not used.
+ * at a time).  The plan then finds them cached.  Results are not used.
  */
 #define PREFETCH_THREADS 8
 #define PREFETCH_MIN 256
@@ -319,9 +316,7 @@ journal_walk(repl_walk_cb cb, void *cb_user, void *user)
 
 struct prefetch {
 	GPtrArray *paths;
-	GHashTable *journal;	/* read only while the threads run */
 	gint next;
-	gssize bytes;		/* asked to read ahead */
 };
 
 /* Ask for the content of abs (a regular file up to READAHEAD_FILE, while
@@ -354,28 +349,22 @@ prefetch_run(gpointer data)
 			g_autofree char *abs = repl_tree_abs(p);
 			struct stat st;
 
-			if (!abs)
-				continue;
-			if (GPOINTER_TO_INT(g_hash_table_lookup(pf->journal, p)) ==
-			    REPL_JOURNAL_NEW)
-				advise(abs, &pf->bytes);
-			else
+			if (abs)
 				(void)lstat(abs, &st);
 		}
 	}
 	return NULL;
 }
 
-/* TRUE when the content of the new files was asked for */
-static gboolean
-prefetch(GPtrArray *paths, GHashTable *journal)
+static void
+prefetch(GPtrArray *paths)
 {
-	struct prefetch pf = { .paths = paths, .journal = journal };
+	struct prefetch pf = { .paths = paths };
 	GThread *t[PREFETCH_THREADS];
 	int n = 0;
 
 	if (paths->len < PREFETCH_MIN)
-		return FALSE;
+		return;
 	for (int i = 0; i < PREFETCH_THREADS; i++) {
 		t[n] = g_thread_try_new("prefetch", prefetch_run, &pf, NULL);
 		if (t[n])
@@ -384,12 +373,12 @@ prefetch(GPtrArray *paths, GHashTable *journal)
 	prefetch_run(&pf);
 	for (int i = 0; i < n; i++)
 		g_thread_join(t[i]);
-	return TRUE;
 }
 
 /*
  * Ask the kernel to read ahead the small files the plan sends whole, all
- * at once, from a thread of its own while the pump sends: one after the
+ * at once, from a thread of its own while the plan runs (those the
+ * journal has as new) or the pump sends (the others): one after the
  * other, each a random read, they took most of a catch-up's time (20,000
  * messages of a few KB; a big file gets the kernel's sequential
  * readahead anyway).  At most READAHEAD_BYTES in all; nothing is read
@@ -407,12 +396,51 @@ readahead_run(gpointer data)
 	return NULL;
 }
 
-/* ... those of ops not asked for yet (new ones: skip) */
+static void
+readahead_thread(GPtrArray *abs)
+{
+	GThread *t;
+
+	if (abs->len < PREFETCH_MIN) {
+		g_ptr_array_unref(abs);
+		return;
+	}
+	t = g_thread_try_new("readahead", readahead_run, abs, NULL);
+	if (t)
+		g_thread_unref(t);	/* detached: it ends by itself */
+	else
+		g_ptr_array_unref(abs);
+}
+
+/* ... first those the journal has as new (delivered while away: sent
+ * whole unless gone again; not those renamed there), at once, so that
+ * their reads overlap the plan's; TRUE when it did */
+static gboolean
+readahead_new(GHashTable *journal)
+{
+	GPtrArray *abs = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer k, v;
+	char *a;
+
+	g_hash_table_iter_init(&it, journal);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (GPOINTER_TO_INT(v) == REPL_JOURNAL_NEW &&
+		    (a = repl_tree_abs(k)))
+			g_ptr_array_add(abs, a);
+	if (abs->len < PREFETCH_MIN) {
+		g_ptr_array_unref(abs);
+		return FALSE;
+	}
+	readahead_thread(abs);
+	return TRUE;
+}
+
+/* ... then those of ops not asked for yet (new ones: skip) */
 static void
 readahead_start(GQueue *ops, GHashTable *skip)
 {
 	GPtrArray *abs = g_ptr_array_new_with_free_func(g_free);
-	GThread *t;
 
 	for (GList *l = ops->head; l; l = l->next) {
 		struct op *o = l->data;
@@ -423,15 +451,7 @@ readahead_start(GQueue *ops, GHashTable *skip)
 		    REPL_JOURNAL_NEW) && (a = repl_tree_abs(o->path)))
 			g_ptr_array_add(abs, a);
 	}
-	if (abs->len < PREFETCH_MIN) {
-		g_ptr_array_unref(abs);
-		return;
-	}
-	t = g_thread_try_new("readahead", readahead_run, abs, NULL);
-	if (t)
-		g_thread_unref(t);	/* detached: it ends by itself */
-	else
-		g_ptr_array_unref(abs);
+	readahead_thread(abs);
 }
 
 /* path is dir or below it */
@@ -506,6 +526,7 @@ repl_catchup_journal(GHashTable *journal, const GQueue *renames,
 	g_hash_table_iter_init(&it, journal);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_ptr_array_add(j.paths, k);
+	advised = readahead_new(journal);
 	nmoved = dir_moves(renames, known, j.paths, own, &moves);
 	g_ptr_array_sort(j.paths, cmp_str);
 	t0 = g_get_monotonic_time();
@@ -517,7 +538,7 @@ repl_catchup_journal(GHashTable *journal, const GQueue *renames,
 				j.paths->pdata[w++] = j.paths->pdata[i];
 		g_ptr_array_set_size(j.paths, w);
 	}
-	advised = prefetch(j.paths, journal);
+	prefetch(j.paths);
 	t1 = g_get_monotonic_time();
 	/* what the replica has at each path: the file known there (the
 	 * walk adds the paths where the trees have nothing now and the
