@@ -197,6 +197,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", default="/var/tmp")
     ap.add_argument("--attach-pct", type=float, default=2.0)
+    ap.add_argument("--perf", metavar="FILE",
+                    help="perf record -g the source daemon over the catch-up into FILE")
     ap.add_argument("--logs", metavar="DIR", help="copy the daemons' logs into DIR at the end")
     ap.add_argument("--warm", action="store_true", help="do not drop the page cache")
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny waits, no cache drops")
@@ -279,10 +281,18 @@ def main():
         cache()
         cb = os.path.join(W, "sb", "conf")
         cpu_a = cpu_s(pa.pid)
+        perf = None
+        if a.perf:      # the source's CPU profile over the catch-up
+            perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-o",
+                                     a.perf, "-p", str(pa.pid)], stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         t1 = time.time()
         pb = rb.start([rb.BIN, "-c", cb], os.path.join(W, "sb2.log"))
         r = rb.repl_ctl(ca, "sync")
         rp_catch = time.time() - t1
+        if perf:
+            perf.send_signal(2)
+            perf.wait()
         cpu_a, cpu_b = cpu_s(pa.pid) - cpu_a, cpu_s(pb.pid)
         catch_note = ""
         if r.returncode:
