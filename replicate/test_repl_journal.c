@@ -302,16 +302,13 @@ plan_text(struct repl_journal *j, struct repl_ptab *t)
 	return g_string_free(s, FALSE);
 }
 
-static void
-test_plan(void)
+/* root: a fresh directory, the tree "m" (repl-tree.h) */
+static struct repl_conf *
+tree_setup(void)
 {
 	g_autofree char *conf_text = NULL;
 	struct repl_conf *conf = NULL;
 	hb_diag *d = hb_diag_new();
-	struct repl_ptab *t = repl_ptab_new();
-	struct repl_journal *j = repl_journal_new(100);
-	g_autofree char *got = NULL;
-	char *cmd;
 
 	root = g_dir_make_tmp("test_repl_journal.XXXXXX", NULL);
 	g_assert_nonnull(root);
@@ -319,7 +316,31 @@ test_plan(void)
 				    "keyfile /k\n", root);
 	g_assert_cmpint(repl_conf_parse(conf_text, strlen(conf_text), "t.conf",
 					&conf, d), ==, 0);
+	hb_diag_free(d);
 	g_assert_cmpint(repl_tree_open(conf), ==, 0);
+	return conf;
+}
+
+static void
+tree_teardown(struct repl_conf *conf)
+{
+	char *cmd = g_strdup_printf("rm -rf %s", root);
+
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	repl_tree_close();
+	repl_conf_free(conf);
+	g_clear_pointer(&root, g_free);
+}
+
+static void
+test_plan(void)
+{
+	struct repl_conf *conf = tree_setup();
+	struct repl_ptab *t = repl_ptab_new();
+	struct repl_journal *j = repl_journal_new(100);
+	g_autofree char *got = NULL;
+	char *cmd;
 
 	/* what the replica holds (the table says so) */
 	put("A/cur/1", "one", 1000);
@@ -368,15 +389,9 @@ test_plan(void)
 	 * the table is the caller's to update */
 	g_assert_true(repl_ptab_get(t, "m/A/cur/1", NULL));
 
-	cmd = g_strdup_printf("rm -rf %s", root);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	repl_tree_close();
 	repl_journal_free(j);
 	repl_ptab_free(t);
-	repl_conf_free(conf);
-	hb_diag_free(d);
-	g_free(root);
+	tree_teardown(conf);
 }
 
 /* Directories renamed while the replica was away: replayed as renames
@@ -385,22 +400,12 @@ test_plan(void)
 static void
 test_plan_dirmove(void)
 {
-	g_autofree char *conf_text = NULL;
-	struct repl_conf *conf = NULL;
-	hb_diag *d = hb_diag_new();
+	struct repl_conf *conf = tree_setup();
 	struct repl_ptab *t = repl_ptab_new();
 	struct repl_journal *j = repl_journal_new(100);
 	g_autofree char *got = NULL;
 	struct repl_fstate fs;
 	char *cmd;
-
-	root = g_dir_make_tmp("test_repl_journal.XXXXXX", NULL);
-	g_assert_nonnull(root);
-	conf_text = g_strdup_printf("root m %s\npeer 127.0.0.1 7790\n"
-				    "keyfile /k\n", root);
-	g_assert_cmpint(repl_conf_parse(conf_text, strlen(conf_text), "t.conf",
-					&conf, d), ==, 0);
-	g_assert_cmpint(repl_tree_open(conf), ==, 0);
 	put("D/cur/1", "one", 1000);
 	put("D/cur/2", "two", 1000);
 	put("D/cur/6", "six", 1000);
@@ -457,15 +462,9 @@ test_plan_dirmove(void)
 	g_assert_false(repl_ptab_get(t, "m/D/cur/6", NULL));
 	g_assert_false(repl_ptab_get(t, "m/E/cur/9", NULL));
 
-	cmd = g_strdup_printf("rm -rf %s", root);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	repl_tree_close();
 	repl_journal_free(j);
 	repl_ptab_free(t);
-	repl_conf_free(conf);
-	hb_diag_free(d);
-	g_free(root);
+	tree_teardown(conf);
 }
 
 int
