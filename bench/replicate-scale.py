@@ -145,8 +145,7 @@ class Tree:
         for rel in dele:
             os.unlink(os.path.join(self.root, rel))
             del self.files[rel]
-        for _ in range(new):
-            self.new_message(cur_pct=0)
+        return [self.new_message(cur_pct=0) for _ in range(new)]
 
 
 def rss_kb(pid):
@@ -155,6 +154,13 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_s(pid):
+    """user + system CPU seconds of pid so far (its threads included)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def inotify_watches(pid):
@@ -191,6 +197,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", default="/var/tmp")
     ap.add_argument("--attach-pct", type=float, default=2.0)
+    ap.add_argument("--perf", metavar="FILE",
+                    help="perf record -g the source daemon over the catch-up into FILE")
+    ap.add_argument("--logs", metavar="DIR", help="copy the daemons' logs into DIR at the end")
     ap.add_argument("--warm", action="store_true", help="do not drop the page cache")
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny waits, no cache drops")
     ap.add_argument("--generate-only", metavar="PATH",
@@ -264,16 +273,27 @@ def main():
         rb.stop(pb)
         nn, nr, nd = a.messages // 10, a.messages // 10, a.messages // 40
         t1 = time.time()
-        tree.changes(nn, nr, nd)
+        newfiles = tree.changes(nn, nr, nd)
+        newbytes = sum(tree.files[r] for r in newfiles)
         print("changes           %d new, %d flag renames, %d deletes while the replica was down "
               "(%.1f s)" % (nn, nr, nd, time.time() - t1))
         time.sleep(0.5 if a.quick else 5)     # the source reads its inotify events
         cache()
         cb = os.path.join(W, "sb", "conf")
+        cpu_a = cpu_s(pa.pid)
+        perf = None
+        if a.perf:      # the source's CPU profile over the catch-up
+            perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-o",
+                                     a.perf, "-p", str(pa.pid)], stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         t1 = time.time()
         pb = rb.start([rb.BIN, "-c", cb], os.path.join(W, "sb2.log"))
         r = rb.repl_ctl(ca, "sync")
         rp_catch = time.time() - t1
+        if perf:
+            perf.send_signal(2)
+            perf.wait()
+        cpu_a, cpu_b = cpu_s(pa.pid) - cpu_a, cpu_s(pb.pid)
         catch_note = ""
         if r.returncode:
             failed.append("catch-up sync: %s" % (r.stdout + r.stderr).strip())
@@ -282,8 +302,29 @@ def main():
         rp = rb.rsyncd(rsdst)
         rs_catch, _ = rb.rsync_once(src)
         rb.stop(rp)
+        # the floor: the new files' bytes read cold and written to another
+        # directory on the same disk, one sync at the end (tar pipe); any
+        # replicator that moves these bytes durably pays at least this
+        floordir = os.path.join(W, "floor")
+        os.makedirs(floordir)
+        lst = os.path.join(W, "floor.list")
+        with open(lst, "w") as f:
+            f.write("".join(r + "\n" for r in newfiles))
+        cache()
+        t2 = time.time()
+        subprocess.run("tar -C %s -cf - --files-from %s | tar -C %s -xf - && sync"
+                       % (src, lst, floordir), shell=True, check=True)
+        floor = time.time() - t2
+        shutil.rmtree(floordir, ignore_errors=True)
         print("catch-up          replicate %8.2f s%s   rsync -a --delete %8.2f s   (rsync / replicate %.2f, "
               "target >= 5)" % (rp_catch, catch_note, rs_catch, rs_catch / rp_catch))
+        print("catch-up floor    %d new files, %.0f MB: read cold + written + one sync (tar pipe) "
+              "%.2f s   (replicate / floor %.2f; rsync / floor %.2f = the most any replicator "
+              "moving these bytes could beat rsync by)" %
+              (len(newfiles), newbytes / 1e6, floor, rp_catch / floor, rs_catch / floor))
+        print("catch-up CPU      source %.2f s, replica %.2f s (user + system, threads included) "
+              "in %.2f s" % (cpu_a, cpu_b, rp_catch))
+        print("load average      %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
         # how the source planned it: from its journal, or the trees compared
         with open(os.path.join(W, "sa.log"), errors="replace") as f:
             plans = [l.split("notice: ", 1)[1].strip() for l in f if "notice: catch-up" in l]
@@ -291,12 +332,12 @@ def main():
         # where the time went (wall clock of the replica's start: t1)
         marks = []
         for log, keys in (("sb2.log", ("replica role", "catch-up with")),
-                          ("sa.log", ("up: replica at", "notice: catch-up"))):
+                          ("sa.log", ("up: replica at", "notice: catch-up", "planned in"))):
             with open(os.path.join(W, log), errors="replace") as f:
                 for l in f:
                     if any(k in l for k in keys):
                         marks.append(l.strip())
-        for m in marks[-4:] if len(marks) > 4 else marks:
+        for m in marks[-5:] if len(marks) > 5 else marks:
             print("                  %s" % m)
         print("                  (replica started at %s)" %
               time.strftime("%H:%M:%S", time.localtime(t1)) + (".%03d" % (t1 % 1 * 1000)))
@@ -333,6 +374,7 @@ def main():
                 for l in sorted(b_ - a_)[:5]:
                     print("  %s extra: %s" % (name, l))
             failed.append("copies differ")
+        print("load average      %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
         print("\ntargets: catch-up %.2fx faster than incremental rsync (>= 5: %s); "
               "source RSS %.0f bytes/file (< 100: %s); startup %.2fx find|stat (<= 2: %s); "
               "initial sync %.2fx rsync daemon (<= 1: %s)" %
@@ -342,6 +384,11 @@ def main():
     finally:
         for p in rb.procs:
             rb.stop(p)
+        if a.logs:
+            os.makedirs(a.logs, exist_ok=True)
+            for n in os.listdir(W):
+                if n.endswith(".log"):
+                    shutil.copy(os.path.join(W, n), a.logs)
         shutil.rmtree(W, ignore_errors=True)
     if failed:
         print("FAILED: " + "; ".join(failed))

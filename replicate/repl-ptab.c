@@ -435,6 +435,12 @@ repl_ptab_move(struct repl_ptab *t, const char *from, const char *to)
 	}
 }
 
+gboolean
+repl_ptab_has_dir(const struct repl_ptab *t, const char *path)
+{
+	return g_hash_table_lookup(t->dirs, path) != NULL;
+}
+
 #define ALIGN8(n) (((n) + 7) & ~(gsize)7)
 
 /* The array size a compaction gives n files: the fullest allowed. */

@@ -54,6 +54,10 @@ guint repl_ptab_drop(struct repl_ptab *t, const char *path);
  * itself forgets it. */
 void repl_ptab_move(struct repl_ptab *t, const char *from, const char *to);
 
+/* TRUE when the table has the directory path (a file below it, or had
+ * one: a directory the replica holds, as far as the table knows). */
+gboolean repl_ptab_has_dir(const struct repl_ptab *t, const char *path);
+
 /* Move everything into one block, each directory's array as full as
  * allowed (after a bulk load the table's small blocks are scattered
  * among what was freed, and keep those pages of the heap in use). */

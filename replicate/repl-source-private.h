@@ -16,7 +16,7 @@
 /* Operations waiting to be sent; each reads the file's state when it is
  * sent, so replaying one is harmless. */
 enum op_type { OP_PUT, OP_PUT_LATE, OP_FULL, OP_ATTR, OP_RENAME, OP_DELETE,
-	       OP_MKDIR, OP_BARRIER, OP_FETCH };
+	       OP_MKDIR, OP_BARRIER, OP_FETCH, OP_DIRMOVE };
 
 struct barrier;
 
@@ -79,11 +79,21 @@ void repl_catchup_plan(GHashTable *manifest, gboolean union_mode,
  * have changed since the replica held what known says): each path as it
  * is now in the trees, a directory with everything below it, compared
  * with known; a path gone from the trees is deleted (the replica may
- * hold it, or a directory of that name).  known is left as it is (the
- * operations update it when sent).  Logs the counts at notice, as
+ * hold it, or a directory of that name).  Logs the counts at notice, as
  * "catch-up from the journal (N paths): ...".
+ * renames (struct repl_journal_rename, oldest first; may be NULL): the
+ * directories renamed meanwhile.  Each whose old name known has (and
+ * whose new name is not inside it) is replayed first, in order, as one
+ * OP_DIRMOVE (path -> path2: the replica deletes what it has at the new
+ * name, then renames), and known is moved at once (the operations that
+ * follow are planned over the moved table: a session that breaks before
+ * the OP_DIRMOVE is sent must forget path2 in known); the journal's
+ * paths below the old name are looked at under the new one too, and
+ * what is below the new name is compared with known, not sent whole.
+ * Otherwise known is left as it is (the operations update it when sent).
  */
-void repl_catchup_journal(GHashTable *journal, guint64 delta_threshold,
-			  struct repl_ptab *known, GQueue *out);
+void repl_catchup_journal(GHashTable *journal, const GQueue *renames,
+			  guint64 delta_threshold, struct repl_ptab *known,
+			  GQueue *out);
 
 #endif

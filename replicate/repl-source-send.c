@@ -215,14 +215,13 @@ journal_change(struct peer *p, enum repl_change kind, const char *path,
 		     repl_journal_add_new(p->journal, path);
 		break;
 	case REPL_CHANGE_RENAME:
-		if (is_dir) {
-			ok = repl_journal_add(p->journal, path) &&
-			     repl_journal_add(p->journal, path2);
+		if (is_dir) {	/* replayed as a rename if it can be */
+			ok = repl_journal_dir_renamed(p->journal, path, path2);
 			break;
 		}
 		ok = repl_journal_gone(p->journal, path) &&
 		     (known_has(p, path2) ? repl_journal_add(p->journal, path2) :
-		      repl_journal_add_new(p->journal, path2));
+		      repl_journal_add_moved(p->journal, path2));
 		break;
 	case REPL_CHANGE_DELETE:
 		ok = is_dir ? repl_journal_add(p->journal, path) :
@@ -680,6 +679,19 @@ source_pump(struct peer *p)
 		case OP_DELETE:
 			repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, o->cap), o->path, NULL);
 			known_drop(p, o->path);
+			break;
+		case OP_DIRMOVE:
+			/* a directory renamed while the replica was away
+			 * (repl_catchup_journal moved known already): what it
+			 * has at the new name goes (on the source that name
+			 * was empty or absent when it was renamed), then the
+			 * rename */
+			repl_conn_sendf(p->conn, REPL_DELETE, next_seq(p, o->cap),
+					o->path2, NULL);
+			if (p->phase == PH_DOWN)
+				break;	/* (inflight_add below forgets both) */
+			repl_conn_sendf(p->conn, REPL_RENAME, next_seq(p, o->cap),
+					o->path, o->path2);
 			break;
 		case OP_MKDIR: {
 			g_autofree char *abs = repl_tree_abs(o->path);

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "repl-conn.h"
+#include "repl-journal.h"
 #include "repl-ptab.h"
 #include "repl-source-barrier.h"
 #include "repl-source-state.h"
@@ -18,6 +19,20 @@
  * for its first session rather than accept on this node alone. */
 #define HANDOVER_WAIT_US (2 * G_USEC_PER_SEC)
 
+/* The journal of p: " journal=STATE journal_paths=N journal_bytes=N
+ * journal_unacked=N journal_overflows=N" (repl-journal.h). */
+static void
+journal_status(GString *s, const struct peer *p)
+{
+	if (!p->journal)
+		return;
+	g_string_append_printf(s, " journal=%s journal_paths=%u journal_bytes=%"
+		G_GSIZE_FORMAT " journal_unacked=%u journal_overflows=%u",
+		repl_journal_state(p->journal), repl_journal_size(p->journal),
+		repl_journal_bytes(p->journal), repl_journal_unacked(p->journal),
+		repl_journal_overflows(p->journal));
+}
+
 /*
  * The first line is the node's (what replicate-mda, hbd status and the
  * agent read): phase is the furthest session's, so "phase=down" means no
@@ -25,7 +40,9 @@
  * the replicas with a session; acked the policy's position.  With one
  * peer this is that session's line as it always was.  Then one line per
  * configured peer: "replica ADDR:PORT session=PHASE queued= sent=
- * acked= ack_age_ms= outq=[ sending=...]".
+ * acked= ack_age_ms= outq=[ sending=...] journal=... journal_paths=
+ * journal_bytes= journal_unacked= journal_overflows=" (the journal's
+ * fields end the node's line too when there is one peer).
  */
 char *
 repl_source_status(void)
@@ -65,6 +82,7 @@ repl_source_status(void)
 			g_string_append_printf(lines, " sending=%s:%"
 				G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, p->x->path,
 				p->x->off, p->x->size);
+		journal_status(lines, p);
 		g_string_append_c(lines, '\n');
 	}
 	g_string_append_printf(s, "role=source phase=%s queued=%u seq=%"
@@ -89,6 +107,8 @@ repl_source_status(void)
 	else if (S.npeers > 1)
 		g_string_append_printf(s, " replicas=%d barrier=%s", S.npeers,
 				       S.conf->barrier_need ? "one" : "all");
+	if (S.npeers == 1)
+		journal_status(s, &S.peers[0]);
 	g_string_append_c(s, '\n');
 	if (S.npeers > 1)
 		g_string_append(s, lines->str);

@@ -233,6 +233,10 @@ session_down(struct peer *p)
 		for (GList *l = p->ops.head; l; l = l->next) {
 			struct op *o = l->data;
 
+			/* a directory rename of the catch-up not sent: the
+			 * table moved it already (repl_catchup_journal) */
+			if (o->type == OP_DIRMOVE)
+				known_unsure(o->path2, p);
 			journal_add(p, o->path);
 			journal_add(p, o->path2);
 		}
@@ -302,6 +306,7 @@ catch_up(struct peer *p, gboolean journal)
 
 	if (journal)
 		repl_catchup_journal(repl_journal_paths(p->journal),
+				     repl_journal_dir_renames(p->journal),
 				     S.conf->delta_threshold, p->known, &q);
 	else
 		repl_catchup_plan(p->manifest, p->union_mode,

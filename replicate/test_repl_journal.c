@@ -76,6 +76,74 @@ test_bounded(void)
 	j = repl_journal_new(0);	/* `journal 0`: never valid */
 	repl_journal_reset(j);
 	g_assert_false(repl_journal_valid(j));
+	g_assert_cmpstr(repl_journal_state(j), ==, "off");
+	repl_journal_free(j);
+}
+
+/* The status's figures: state, bytes of the paths, overflows. */
+static void
+test_status(void)
+{
+	struct repl_journal *j = repl_journal_new(3);
+
+	g_assert_cmpstr(repl_journal_state(j), ==, "invalid");
+	repl_journal_reset(j);
+	g_assert_cmpstr(repl_journal_state(j), ==, "valid");
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_true(repl_journal_add(j, "m/a"));
+	g_assert_true(repl_journal_add(j, "m/a"));
+	g_assert_true(repl_journal_add_new(j, "m/bb"));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	g_assert_true(repl_journal_add(j, "m/bb"));	/* NEW -> OLD */
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	g_assert_true(repl_journal_add_new(j, "m/ccc"));
+	g_assert_true(repl_journal_gone(j, "m/ccc"));	/* never had it */
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 4 + 5);
+	/* sent, acknowledged */
+	g_assert_true(repl_journal_sent(j, 1, "x/1", "x/22"));
+	g_assert_true(repl_journal_sent(j, 2, "x/3", NULL));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4 + 5 + 4);
+	repl_journal_acked(j, 1);
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4);
+	/* a break: x/3 joins the set (3 paths: fits) */
+	g_assert_true(repl_journal_away(j, NULL, NULL));
+	g_assert_cmpuint(repl_journal_unacked(j), ==, 0);
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 9 + 4);
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 0);
+	g_assert_false(repl_journal_add(j, "m/d"));	/* overflow */
+	g_assert_cmpstr(repl_journal_state(j), ==, "overflowed");
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 1);
+	repl_journal_reset(j);
+	g_assert_cmpstr(repl_journal_state(j), ==, "valid");
+	/* more than limit unacknowledged, then a break: an overflow too */
+	for (guint64 s = 1; s <= 4; s++)
+		g_assert_true(repl_journal_sent(j, s, "y", NULL));
+	g_assert_cmpuint(repl_journal_bytes(j), ==, 0);
+	g_assert_false(repl_journal_away(j, NULL, NULL));
+	g_assert_cmpstr(repl_journal_state(j), ==, "overflowed");
+	g_assert_cmpuint(repl_journal_overflows(j), ==, 2);
+	g_assert_true(repl_journal_drop(j) == FALSE);
+	g_assert_cmpstr(repl_journal_state(j), ==, "invalid");
+	repl_journal_free(j);
+
+	/* a file renamed where the replica had nothing: kept as moved (its
+	 * content is not read ahead), gone again like a new one; a write
+	 * after makes it an ordinary change */
+	j = repl_journal_new(3);
+	repl_journal_reset(j);
+	g_assert_true(repl_journal_add_moved(j, "m/mv"));
+	g_assert_true(repl_journal_add_new(j, "m/mv"));
+	g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(repl_journal_paths(j),
+			"m/mv")), ==, REPL_JOURNAL_MOVED);
+	g_assert_true(repl_journal_gone(j, "m/mv"));
+	g_assert_cmpuint(repl_journal_size(j), ==, 0);
+	g_assert_true(repl_journal_add_moved(j, "m/mv"));
+	g_assert_true(repl_journal_add(j, "m/mv"));
+	g_assert_cmpint(GPOINTER_TO_INT(g_hash_table_lookup(repl_journal_paths(j),
+			"m/mv")), ==, REPL_JOURNAL_OLD);
+	g_assert_true(repl_journal_gone(j, "m/mv"));
+	g_assert_cmpuint(repl_journal_size(j), ==, 1);
 	repl_journal_free(j);
 }
 
@@ -198,15 +266,29 @@ plan_text(struct repl_journal *j, struct repl_ptab *t)
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
 	GString *s = g_string_new(NULL);
 	struct op *o;
+	gboolean head = TRUE;
 
-	repl_catchup_journal(repl_journal_paths(j), 65536, t, &q);
+	repl_catchup_journal(repl_journal_paths(j), repl_journal_dir_renames(j),
+			     65536, t, &q);
 	while ((o = g_queue_pop_head(&q))) {
 		static const char *const name[] = { [OP_PUT] = "PUT",
 			[OP_RENAME] = "RENAME", [OP_DELETE] = "DELETE",
-			[OP_MKDIR] = "MKDIR" };
+			[OP_MKDIR] = "MKDIR", [OP_DIRMOVE] = "DIRMOVE" };
 
 		g_assert_true(o->type == OP_PUT || o->type == OP_RENAME ||
-			      o->type == OP_DELETE || o->type == OP_MKDIR);
+			      o->type == OP_DELETE || o->type == OP_MKDIR ||
+			      o->type == OP_DIRMOVE);
+		/* directory renames: first, in order, before a '|' */
+		g_assert_true(o->type != OP_DIRMOVE || head);
+		if (o->type == OP_DIRMOVE) {
+			g_string_append_printf(s, "DIRMOVE %s>%s;", o->path,
+					       o->path2);
+			op_free(o);
+			continue;
+		}
+		if (head && s->len)
+			g_string_append_c(s, '|');
+		head = FALSE;
 		g_ptr_array_add(a, o->path2 ? g_strdup_printf("%s %s>%s",
 			name[o->type], o->path, o->path2) :
 			g_strdup_printf("%s %s", name[o->type], o->path));
@@ -220,16 +302,13 @@ plan_text(struct repl_journal *j, struct repl_ptab *t)
 	return g_string_free(s, FALSE);
 }
 
-static void
-test_plan(void)
+/* root: a fresh directory, the tree "m" (repl-tree.h) */
+static struct repl_conf *
+tree_setup(void)
 {
 	g_autofree char *conf_text = NULL;
 	struct repl_conf *conf = NULL;
 	hb_diag *d = hb_diag_new();
-	struct repl_ptab *t = repl_ptab_new();
-	struct repl_journal *j = repl_journal_new(100);
-	g_autofree char *got = NULL;
-	char *cmd;
 
 	root = g_dir_make_tmp("test_repl_journal.XXXXXX", NULL);
 	g_assert_nonnull(root);
@@ -237,7 +316,31 @@ test_plan(void)
 				    "keyfile /k\n", root);
 	g_assert_cmpint(repl_conf_parse(conf_text, strlen(conf_text), "t.conf",
 					&conf, d), ==, 0);
+	hb_diag_free(d);
 	g_assert_cmpint(repl_tree_open(conf), ==, 0);
+	return conf;
+}
+
+static void
+tree_teardown(struct repl_conf *conf)
+{
+	char *cmd = g_strdup_printf("rm -rf %s", root);
+
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	repl_tree_close();
+	repl_conf_free(conf);
+	g_clear_pointer(&root, g_free);
+}
+
+static void
+test_plan(void)
+{
+	struct repl_conf *conf = tree_setup();
+	struct repl_ptab *t = repl_ptab_new();
+	struct repl_journal *j = repl_journal_new(100);
+	g_autofree char *got = NULL;
+	char *cmd;
 
 	/* what the replica holds (the table says so) */
 	put("A/cur/1", "one", 1000);
@@ -286,15 +389,82 @@ test_plan(void)
 	 * the table is the caller's to update */
 	g_assert_true(repl_ptab_get(t, "m/A/cur/1", NULL));
 
-	cmd = g_strdup_printf("rm -rf %s", root);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	repl_tree_close();
 	repl_journal_free(j);
 	repl_ptab_free(t);
-	repl_conf_free(conf);
-	hb_diag_free(d);
-	g_free(root);
+	tree_teardown(conf);
+}
+
+/* Directories renamed while the replica was away: replayed as renames
+ * (in order, a chain too), the table moved, only what changed below the
+ * new name sent; one the replica never had sent whole. */
+static void
+test_plan_dirmove(void)
+{
+	struct repl_conf *conf = tree_setup();
+	struct repl_ptab *t = repl_ptab_new();
+	struct repl_journal *j = repl_journal_new(100);
+	g_autofree char *got = NULL;
+	struct repl_fstate fs;
+	char *cmd;
+	put("D/cur/1", "one", 1000);
+	put("D/cur/2", "two", 1000);
+	put("D/cur/6", "six", 1000);
+	put("D/new/3", "three", 1000);
+	put("E/cur/9", "nine", 1000);
+	put("X/cur/5", "five", 1000);
+	for (const char *const *r = (const char *const[]){ "D/cur/1", "D/cur/2",
+	     "D/cur/6", "D/new/3", "E/cur/9", "X/cur/5", NULL }; *r; r++)
+		known_now(t, *r);
+	repl_journal_reset(j);
+
+	/* away: D/cur/1 deleted, E removed, D renamed to E, then below E
+	 * a file changed, one deleted, one new; X -> Y -> Z; N made and
+	 * renamed to M (the replica never had N) */
+	cmd = g_strdup_printf("cd %s && rm D/cur/1 && rm -r E && mv D E && "
+			      "rm E/new/3 && mv X Y && mv Y Z && mkdir N && "
+			      "echo f >N/f && mv N M", root);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	put("E/cur/2", "two, changed", 2000);
+	put("E/cur/4", "four", 2000);
+	g_assert_true(repl_journal_gone(j, "m/D/cur/1"));
+	g_assert_true(repl_journal_add(j, "m/E/cur/9"));
+	g_assert_true(repl_journal_add(j, "m/E/cur"));
+	g_assert_true(repl_journal_add(j, "m/E"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/D", "m/E"));
+	g_assert_true(repl_journal_add_new(j, "m/E/cur/2"));
+	g_assert_true(repl_journal_gone(j, "m/E/new/3"));
+	g_assert_true(repl_journal_add_new(j, "m/E/cur/4"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/X", "m/Y"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/Y", "m/Z"));
+	g_assert_true(repl_journal_add_new(j, "m/N"));
+	g_assert_true(repl_journal_add_new(j, "m/N/f"));
+	g_assert_true(repl_journal_dir_renamed(j, "m/N", "m/M"));
+	g_assert_cmpuint(g_queue_get_length((GQueue *)repl_journal_dir_renames(j)),
+			 ==, 4);
+
+	got = plan_text(j, t);
+	g_assert_cmpstr(got, ==,
+		"DIRMOVE m/D>m/E;DIRMOVE m/X>m/Y;DIRMOVE m/Y>m/Z;|"
+		"DELETE m/D;"			/* gone already: harmless */
+		"DELETE m/E/cur/1;"		/* deleted before the rename */
+		"DELETE m/E/cur/9;"		/* the old E's: harmless */
+		"DELETE m/E/new/3;"
+		"DELETE m/N;DELETE m/X;DELETE m/Y;"
+		"MKDIR m/E;MKDIR m/E/cur;MKDIR m/E/new;"
+		"MKDIR m/M;MKDIR m/Z;MKDIR m/Z/cur;"
+		"PUT m/E/cur/2;PUT m/E/cur/4;"	/* not 6, nor Z/cur/5 */
+		"PUT m/M/f");
+	/* the table follows the renames */
+	g_assert_true(repl_ptab_get(t, "m/E/cur/6", &fs));
+	g_assert_cmpuint(fs.size, ==, 3);
+	g_assert_true(repl_ptab_get(t, "m/Z/cur/5", NULL));
+	g_assert_false(repl_ptab_get(t, "m/D/cur/6", NULL));
+	g_assert_false(repl_ptab_get(t, "m/E/cur/9", NULL));
+
+	repl_journal_free(j);
+	repl_ptab_free(t);
+	tree_teardown(conf);
 }
 
 int
@@ -303,6 +473,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/repl/journal/bounded", test_bounded);
 	g_test_add_func("/repl/journal/unacked", test_unacked);
+	g_test_add_func("/repl/journal/status", test_status);
 	g_test_add_func("/repl/journal/plan", test_plan);
+	g_test_add_func("/repl/journal/plan-dirmove", test_plan_dirmove);
 	return g_test_run();
 }

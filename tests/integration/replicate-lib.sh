@@ -53,7 +53,9 @@ rp_kill() {
 }
 rp_ctl() { local n=$1; shift; "$RP_BIN" -S "$NT_TMP/$n/state/ctl" "$@"; }
 # rp_bytes [NODE]: bytes the node has sent to its peer so far.
-rp_bytes() { rp_ctl "${1:-a}" status | sed 's/.*bytes_out=//'; }
+rp_bytes() { rp_field "${1:-a}" bytes_out; }
+# rp_field NODE KEY: KEY's value on the first line of NODE's status
+rp_field() { rp_ctl "$1" status | head -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # rp_sync [NODE [SECS]]: a barrier; when it fails, both nodes' status and
 # the end of their logs go to the test log, to tell where it stuck.
 rp_sync() {
