@@ -338,7 +338,12 @@ hb_auth_compute(const hb_authkeys *k, int idx, const void *data,
 		return 0;
 	}
 	mdlen = ak_hmac(k, idx, data, len, md);
-	off = g_snprintf(out, HB_AUTH_MAXSTR, "%d ", idx);
+	/* "%d " without printf (idx is 0..15) */
+	off = 0;
+	if (idx >= 10)
+		out[off++] = (char)('0' + idx / 10);
+	out[off++] = (char)('0' + idx % 10);
+	out[off++] = ' ';
 	for (i = 0; i < mdlen; i++) {
 		static const char hex[] = "0123456789abcdef";
 

@@ -262,6 +262,19 @@ test_digests(void)
 	g_assert_cmpint(hb_auth_compute(k, 3, "", 0, out), ==, 0);
 	g_assert_cmpstr(out, ==, "3 ffffffff");
 
+	/* a two-digit index */
+	{
+		hb_authkeys *k12 = keys("auth 12\n12 sha1 Jefe\n");
+
+		g_assert_cmpint(hb_auth_compute(k12, 12, msg, strlen(msg), out),
+				==, 0);
+		g_assert_cmpstr(out, ==,
+				"12 effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+		g_assert_cmpint(hb_auth_verify(k12, out, msg, strlen(msg)),
+				==, 0);
+		hb_authkeys_free(k12);
+	}
+
 	g_assert_cmpint(hb_auth_compute(k, 4, msg, 1, out), ==, HB_ENOKEY);
 	g_assert_cmpint(hb_auth_compute(k, 16, msg, 1, out), ==, HB_ENOKEY);
 	g_assert_cmpint(hb_auth_compute(k, -1, msg, 1, out), ==, HB_ENOKEY);
