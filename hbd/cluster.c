@@ -383,7 +383,7 @@ hbd_cluster_send(hbd_cluster *c, hb_msg *m)
 	hb_msg_set_hex(m, "ts", (uint64_t)time(NULL));
 	if (!ns)
 		hb_msg_set(m, "ld", loadavg());
-	hb_msg_setf(m, "ttl", "%d", c->cfg->hopfudge + (int)c->cfg->nodes->len);
+	hb_msg_set_dec(m, "ttl", (uint64_t)c->cfg->hopfudge + c->cfg->nodes->len);
 	if (!c->cfg->msgfmt_netstring)
 		hb_wire_sign(m, c->keys);
 	rc = hb_wire_encode(m, c->keys, HB_WIRE_NETSTRING, out);

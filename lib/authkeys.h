@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <glib.h>
 #include "diag.h"
+#include "sha1.h"
 
 #define HB_AUTH_MAXKEYS 16
 #define HB_AUTH_MAXSTR 64	/* longest "<index> <hex>" plus NUL */
@@ -33,7 +34,9 @@ typedef struct hb_authkeys {
 	struct {
 		hb_auth_method method;
 		char *key;	/* NULL for crc; wiped on free */
-		GHmac *hmac;	/* keyed once: each HMAC copies it */
+		GHmac *hmac;	/* md5: keyed once, each HMAC copies it */
+		hb_sha1_key sha1;	/* sha1: the key's padded blocks
+					 * hashed once (wiped on free) */
 	} keys[HB_AUTH_MAXKEYS];
 } hb_authkeys;
 

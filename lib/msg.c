@@ -88,7 +88,8 @@ msg_find(const hb_msg *m, const char *name)
 	for (i = 0; i < m->fields->len; i++) {
 		hb_field *f = &g_array_index(m->fields, hb_field, i);
 
-		if (strcmp(f->name, name) == 0)
+		/* the first byte tells most names apart without a call */
+		if (f->name[0] == name[0] && strcmp(f->name, name) == 0)
 			return f;
 	}
 	return NULL;

@@ -12,6 +12,7 @@
 
 #include "authkeys.h"
 #include "hb_err.h"
+#include "sha1.h"
 
 /* Parses text; returns rc and leaves diagnostics in *out_d. */
 static int
@@ -261,6 +262,19 @@ test_digests(void)
 	g_assert_cmpint(hb_auth_compute(k, 3, "", 0, out), ==, 0);
 	g_assert_cmpstr(out, ==, "3 ffffffff");
 
+	/* a two-digit index */
+	{
+		hb_authkeys *k12 = keys("auth 12\n12 sha1 Jefe\n");
+
+		g_assert_cmpint(hb_auth_compute(k12, 12, msg, strlen(msg), out),
+				==, 0);
+		g_assert_cmpstr(out, ==,
+				"12 effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+		g_assert_cmpint(hb_auth_verify(k12, out, msg, strlen(msg)),
+				==, 0);
+		hb_authkeys_free(k12);
+	}
+
 	g_assert_cmpint(hb_auth_compute(k, 4, msg, 1, out), ==, HB_ENOKEY);
 	g_assert_cmpint(hb_auth_compute(k, 16, msg, 1, out), ==, HB_ENOKEY);
 	g_assert_cmpint(hb_auth_compute(k, -1, msg, 1, out), ==, HB_ENOKEY);
@@ -313,6 +327,119 @@ test_verify_errors(void)
 	hb_authkeys_free(k);
 }
 
+static void
+hexof(const unsigned char *md, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		g_snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void
+sha1_hex(const void *data, size_t len, size_t chunk, char out[41])
+{
+	hb_sha1 c;
+	unsigned char md[HB_SHA1_LEN];
+	const char *p = data;
+	size_t off, n;
+
+	hb_sha1_init(&c);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		hb_sha1_update(&c, p + off, n);
+	}
+	hb_sha1_final(&c, md);
+	hexof(md, HB_SHA1_LEN, out);
+}
+
+/* lib/sha1.c: the FIPS 180 and RFC 2202 vectors, fed whole and in odd
+ * pieces, and a comparison with GLib over every length 0..300 (what a
+ * heartbeat is), once with the block function the CPU gets (SHA-NI where
+ * present) and once with the portable one. */
+static void
+check_sha1(void)
+{
+	static const char abc56[] =
+		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	static const struct {
+		const char *key, *data, *hex;
+	} rfc2202[] = {
+		{ "Jefe", "what do ya want for nothing?",
+		  "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
+		{ "key", "The quick brown fox jumps over the lazy dog",
+		  "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9" },
+	};
+	char hex[41], *ma = g_malloc(1000000);
+	unsigned char key[80], md[HB_SHA1_LEN];
+	unsigned char data[301];
+	hb_sha1_key hk;
+	size_t i, len;
+
+	sha1_hex("abc", 3, 64, hex);
+	g_assert_cmpstr(hex, ==, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	sha1_hex("", 0, 64, hex);
+	g_assert_cmpstr(hex, ==, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	for (i = 1; i <= 64; i += 7) {
+		sha1_hex(abc56, 56, i, hex);
+		g_assert_cmpstr(hex, ==,
+				"84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	}
+	memset(ma, 'a', 1000000);
+	sha1_hex(ma, 1000000, 1000000, hex);
+	g_assert_cmpstr(hex, ==, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	sha1_hex(ma, 1000000, 999, hex);
+	g_assert_cmpstr(hex, ==, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	g_free(ma);
+
+	for (i = 0; i < G_N_ELEMENTS(rfc2202); i++) {
+		hb_sha1_hmac_key(&hk, rfc2202[i].key, strlen(rfc2202[i].key));
+		hb_sha1_hmac(&hk, rfc2202[i].data, strlen(rfc2202[i].data),
+			     md);
+		hexof(md, HB_SHA1_LEN, hex);
+		g_assert_cmpstr(hex, ==, rfc2202[i].hex);
+	}
+	/* RFC 2202 case 6: a key longer than the block is hashed first */
+	memset(key, 0xaa, sizeof(key));
+	hb_sha1_hmac_key(&hk, key, 80);
+	len = strlen("Test Using Larger Than Block-Size Key - Hash Key First");
+	hb_sha1_hmac(&hk,
+		     "Test Using Larger Than Block-Size Key - Hash Key First",
+		     len, md);
+	hexof(md, HB_SHA1_LEN, hex);
+	g_assert_cmpstr(hex, ==, "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + 3);
+	for (i = 0; i <= 64; i++)
+		key[i] = (unsigned char)(i + 1);
+	for (len = 0; len < sizeof(data); len++) {
+		GHmac *g = g_hmac_new(G_CHECKSUM_SHA1, key, len % 65);
+		char ghex[41];
+
+		g_hmac_update(g, data, len);
+		g_strlcpy(ghex, g_hmac_get_string(g), sizeof(ghex));
+		g_hmac_unref(g);
+		hb_sha1_hmac_key(&hk, key, len % 65);
+		hb_sha1_hmac(&hk, data, len, md);
+		hexof(md, HB_SHA1_LEN, hex);
+		g_assert_cmpstr(hex, ==, ghex);
+	}
+}
+
+static void
+test_sha1(void)
+{
+	hb_sha1_force_portable(0);
+	if (g_test_verbose())
+		g_test_message("SHA-NI: %s", hb_sha1_accelerated() ? "yes" : "no");
+	check_sha1();
+	hb_sha1_force_portable(1);
+	g_assert_false(hb_sha1_accelerated());
+	check_sha1();
+	hb_sha1_force_portable(0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -323,5 +450,6 @@ main(int argc, char **argv)
 	g_test_add_func("/authkeys/load", test_load);
 	g_test_add_func("/authkeys/digests", test_digests);
 	g_test_add_func("/authkeys/verify-errors", test_verify_errors);
+	g_test_add_func("/authkeys/sha1", test_sha1);
 	return g_test_run();
 }
