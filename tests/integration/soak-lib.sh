@@ -40,7 +40,10 @@
 #  - RSS of each daemon process that lived long enough grows < 10 % from
 #    5 minutes after its start to its last sample (the replicate source:
 #    beyond 100 bytes per file added to its path table, known= in its
-#    status); fd counts reported.
+#    status); where RSS grew past that only by file-backed pages (shared
+#    library code first run in a new role) and the private memory
+#    (RssAnon) did not, the private figure is judged; both are reported;
+#    fd counts reported.
 SOAK_SECS=${SOAK_SECS:-1800}
 : "${HB_SAMPLE_MS:=20}"	# VIP sampling (vipsample.py)
 SOAK_FIRST=${SOAK_FIRST:-45}
