@@ -320,9 +320,10 @@ struct prefetch {
 };
 
 /* Ask for the content of abs (a regular file up to READAHEAD_FILE, while
- * *bytes is under READAHEAD_BYTES); its inode is read on the way. */
+ * *bytes is under READAHEAD_BYTES); its inode is read on the way.  *bytes
+ * belongs to the one readahead thread that calls this. */
 static void
-advise(const char *abs, gssize *bytes)
+advise(const char *abs, guint64 *bytes)
 {
 	int fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
@@ -330,10 +331,10 @@ advise(const char *abs, gssize *bytes)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= READAHEAD_FILE &&
-	    (guint64)g_atomic_pointer_add(bytes, (gssize)st.st_size) <
-	    READAHEAD_BYTES)
+	    st.st_size <= READAHEAD_FILE && *bytes < READAHEAD_BYTES) {
+		*bytes += (guint64)st.st_size;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	}
 	close(fd);
 }
 
@@ -388,9 +389,9 @@ static gpointer
 readahead_run(gpointer data)
 {
 	GPtrArray *abs = data;
-	gssize total = 0;
+	guint64 total = 0;
 
-	for (guint i = 0; i < abs->len && (guint64)total < READAHEAD_BYTES; i++)
+	for (guint i = 0; i < abs->len && total < READAHEAD_BYTES; i++)
 		advise(abs->pdata[i], &total);
 	g_ptr_array_unref(abs);
 	return NULL;
