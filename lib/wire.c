@@ -44,6 +44,9 @@ wire_put(GString *out, const char *p, size_t n)
 	}
 }
 
+/* a string literal, its length from its type */
+#define WIRE_PUT_LIT(out, lit) wire_put(out, lit, sizeof(lit) - 1)
+
 /* Appends standard base64 with padding (g_base64_encode's output) without
  * an allocation. */
 static void
@@ -86,7 +89,7 @@ hb_wire_render_classic_body(const hb_msg *m, const char *skip, GString *out)
 		if (skip != NULL && strcmp(f->name, skip) == 0)
 			continue;
 		if (f->type == HB_FIELD_BINARY) {
-			wire_put(out, "(1)", 3);
+			WIRE_PUT_LIT(out, "(1)");
 			wire_put(out, f->name, strlen(f->name));
 			g_string_append_c(out, '=');
 			wire_append_base64(out, f->value, f->vlen);
@@ -134,14 +137,17 @@ wire_encode_netstring(const hb_msg *m, const hb_authkeys *k, GString *out)
 	guint i;
 	int rc;
 
-	wire_put(out, WIRE_NS_BEGIN, 4);
+	WIRE_PUT_LIT(out, WIRE_NS_BEGIN);
 	for (i = 0; i < m->fields->len; i++) {
 		const hb_field *f = &g_array_index(m->fields, hb_field, i);
 
 		size_t nlen = strlen(f->name);
 
 		wire_append_size(out, 3 + nlen + 1 + f->vlen);
-		wire_put(out, f->type == HB_FIELD_BINARY ? ":(1)" : ":(0)", 4);
+		if (f->type == HB_FIELD_BINARY)
+			WIRE_PUT_LIT(out, ":(1)");
+		else
+			WIRE_PUT_LIT(out, ":(0)");
 		wire_put(out, f->name, nlen);
 		g_string_append_c(out, '=');
 		wire_put(out, f->value, f->vlen);
@@ -149,7 +155,7 @@ wire_encode_netstring(const hb_msg *m, const hb_authkeys *k, GString *out)
 		if (out->len - start > HB_WIRE_MAXPACKET)
 			goto toobig;
 	}
-	wire_put(out, WIRE_NS_END, 4);
+	WIRE_PUT_LIT(out, WIRE_NS_END);
 	rc = hb_auth_compute(k, k->active, out->str + start, out->len - start,
 			     auth);
 	if (rc < 0) {
@@ -179,9 +185,9 @@ hb_wire_encode(const hb_msg *m, const hb_authkeys *k, hb_wire_fmt fmt,
 			return HB_ENOKEY;
 		return wire_encode_netstring(m, k, out);
 	}
-	wire_put(out, WIRE_CLASSIC_BEGIN, 4);
+	WIRE_PUT_LIT(out, WIRE_CLASSIC_BEGIN);
 	hb_wire_render_classic_body(m, NULL, out);
-	wire_put(out, WIRE_CLASSIC_END, 4);
+	WIRE_PUT_LIT(out, WIRE_CLASSIC_END);
 	if (out->len - start > HB_WIRE_MAXPACKET) {
 		g_string_truncate(out, start);
 		return HB_ETOOBIG;
